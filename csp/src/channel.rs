@@ -1,0 +1,532 @@
+//! The handles: [`Sender`], [`Receiver`], and [`bounded`] which makes them.
+//!
+//! Both handles share one `Arc<Chan<T>>`; `senders` and `receivers` count the live
+//! handles of each side. When a count drops to zero the channel is disconnected,
+//! which wakes every party waiting on the other side. The buffer, and any values
+//! left in it, is freed with the last handle of either side.
+
+use crate::error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+use crate::flavors::{RecvFailure, SendFailure, array, zero};
+use crate::party::Until;
+use crate::sync::{Arc, AtomicUsize, Ordering};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// The shared state behind a channel's handles.
+struct Chan<T> {
+    flavor: Flavor<T>,
+    senders: AtomicUsize,
+    receivers: AtomicUsize,
+}
+
+enum Flavor<T> {
+    Array(array::Channel<T>),
+    Zero(zero::Channel<T>),
+}
+
+impl<T> Chan<T> {
+    fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.send(value, until),
+            Flavor::Zero(chan) => chan.send(value, until),
+        }
+    }
+
+    fn recv(&self, until: Until) -> Result<T, RecvFailure> {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.recv(until),
+            Flavor::Zero(chan) => chan.recv(until),
+        }
+    }
+
+    fn disconnect(&self) {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.disconnect(),
+            Flavor::Zero(chan) => chan.disconnect(),
+        };
+    }
+
+    fn len(&self) -> usize {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.len(),
+            Flavor::Zero(_) => 0,
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.capacity(),
+            Flavor::Zero(_) => 0,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.is_empty(),
+            Flavor::Zero(_) => true,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.is_full(),
+            Flavor::Zero(_) => true,
+        }
+    }
+}
+
+/// Creates a channel of capacity `cap`, returning its sending and receiving ends.
+///
+/// With `cap == 0` the channel is a *rendezvous* (Hoare's and occam's channel, Go's
+/// unbuffered chan): a [`send`](Sender::send) returns only once a receiver has taken
+/// the value. With `cap > 0` it buffers up to `cap` values and a send waits only while
+/// the buffer is full. Both ends can be cloned: any number of threads may send and
+/// receive on one channel.
+///
+/// ```
+/// use std::thread;
+///
+/// let (tx, rx) = csp::bounded(0);
+/// let producer = thread::spawn(move || {
+///     for i in 0..3 {
+///         tx.send(i).unwrap(); // each send waits for the receive below
+///     }
+/// });
+/// assert_eq!(rx.iter().collect::<Vec<_>>(), [0, 1, 2]);
+/// producer.join().unwrap();
+/// ```
+pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
+    let flavor = if cap == 0 {
+        Flavor::Zero(zero::Channel::new())
+    } else {
+        Flavor::Array(array::Channel::new(cap))
+    };
+    let chan = Arc::new(Chan {
+        flavor,
+        senders: AtomicUsize::new(1),
+        receivers: AtomicUsize::new(1),
+    });
+    (
+        Sender {
+            chan: Arc::clone(&chan),
+        },
+        Receiver { chan },
+    )
+}
+
+/// The sending end of a channel. Clone it to send from several threads.
+///
+/// ```
+/// let (tx, rx) = csp::bounded(2);
+/// let tx2 = tx.clone();
+/// tx.send(1).unwrap();
+/// tx2.send(2).unwrap();
+/// assert_eq!(rx.try_iter().sum::<i32>(), 3);
+/// ```
+pub struct Sender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// The receiving end of a channel. Clone it to receive on several threads; each value
+/// goes to exactly one receiver.
+///
+/// ```
+/// let (tx, rx) = csp::bounded(1);
+/// let rx2 = rx.clone();
+/// tx.send("hi").unwrap();
+/// assert_eq!(rx2.recv(), Ok("hi"));
+/// assert!(rx.try_recv().is_err());
+/// ```
+pub struct Receiver<T> {
+    chan: Arc<Chan<T>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, blocking until a receiver takes it (rendezvous) or there is room
+    /// in the buffer. Fails, giving the value back, if every receiver is gone.
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded(1);
+    /// tx.send(1).unwrap();
+    /// drop(rx);
+    /// assert_eq!(tx.send(2), Err(csp::SendError(2)));
+    /// ```
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        self.chan.send(value, Until::Forever).map_err(|failure| match failure {
+            SendFailure::Disconnected(v) => SendError(v),
+            SendFailure::NotReady(_) => unreachable!("a send without deadline timed out"),
+        })
+    }
+
+    /// Sends `value` only if that can happen at once: there is room in the buffer, or,
+    /// for a rendezvous channel, a receiver is already waiting.
+    ///
+    /// ```
+    /// use csp::TrySendError;
+    /// let (tx, _rx) = csp::bounded(1);
+    /// assert_eq!(tx.try_send(1), Ok(()));
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.chan.send(value, Until::Now).map_err(|failure| match failure {
+            SendFailure::Disconnected(v) => TrySendError::Disconnected(v),
+            SendFailure::NotReady(v) => TrySendError::Full(v),
+        })
+    }
+
+    /// Like [`send`](Sender::send), but gives up after `timeout`, returning the value
+    /// in [`SendTimeoutError::Timeout`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, _rx) = csp::bounded(0);
+    /// let err = tx.send_timeout('x', Duration::from_millis(5)).unwrap_err();
+    /// assert_eq!(err, csp::SendTimeoutError::Timeout('x'));
+    /// ```
+    pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.send_until(value, Until::after(timeout))
+    }
+
+    /// Like [`send`](Sender::send), but gives up at `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = csp::bounded(1);
+    /// let soon = Instant::now() + Duration::from_millis(5);
+    /// assert!(tx.send_deadline(1, soon).is_ok());
+    /// assert!(tx.send_deadline(2, soon).unwrap_err().is_timeout());
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// ```
+    pub fn send_deadline(&self, value: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.send_until(value, Until::Deadline(deadline))
+    }
+
+    fn send_until(&self, value: T, until: Until) -> Result<(), SendTimeoutError<T>> {
+        self.chan.send(value, until).map_err(|failure| match failure {
+            SendFailure::Disconnected(v) => SendTimeoutError::Disconnected(v),
+            SendFailure::NotReady(v) => SendTimeoutError::Timeout(v),
+        })
+    }
+
+    /// How many values are buffered now (always 0 for a rendezvous channel).
+    ///
+    /// ```
+    /// let (tx, _rx) = csp::bounded(4);
+    /// tx.send(()).unwrap();
+    /// assert_eq!(tx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// Whether no value is buffered (always true for a rendezvous channel).
+    ///
+    /// ```
+    /// let (tx, _rx) = csp::bounded::<()>(4);
+    /// assert!(tx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.chan.is_empty()
+    }
+
+    /// Whether the buffer is full (always true for a rendezvous channel, which has no
+    /// room to hold a value).
+    ///
+    /// ```
+    /// let (tx, _rx) = csp::bounded(1);
+    /// tx.send(()).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.chan.is_full()
+    }
+
+    /// The capacity: `Some(cap)` as given to [`bounded`], as crossbeam reports it.
+    ///
+    /// ```
+    /// assert_eq!(csp::bounded::<()>(0).0.capacity(), Some(0));
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        Some(self.chan.capacity())
+    }
+
+    /// Whether `self` and `other` send on the same channel.
+    ///
+    /// ```
+    /// let (tx, _rx) = csp::bounded::<()>(1);
+    /// let (other, _) = csp::bounded::<()>(1);
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Receives a value, blocking until one is sent. Fails once every sender is gone
+    /// and nothing is left to receive.
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded(1);
+    /// tx.send(9).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.recv(), Ok(9));
+    /// assert_eq!(rx.recv(), Err(csp::RecvError));
+    /// ```
+    pub fn recv(&self) -> Result<T, RecvError> {
+        self.chan.recv(Until::Forever).map_err(|failure| match failure {
+            RecvFailure::Disconnected => RecvError,
+            RecvFailure::NotReady => unreachable!("a receive without deadline timed out"),
+        })
+    }
+
+    /// Receives a value only if one can be had at once: buffered, or, for a
+    /// rendezvous channel, offered by a sender already waiting.
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded(1);
+    /// assert_eq!(rx.try_recv(), Err(csp::TryRecvError::Empty));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.chan.recv(Until::Now).map_err(|failure| match failure {
+            RecvFailure::Disconnected => TryRecvError::Disconnected,
+            RecvFailure::NotReady => TryRecvError::Empty,
+        })
+    }
+
+    /// Like [`recv`](Receiver::recv), but gives up after `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (_tx, rx) = csp::bounded::<u8>(1);
+    /// assert!(rx.recv_timeout(Duration::from_millis(5)).unwrap_err().is_timeout());
+    /// ```
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.recv_until(Until::after(timeout))
+    }
+
+    /// Like [`recv`](Receiver::recv), but gives up at `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = csp::bounded(1);
+    /// tx.send(4).unwrap();
+    /// assert_eq!(rx.recv_deadline(Instant::now() + Duration::from_millis(5)), Ok(4));
+    /// ```
+    pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.recv_until(Until::Deadline(deadline))
+    }
+
+    fn recv_until(&self, until: Until) -> Result<T, RecvTimeoutError> {
+        self.chan.recv(until).map_err(|failure| match failure {
+            RecvFailure::Disconnected => RecvTimeoutError::Disconnected,
+            RecvFailure::NotReady => RecvTimeoutError::Timeout,
+        })
+    }
+
+    /// A blocking iterator over received values; it ends when the channel is
+    /// disconnected and empty.
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded(3);
+    /// (1..=3).for_each(|i| tx.send(i).unwrap());
+    /// drop(tx);
+    /// assert_eq!(rx.iter().sum::<i32>(), 6);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter { receiver: self }
+    }
+
+    /// An iterator over the values that can be received without blocking.
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded(3);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter { receiver: self }
+    }
+
+    /// How many values are buffered now (always 0 for a rendezvous channel).
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded(4);
+    /// tx.send(()).unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.chan.len()
+    }
+
+    /// Whether no value is buffered (always true for a rendezvous channel).
+    ///
+    /// ```
+    /// let (_tx, rx) = csp::bounded::<()>(4);
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.chan.is_empty()
+    }
+
+    /// Whether the buffer is full (always true for a rendezvous channel).
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded(1);
+    /// tx.send(()).unwrap();
+    /// assert!(rx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.chan.is_full()
+    }
+
+    /// The capacity: `Some(cap)` as given to [`bounded`].
+    ///
+    /// ```
+    /// assert_eq!(csp::bounded::<()>(8).1.capacity(), Some(8));
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        Some(self.chan.capacity())
+    }
+
+    /// Whether `self` and `other` receive from the same channel.
+    ///
+    /// ```
+    /// let (_tx, rx) = csp::bounded::<()>(1);
+    /// assert!(rx.same_channel(&rx.clone()));
+    /// ```
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.chan.senders.fetch_add(1, Ordering::Relaxed);
+        Self {
+            chan: Arc::clone(&self.chan),
+        }
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.chan.receivers.fetch_add(1, Ordering::Relaxed);
+        Self {
+            chan: Arc::clone(&self.chan),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        // AcqRel: the last sender's disconnect must see every other sender's work.
+        if self.chan.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.chan.disconnect();
+        }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.chan.disconnect();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad("Sender { .. }")
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad("Receiver { .. }")
+    }
+}
+
+/// A blocking iterator over a [`Receiver`]'s values, from [`Receiver::iter`].
+///
+/// ```
+/// let (tx, rx) = csp::bounded(1);
+/// std::thread::spawn(move || tx.send(1).unwrap());
+/// assert_eq!(rx.iter().next(), Some(1));
+/// ```
+#[derive(Debug)]
+pub struct Iter<'a, T> {
+    receiver: &'a Receiver<T>,
+}
+
+/// A non-blocking iterator over a [`Receiver`]'s values, from [`Receiver::try_iter`].
+///
+/// ```
+/// let (_tx, rx) = csp::bounded::<i32>(1);
+/// assert_eq!(rx.try_iter().next(), None);
+/// ```
+#[derive(Debug)]
+pub struct TryIter<'a, T> {
+    receiver: &'a Receiver<T>,
+}
+
+/// An owning blocking iterator over a [`Receiver`]'s values, from `into_iter`.
+///
+/// ```
+/// let (tx, rx) = csp::bounded(2);
+/// tx.send(1).unwrap();
+/// drop(tx);
+/// assert_eq!(rx.into_iter().collect::<Vec<_>>(), [1]);
+/// ```
+#[derive(Debug)]
+pub struct IntoIter<T> {
+    receiver: Receiver<T>,
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.receiver.recv().ok()
+    }
+}
+
+impl<T> Iterator for TryIter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.receiver.try_recv().ok()
+    }
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.receiver.recv().ok()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Receiver<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T> IntoIterator for Receiver<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter { receiver: self }
+    }
+}

@@ -1,0 +1,334 @@
+//! Buffered channels (`bounded(cap)` with `cap > 0`): a fixed ring of slots that any
+//! number of senders and receivers claim with one compare-and-swap each, and notify
+//! lists for those who must wait for room or for a value.
+//!
+//! # The ring
+//! `head` and `tail` each pack a *lap* count and an *index* into the ring:
+//! `lap * one_lap + index`, with `one_lap` a power of two above `cap`, so the bits
+//! between `cap` and `one_lap` are free; the lowest of them, `mark_bit`, set in `tail`,
+//! means disconnected. Every slot has a `stamp`:
+//! - `stamp == tail` (same lap and index): the slot is free for the sender at `tail`;
+//! - `stamp == head + 1`: the slot holds a value for the receiver at `head`.
+//!
+//! A sender claims the slot at `tail` by advancing `tail`, writes the value, then
+//! stores `stamp = tail + 1` (Release): the value is published. A receiver claims the
+//! slot at `head` by advancing `head`, reads the value, then stores
+//! `stamp = head + one_lap` (Release): the slot is free for the next lap. Claiming is
+//! the only contended step; the value itself is never touched by two parties at once.
+//!
+//! Waiting uses [`NotifyList`]s; see that module for why no wake-up is lost.
+
+use super::{RecvFailure, SendFailure};
+use crate::backoff::Backoff;
+use crate::notify::NotifyList;
+use crate::padded::CachePadded;
+use crate::party::{Outcome, Party, Until};
+use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crate::waker::current_thread_waker;
+use std::mem::MaybeUninit;
+
+/// One place in the ring.
+#[derive(Debug)]
+struct Slot<T> {
+    /// Which lap's sender or receiver may use the slot next (module docs).
+    stamp: AtomicUsize,
+    /// Initialized exactly when `stamp` says the slot holds a value.
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// A buffered channel's shared state.
+#[derive(Debug)]
+pub(crate) struct Channel<T> {
+    /// Where the next receiver takes from.
+    head: CachePadded<AtomicUsize>,
+    /// Where the next sender writes to, and the disconnection mark.
+    tail: CachePadded<AtomicUsize>,
+    buffer: Box<[Slot<T>]>,
+    cap: usize,
+    one_lap: usize,
+    mark_bit: usize,
+    /// Senders waiting for room.
+    senders: NotifyList,
+    /// Receivers waiting for a value.
+    receivers: NotifyList,
+}
+
+/// Why an attempt that does not wait failed.
+enum Attempt {
+    NotReady,
+    Disconnected,
+}
+
+impl<T> Channel<T> {
+    /// A channel buffering up to `cap` values; `cap` must be positive.
+    pub(crate) fn new(cap: usize) -> Self {
+        assert!(cap > 0, "a buffered channel needs a positive capacity");
+        let mark_bit = (cap + 1).next_power_of_two();
+        let one_lap = mark_bit * 2;
+        let buffer = (0..cap)
+            .map(|index| Slot {
+                stamp: AtomicUsize::new(index),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+            })
+            .collect();
+        Self {
+            head: CachePadded(AtomicUsize::new(0)),
+            tail: CachePadded(AtomicUsize::new(0)),
+            buffer,
+            cap,
+            one_lap,
+            mark_bit,
+            senders: NotifyList::new(),
+            receivers: NotifyList::new(),
+        }
+    }
+
+    /// The position after `pos`: the next index, or index 0 of the next lap.
+    fn next(&self, pos: usize) -> usize {
+        let index = pos & (self.mark_bit - 1);
+        if index + 1 < self.cap {
+            pos + 1
+        } else {
+            (pos & !(self.one_lap - 1)).wrapping_add(self.one_lap)
+        }
+    }
+
+    /// Sends without waiting; gives the value back if the ring is full or
+    /// disconnected.
+    fn try_push(&self, value: T) -> Result<(), (T, Attempt)> {
+        let mut backoff = Backoff::new();
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            if tail & self.mark_bit != 0 {
+                return Err((value, Attempt::Disconnected));
+            }
+            let slot = &self.buffer[tail & (self.mark_bit - 1)];
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == tail {
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    self.next(tail),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: winning the CAS at `tail` while `stamp == tail` makes
+                        // this sender the slot's only user until it stores the stamp.
+                        slot.value.with_mut(|v| unsafe { (*v).write(value) });
+                        slot.stamp.store(tail + 1, Ordering::Release);
+                        self.receivers.notify_one();
+                        return Ok(());
+                    }
+                    Err(now) => {
+                        tail = now;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
+                // The slot still holds last lap's value: full, unless a receiver has
+                // already claimed it.
+                let head = self.head.load(Ordering::SeqCst);
+                if head.wrapping_add(self.one_lap) == tail {
+                    return Err((value, Attempt::NotReady));
+                }
+                backoff.spin();
+                tail = self.tail.load(Ordering::Relaxed);
+            } else {
+                // Another sender claimed `tail` and has not stored its stamp yet, or our
+                // `tail` is stale.
+                backoff.snooze();
+                tail = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Receives without waiting.
+    fn try_pop(&self) -> Result<T, Attempt> {
+        let mut backoff = Backoff::new();
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            let slot = &self.buffer[head & (self.mark_bit - 1)];
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == head + 1 {
+                match self.head.compare_exchange_weak(
+                    head,
+                    self.next(head),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: winning the CAS at `head` while `stamp == head + 1`
+                        // makes this receiver the only reader of the value its sender
+                        // published (Release stamp, read with Acquire above).
+                        let value = slot.value.with(|v| unsafe { (*v).assume_init_read() });
+                        slot.stamp
+                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
+                        self.senders.notify_one();
+                        return Ok(value);
+                    }
+                    Err(now) => {
+                        head = now;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp == head {
+                // The slot awaits this lap's value: empty, unless a sender has claimed it.
+                let tail = self.tail.load(Ordering::SeqCst);
+                if tail & !self.mark_bit == head {
+                    return Err(if tail & self.mark_bit != 0 {
+                        Attempt::Disconnected
+                    } else {
+                        Attempt::NotReady
+                    });
+                }
+                backoff.spin();
+                head = self.head.load(Ordering::Relaxed);
+            } else {
+                backoff.snooze();
+                head = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Sends `value`, waiting for room until `until`.
+    pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
+        let mut value = value;
+        loop {
+            let mut backoff = Backoff::new();
+            loop {
+                match self.try_push(value) {
+                    Ok(()) => return Ok(()),
+                    Err((v, Attempt::Disconnected)) => return Err(SendFailure::Disconnected(v)),
+                    Err((v, Attempt::NotReady)) => value = v,
+                }
+                if until == Until::Now || backoff.is_completed() {
+                    break;
+                }
+                backoff.snooze();
+            }
+            if until.is_past() {
+                return Err(SendFailure::NotReady(value));
+            }
+            let party = Party::new();
+            self.senders.register(&party, 0);
+            let outcome = if self.is_full() && !self.is_disconnected() {
+                party.wait(until, current_thread_waker)
+            } else {
+                party.abort()
+            };
+            if outcome == Outcome::Aborted {
+                self.senders.unregister(&party, 0);
+            }
+        }
+    }
+
+    /// Receives a value, waiting for one until `until`.
+    pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
+        loop {
+            let mut backoff = Backoff::new();
+            loop {
+                match self.try_pop() {
+                    Ok(value) => return Ok(value),
+                    Err(Attempt::Disconnected) => return Err(RecvFailure::Disconnected),
+                    Err(Attempt::NotReady) => {}
+                }
+                if until == Until::Now || backoff.is_completed() {
+                    break;
+                }
+                backoff.snooze();
+            }
+            if until.is_past() {
+                return Err(RecvFailure::NotReady);
+            }
+            let party = Party::new();
+            self.receivers.register(&party, 0);
+            let outcome = if self.is_empty() && !self.is_disconnected() {
+                party.wait(until, current_thread_waker)
+            } else {
+                party.abort()
+            };
+            if outcome == Outcome::Aborted {
+                self.receivers.unregister(&party, 0);
+            }
+        }
+    }
+
+    /// Marks the channel disconnected and wakes every waiting party. Returns `false`
+    /// if it already was.
+    pub(crate) fn disconnect(&self) -> bool {
+        let tail = self.tail.fetch_or(self.mark_bit, Ordering::SeqCst);
+        if tail & self.mark_bit != 0 {
+            return false;
+        }
+        self.senders.notify_all();
+        self.receivers.notify_all();
+        true
+    }
+
+    /// Whether the channel is disconnected.
+    pub(crate) fn is_disconnected(&self) -> bool {
+        self.tail.load(Ordering::SeqCst) & self.mark_bit != 0
+    }
+
+    /// Whether no value is buffered.
+    pub(crate) fn is_empty(&self) -> bool {
+        let head = self.head.load(Ordering::SeqCst);
+        let tail = self.tail.load(Ordering::SeqCst);
+        tail & !self.mark_bit == head
+    }
+
+    /// Whether the buffer is full.
+    pub(crate) fn is_full(&self) -> bool {
+        let tail = self.tail.load(Ordering::SeqCst);
+        let head = self.head.load(Ordering::SeqCst);
+        head.wrapping_add(self.one_lap) == tail & !self.mark_bit
+    }
+
+    /// How many values are buffered (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        loop {
+            let tail = self.tail.load(Ordering::SeqCst);
+            let head = self.head.load(Ordering::SeqCst);
+            // Only a consistent pair of indices gives a meaningful difference.
+            if self.tail.load(Ordering::SeqCst) == tail {
+                let head_index = head & (self.mark_bit - 1);
+                let tail_index = tail & (self.mark_bit - 1);
+                return if head_index < tail_index {
+                    tail_index - head_index
+                } else if head_index > tail_index {
+                    self.cap - head_index + tail_index
+                } else if tail & !self.mark_bit == head {
+                    0
+                } else {
+                    self.cap
+                };
+            }
+        }
+    }
+
+    /// The buffer's capacity.
+    pub(crate) fn capacity(&self) -> usize {
+        self.cap
+    }
+}
+
+impl<T> Drop for Channel<T> {
+    fn drop(&mut self) {
+        // Every handle is gone, so nobody else sees the ring: drop what it still holds.
+        let mut pos = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed) & !self.mark_bit;
+        while pos != tail {
+            let slot = &self.buffer[pos & (self.mark_bit - 1)];
+            // SAFETY: positions from head to tail hold published values (no sender or
+            // receiver is mid-operation once every handle is gone), each dropped once.
+            slot.value.with_mut(|v| unsafe { (*v).assume_init_drop() });
+            pos = self.next(pos);
+        }
+    }
+}
+
+// SAFETY: the ring hands each `T` from one thread to another through a slot that only
+// one party uses at a time (module docs), so sharing the channel needs only `T: Send`.
+unsafe impl<T: Send> Sync for Channel<T> {}
+// SAFETY: as above; the channel owns its buffered values, which are `Send`.
+unsafe impl<T: Send> Send for Channel<T> {}

@@ -1,0 +1,22 @@
+//! The channel kinds, one module each: `zero` for rendezvous, `array` for buffered.
+
+pub(crate) mod array;
+pub(crate) mod zero;
+
+/// Why a send did not happen; the value comes back either way.
+#[derive(Debug)]
+pub(crate) enum SendFailure<T> {
+    /// No room (buffered) or no receiver (rendezvous) before the deadline.
+    NotReady(T),
+    /// Every receiver is gone.
+    Disconnected(T),
+}
+
+/// Why a receive did not happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RecvFailure {
+    /// Nothing to take before the deadline.
+    NotReady,
+    /// Every sender is gone and nothing is left to take.
+    Disconnected,
+}

@@ -1,0 +1,77 @@
+//! A notify list: parties waiting for a buffered channel to change (a receiver for a
+//! value, a sender for room), woken one at a time to retry.
+//!
+//! The `is_empty` flag lets the hot path skip the lock when nobody waits. It pairs
+//! with the channel's indices in a store-then-load handshake, all `SeqCst`:
+//! a waiter *stores* `is_empty = false` (in `register`), then *loads* the indices to
+//! re-check; a counterpart *writes* the indices (a `SeqCst` compare-and-swap), then
+//! *loads* `is_empty` (in `notify_one`). In the single total order of `SeqCst`
+//! operations one of the two loads sees the other side's store, so either the waiter
+//! sees the change and does not sleep, or the counterpart sees the waiter and wakes it.
+
+use crate::party::Party;
+use crate::sync::{AtomicBool, Mutex, Ordering, lock};
+use crate::waitq::{Entry, WaitQueue};
+use std::task::Waker;
+
+/// Parties waiting for one side of a buffered channel to become ready.
+#[derive(Debug)]
+pub(crate) struct NotifyList {
+    queue: Mutex<WaitQueue<()>>,
+    is_empty: AtomicBool,
+}
+
+impl NotifyList {
+    pub(crate) fn new() -> Self {
+        Self {
+            queue: Mutex::new(WaitQueue::new()),
+            is_empty: AtomicBool::new(true),
+        }
+    }
+
+    /// Registers `party` to be notified on `arm`. The caller must re-check its
+    /// condition afterwards, before it waits (module docs).
+    pub(crate) fn register(&self, party: &Party, arm: usize) {
+        let mut queue = lock(&self.queue);
+        queue.push(Entry::notify(party, arm));
+        self.is_empty.store(false, Ordering::SeqCst);
+    }
+
+    /// Removes `party`'s entry on `arm` if no notifier has removed it already. Its
+    /// owner must call this before the party goes away unless the party is done.
+    pub(crate) fn unregister(&self, party: &Party, arm: usize) {
+        let mut queue = lock(&self.queue);
+        queue.remove(party, arm);
+        self.is_empty.store(queue.is_empty(), Ordering::SeqCst);
+    }
+
+    /// Completes the oldest party still waiting, if any, so that it retries.
+    pub(crate) fn notify_one(&self) {
+        if self.is_empty.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut queue = lock(&self.queue);
+        let mut woken = None;
+        while let Some(entry) = queue.pop() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            if let Some(waker) = unsafe { entry.party() }.try_complete(entry.arm()) {
+                woken = waker;
+                break;
+            }
+        }
+        self.is_empty.store(queue.is_empty(), Ordering::SeqCst);
+        drop(queue);
+        if let Some(waker) = woken {
+            waker.wake();
+        }
+    }
+
+    /// Completes every waiting party (for disconnection).
+    pub(crate) fn notify_all(&self) {
+        let mut queue = lock(&self.queue);
+        let wakers = queue.complete_all();
+        self.is_empty.store(true, Ordering::SeqCst);
+        drop(queue);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}

@@ -1,0 +1,93 @@
+//! The one place concurrency primitives come from.
+//!
+//! Under `--cfg csp_loom` every type is loom's, so the models in `loom_tests/` explore
+//! every interleaving of the real code; otherwise they are std's at zero cost. Nothing
+//! else in the crate names `std::sync`, `std::thread` or `std::cell::UnsafeCell`.
+
+#[cfg(csp_loom)]
+pub(crate) use loom::{
+    hint::spin_loop,
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    thread::{Thread, current as current_thread, park, yield_now},
+};
+
+#[cfg(not(csp_loom))]
+pub(crate) use std::{
+    hint::spin_loop,
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    thread::{Thread, current as current_thread, park, yield_now},
+};
+
+/// Parks the current thread until unparked or until `deadline`.
+///
+/// loom has no time: under loom this is a plain `park`, so models never rely on a
+/// timeout firing (timeouts are covered by stress tests instead).
+#[cfg(csp_loom)]
+pub(crate) fn park_until(_deadline: std::time::Instant) {
+    park();
+}
+
+/// Parks the current thread until unparked or until `deadline`.
+#[cfg(not(csp_loom))]
+pub(crate) fn park_until(deadline: std::time::Instant) {
+    let now = std::time::Instant::now();
+    if deadline > now {
+        std::thread::park_timeout(deadline - now);
+    }
+}
+
+/// How many threads can truly run at once for this process (its CPU affinity mask
+/// included, so `taskset -c 0` yields 1). Spinning only pays when this is above one.
+#[cfg(not(csp_loom))]
+pub(crate) fn parallelism() -> usize {
+    use std::sync::OnceLock;
+    static CPUS: OnceLock<usize> = OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Under loom there is no real parallelism, and spinning only lengthens models.
+#[cfg(csp_loom)]
+pub(crate) fn parallelism() -> usize {
+    1
+}
+
+/// Locks a mutex; a poisoned lock is taken over, because no code of ours panics while
+/// holding a channel lock with its state half-updated (user code never runs under it).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// std's `UnsafeCell` with loom's closure-based access API, so code reads the same in
+/// both modes and loom can check every access for data races.
+#[cfg(not(csp_loom))]
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(csp_loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(std::cell::UnsafeCell::new(value))
+    }
+
+    /// Gives `f` a shared raw pointer to the contents.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Gives `f` a mutable raw pointer to the contents.
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+#[cfg(csp_loom)]
+pub(crate) use loom::cell::UnsafeCell;

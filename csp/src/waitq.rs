@@ -1,0 +1,187 @@
+//! Wait queues: the parties blocked on one side of a channel, in arrival order.
+//!
+//! An [`Entry`] names a [`Party`] and the arm it waits on, and, for a *direct* entry,
+//! the slot through which a counterpart hands it a value or takes one from it. A
+//! *notify* entry has no slot: completing it only tells its owner to retry (buffered
+//! channels, and async receivers, whose value must never sit in a future that could be
+//! dropped).
+//!
+//! Entries hold raw pointers into their owner's memory (its stack frame, or a pinned
+//! future). A queue lives inside its channel's lock, and the owner removes its entries
+//! under that lock before that memory goes away, unless a counterpart removed and
+//! completed it first; see [`crate::party`] for the full protocol.
+
+use crate::party::Party;
+use crate::sync::UnsafeCell;
+use std::collections::VecDeque;
+use std::ptr::{self, NonNull};
+use std::task::Waker;
+
+/// The place a value crosses a rendezvous: owned by a waiting party, written or taken
+/// by the counterpart that completes it.
+#[derive(Debug)]
+pub(crate) struct Slot<T>(UnsafeCell<Option<T>>);
+
+impl<T> Slot<T> {
+    /// A slot holding `value` (a waiting sender's) or nothing (a waiting receiver's).
+    pub(crate) fn new(value: Option<T>) -> Self {
+        Self(UnsafeCell::new(value))
+    }
+
+    /// Takes the slot's value, leaving it empty.
+    ///
+    /// # Safety
+    /// The caller has exclusive access to the slot: it is its owner and no entry for
+    /// it is reachable by a counterpart (the party is done, or its entry was removed
+    /// under the channel lock), or it is the counterpart holding the lock of the
+    /// channel whose queue holds the entry.
+    pub(crate) unsafe fn take(&self) -> Option<T> {
+        // SAFETY: exclusive access, by the caller's contract.
+        self.0.with_mut(|value| unsafe { (*value).take() })
+    }
+
+    /// Puts `value` into the slot, which must be empty; the contract of [`Slot::take`].
+    ///
+    /// # Safety
+    /// As for [`Slot::take`].
+    pub(crate) unsafe fn put(&self, value: T) {
+        // SAFETY: exclusive access, by the caller's contract.
+        self.0.with_mut(|slot| unsafe {
+            debug_assert!((*slot).is_none(), "a rendezvous slot was filled twice");
+            *slot = Some(value);
+        });
+    }
+}
+
+/// One waiting party's registration in one queue.
+#[derive(Debug)]
+pub(crate) struct Entry<T> {
+    party: NonNull<Party>,
+    /// Null for a notify entry.
+    slot: *const Slot<T>,
+    arm: usize,
+}
+
+// SAFETY: an Entry is a pair of pointers that are only dereferenced under the lock of
+// the channel holding the entry, while the owner keeps their targets alive (module
+// docs). Handing it to another thread moves at most a `T` between threads, through the
+// slot, so `T: Send` is all it needs.
+unsafe impl<T: Send> Send for Entry<T> {}
+
+impl<T> Entry<T> {
+    /// An entry through which a counterpart moves a value into or out of `slot`.
+    pub(crate) fn direct(party: &Party, slot: &Slot<T>, arm: usize) -> Self {
+        Self {
+            party: NonNull::from(party),
+            slot: slot as *const Slot<T>,
+            arm,
+        }
+    }
+
+    /// An entry that a counterpart only completes, telling its owner to retry.
+    pub(crate) fn notify(party: &Party, arm: usize) -> Self {
+        Self {
+            party: NonNull::from(party),
+            slot: ptr::null(),
+            arm,
+        }
+    }
+
+    /// Whether this is a notify entry.
+    pub(crate) fn is_notify(&self) -> bool {
+        self.slot.is_null()
+    }
+
+    /// The entry's party.
+    ///
+    /// # Safety
+    /// Call only under the lock of the channel whose queue holds or held the entry,
+    /// before completing it.
+    pub(crate) unsafe fn party(&self) -> &Party {
+        // SAFETY: the owner keeps the party alive while the entry is reachable under
+        // this lock (module docs); the caller holds it.
+        unsafe { self.party.as_ref() }
+    }
+
+    /// The entry's slot; `None` for a notify entry.
+    ///
+    /// # Safety
+    /// As for [`Entry::party`].
+    pub(crate) unsafe fn slot(&self) -> Option<&Slot<T>> {
+        // SAFETY: as for `party`: the slot lives beside the party in the owner's memory.
+        unsafe { self.slot.as_ref() }
+    }
+
+    /// The arm this entry waits on.
+    pub(crate) fn arm(&self) -> usize {
+        self.arm
+    }
+
+    fn is_for(&self, party: &Party, arm: usize) -> bool {
+        ptr::eq(self.party.as_ptr(), party) && self.arm == arm
+    }
+}
+
+/// The parties waiting on one side of a channel, oldest first. Keeps its capacity, so
+/// registering allocates nothing once the queue has grown to its working size.
+#[derive(Debug)]
+pub(crate) struct WaitQueue<T> {
+    entries: VecDeque<Entry<T>>,
+}
+
+impl<T> WaitQueue<T> {
+    /// An empty queue.
+    pub(crate) fn new() -> Self {
+        Self {
+            entries: VecDeque::new(),
+        }
+    }
+
+    /// Adds an entry at the back.
+    pub(crate) fn push(&mut self, entry: Entry<T>) {
+        self.entries.push_back(entry);
+    }
+
+    /// Removes the entry of `party` on `arm`, if a counterpart has not already.
+    pub(crate) fn remove(&mut self, party: &Party, arm: usize) -> bool {
+        match self.entries.iter().position(|e| e.is_for(party, arm)) {
+            Some(index) => {
+                self.entries.remove(index);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes and returns the oldest entry, direct or notify.
+    pub(crate) fn pop(&mut self) -> Option<Entry<T>> {
+        self.entries.pop_front()
+    }
+
+    /// Removes and returns the oldest direct entry, leaving notify entries in place.
+    pub(crate) fn pop_direct(&mut self) -> Option<Entry<T>> {
+        let index = self.entries.iter().position(|e| !e.is_notify())?;
+        self.entries.remove(index)
+    }
+
+    /// Whether no party waits here.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Removes and completes every entry (each on its own arm), for disconnection:
+    /// direct entries keep their slots as they are, which tells their owners the
+    /// channel is gone. Returns the wakers to wake once the lock is released.
+    pub(crate) fn complete_all(&mut self) -> Vec<Waker> {
+        let mut wakers = Vec::new();
+        while let Some(entry) = self.entries.pop_front() {
+            // SAFETY: we hold this queue's channel lock (it is inside it), and the entry
+            // was reachable until now.
+            if let Some(Some(waker)) = unsafe { entry.party() }.try_complete(entry.arm) {
+                wakers.push(waker);
+            }
+        }
+        wakers
+    }
+}
+
