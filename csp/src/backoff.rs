@@ -5,56 +5,69 @@
 //! the spin phase is skipped and the party yields at once: a yield hands the CPU to
 //! the counterpart, which is what a rendezvous on one core wants (crossbeam #1031
 //! measured a 13x slowdown from spinning there).
+//!
+//! The constants were tuned on the 2-core development machine with the rendezvous
+//! ping-pong bench (`benches/rendezvous.rs`): checking often (every two pause hints)
+//! answers a counterpart on the other core in a few hundred nanoseconds, where
+//! exponential spinning (crossbeam's `Backoff`) overshoots; the number of yields
+//! made no measurable difference on one core.
 
 use crate::sync::{parallelism, spin_loop, yield_now};
 
-/// Rounds of exponential spinning (2^0 .. 2^SPIN_ROUNDS `spin_loop` hints each), about
-/// a microsecond or two in all: the time a counterpart on another core needs to answer.
-const SPIN_ROUNDS: u32 = 7;
+/// Checks of the awaited condition while spinning, before yielding starts: a few
+/// microseconds in all, the time a busy counterpart on another core needs to answer.
+const SPIN_CHECKS: u32 = 160;
+
+/// Pause hints between two checks while spinning.
+const PAUSES_PER_CHECK: u32 = 2;
 
 /// Yields before parking. A yield costs a syscall and lets a counterpart on the same
-/// CPU run; a few of them catch a counterpart that answers quickly.
-const YIELD_ROUNDS: u32 = 4;
+/// CPU run; a few catch a counterpart that answers quickly, without parking.
+const YIELDS: u32 = 4;
+
+/// The longest pause, as a power of two, when retrying a lost compare-and-swap.
+const MAX_CAS_SPIN_SHIFT: u32 = 6;
 
 /// One wait's progress through the spin, yield and park phases.
 #[derive(Debug)]
 pub(crate) struct Backoff {
     step: u32,
-    spins: u32,
+    spin_checks: u32,
 }
 
 impl Backoff {
     /// A fresh backoff; it spins only if this process can run on more than one CPU.
     pub(crate) fn new() -> Self {
-        let spins = if parallelism() > 1 { SPIN_ROUNDS } else { 0 };
-        Self { step: 0, spins }
+        let spin_checks = if parallelism() > 1 { SPIN_CHECKS } else { 0 };
+        Self {
+            step: 0,
+            spin_checks,
+        }
     }
 
-    /// Spins for a short, growing time (a pure CPU hint; never yields). For retrying
-    /// a lost compare-and-swap, where the counterpart is known to be running.
+    /// Pauses for a short, growing time without yielding: for retrying a lost
+    /// compare-and-swap, where the winner is known to be running.
     pub(crate) fn spin(&mut self) {
-        for _ in 0..1u32 << self.step.min(self.spins.max(1)).min(6) {
+        for _ in 0..1u32 << self.step.min(MAX_CAS_SPIN_SHIFT) {
             spin_loop();
         }
-        if self.step <= self.spins {
-            self.step += 1;
-        }
+        self.step = self.step.saturating_add(1);
     }
 
-    /// Waits a little longer than last time: spins while spinning pays, then yields.
+    /// Waits a little before the next check: pauses while spinning pays, then yields.
     pub(crate) fn snooze(&mut self) {
-        if self.step < self.spins {
-            for _ in 0..1u32 << self.step {
+        if self.step < self.spin_checks {
+            for _ in 0..PAUSES_PER_CHECK {
                 spin_loop();
             }
         } else {
             yield_now();
         }
-        self.step += 1;
+        self.step = self.step.saturating_add(1);
     }
 
     /// Whether the spin and yield phases are over and the caller should park.
     pub(crate) fn is_completed(&self) -> bool {
-        self.step >= self.spins + YIELD_ROUNDS
+        self.step >= self.spin_checks + YIELDS
     }
 }
