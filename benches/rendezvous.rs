@@ -49,20 +49,67 @@ macro_rules! lib {
     };
 }
 
-lib!(Csp, "csp", true, csp::Sender<u64>, csp::Receiver<u64>, csp::bounded,
-    |t, v| t.send(v).unwrap(), |r| r.recv().ok(), |r| r.clone());
-lib!(Crossbeam, "crossbeam", true, crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>,
-    crossbeam_channel::bounded, |t, v| t.send(v).unwrap(), |r| r.recv().ok(), |r| r.clone());
-lib!(Flume, "flume", true, flume::Sender<u64>, flume::Receiver<u64>, flume::bounded,
-    |t, v| t.send(v).unwrap(), |r| r.recv().ok(), |r| r.clone());
-lib!(Kanal, "kanal", true, kanal::Sender<u64>, kanal::Receiver<u64>, kanal::bounded,
-    |t, v| t.send(v).unwrap(), |r| r.recv().ok(), |r| r.clone());
-lib!(StdMpsc, "std-mpsc", false, std::sync::mpsc::SyncSender<u64>, std::sync::mpsc::Receiver<u64>,
-    std::sync::mpsc::sync_channel, |t, v| t.send(v).unwrap(), |r| r.recv().ok(),
-    |_r| unreachable!("std mpsc receivers cannot be cloned"));
+lib!(
+    Csp,
+    "csp",
+    true,
+    csp::Sender<u64>,
+    csp::Receiver<u64>,
+    csp::bounded,
+    |t, v| t.send(v).unwrap(),
+    |r| r.recv().ok(),
+    |r| r.clone()
+);
+lib!(
+    Crossbeam,
+    "crossbeam",
+    true,
+    crossbeam_channel::Sender<u64>,
+    crossbeam_channel::Receiver<u64>,
+    crossbeam_channel::bounded,
+    |t, v| t.send(v).unwrap(),
+    |r| r.recv().ok(),
+    |r| r.clone()
+);
+lib!(
+    Flume,
+    "flume",
+    true,
+    flume::Sender<u64>,
+    flume::Receiver<u64>,
+    flume::bounded,
+    |t, v| t.send(v).unwrap(),
+    |r| r.recv().ok(),
+    |r| r.clone()
+);
+lib!(
+    Kanal,
+    "kanal",
+    true,
+    kanal::Sender<u64>,
+    kanal::Receiver<u64>,
+    kanal::bounded,
+    |t, v| t.send(v).unwrap(),
+    |r| r.recv().ok(),
+    |r| r.clone()
+);
+lib!(
+    StdMpsc,
+    "std-mpsc",
+    false,
+    std::sync::mpsc::SyncSender<u64>,
+    std::sync::mpsc::Receiver<u64>,
+    std::sync::mpsc::sync_channel,
+    |t, v| t.send(v).unwrap(),
+    |r| r.recv().ok(),
+    |_r| unreachable!("std mpsc receivers cannot be cloned")
+);
 
 /// Round trips between this thread and an echo thread, over two channels of `cap`.
-fn ping_pong<L: Lib>(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, cap: usize) {
+fn ping_pong<L: Lib>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    cap: usize,
+) {
     c.bench_function(BenchmarkId::new(L::NAME, cap), |b| {
         let (ping_tx, ping_rx) = L::bounded(cap);
         let (pong_tx, pong_rx) = L::bounded(cap);
@@ -95,42 +142,46 @@ fn spread<L: Lib>(
     if receivers > 1 && !L::MPMC {
         return;
     }
-    c.bench_function(BenchmarkId::new(L::NAME, format!("{senders}x{receivers}/cap{cap}")), |b| {
-        b.iter_custom(|iters| {
-            let per_sender = iters.div_ceil(senders as u64);
-            let (tx, rx) = L::bounded(cap);
-            let start = Arc::new(Barrier::new(senders + receivers + 1));
-            let mut handles = Vec::new();
-            for _ in 0..senders {
-                let tx = L::clone_tx(&tx);
-                let start = Arc::clone(&start);
-                handles.push(thread::spawn(move || {
-                    start.wait();
-                    for i in 0..per_sender {
-                        L::send(&tx, i);
-                    }
-                }));
-            }
-            drop(tx);
-            let mut rxs = vec![rx];
-            for _ in 1..receivers {
-                rxs.push(L::clone_rx(&rxs[0]));
-            }
-            for rx in rxs {
-                let start = Arc::clone(&start);
-                handles.push(thread::spawn(move || {
-                    start.wait();
-                    while L::recv(&rx).is_some() {}
-                }));
-            }
-            start.wait();
-            let t0 = Instant::now();
-            for h in handles {
-                h.join().unwrap();
-            }
-            t0.elapsed().mul_f64(iters as f64 / (per_sender * senders as u64) as f64)
-        });
-    });
+    c.bench_function(
+        BenchmarkId::new(L::NAME, format!("{senders}x{receivers}/cap{cap}")),
+        |b| {
+            b.iter_custom(|iters| {
+                let per_sender = iters.div_ceil(senders as u64);
+                let (tx, rx) = L::bounded(cap);
+                let start = Arc::new(Barrier::new(senders + receivers + 1));
+                let mut handles = Vec::new();
+                for _ in 0..senders {
+                    let tx = L::clone_tx(&tx);
+                    let start = Arc::clone(&start);
+                    handles.push(thread::spawn(move || {
+                        start.wait();
+                        for i in 0..per_sender {
+                            L::send(&tx, i);
+                        }
+                    }));
+                }
+                drop(tx);
+                let mut rxs = vec![rx];
+                for _ in 1..receivers {
+                    rxs.push(L::clone_rx(&rxs[0]));
+                }
+                for rx in rxs {
+                    let start = Arc::clone(&start);
+                    handles.push(thread::spawn(move || {
+                        start.wait();
+                        while L::recv(&rx).is_some() {}
+                    }));
+                }
+                start.wait();
+                let t0 = Instant::now();
+                for h in handles {
+                    h.join().unwrap();
+                }
+                t0.elapsed()
+                    .mul_f64(iters as f64 / (per_sender * senders as u64) as f64)
+            });
+        },
+    );
 }
 
 fn rendezvous_ping_pong(c: &mut Criterion) {

@@ -21,6 +21,9 @@ struct Chan<T> {
     receivers: AtomicUsize,
 }
 
+// The array flavor is larger (cache-padded indices), but the enum lives once per channel
+// inside its Arc: boxing it would add a pointer chase to every operation.
+#[allow(clippy::large_enum_variant)]
 enum Flavor<T> {
     Array(array::Channel<T>),
     Zero(zero::Channel<T>),
@@ -154,10 +157,12 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(2), Err(csp::SendError(2)));
     /// ```
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        self.chan.send(value, Until::Forever).map_err(|failure| match failure {
-            SendFailure::Disconnected(v) => SendError(v),
-            SendFailure::NotReady(_) => unreachable!("a send without deadline timed out"),
-        })
+        self.chan
+            .send(value, Until::Forever)
+            .map_err(|failure| match failure {
+                SendFailure::Disconnected(v) => SendError(v),
+                SendFailure::NotReady(_) => unreachable!("a send without deadline timed out"),
+            })
     }
 
     /// Sends `value` only if that can happen at once: there is room in the buffer, or,
@@ -170,10 +175,12 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
     /// ```
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        self.chan.send(value, Until::Now).map_err(|failure| match failure {
-            SendFailure::Disconnected(v) => TrySendError::Disconnected(v),
-            SendFailure::NotReady(v) => TrySendError::Full(v),
-        })
+        self.chan
+            .send(value, Until::Now)
+            .map_err(|failure| match failure {
+                SendFailure::Disconnected(v) => TrySendError::Disconnected(v),
+                SendFailure::NotReady(v) => TrySendError::Full(v),
+            })
     }
 
     /// Like [`send`](Sender::send), but gives up after `timeout`, returning the value
@@ -204,10 +211,12 @@ impl<T> Sender<T> {
     }
 
     fn send_until(&self, value: T, until: Until) -> Result<(), SendTimeoutError<T>> {
-        self.chan.send(value, until).map_err(|failure| match failure {
-            SendFailure::Disconnected(v) => SendTimeoutError::Disconnected(v),
-            SendFailure::NotReady(v) => SendTimeoutError::Timeout(v),
-        })
+        self.chan
+            .send(value, until)
+            .map_err(|failure| match failure {
+                SendFailure::Disconnected(v) => SendTimeoutError::Disconnected(v),
+                SendFailure::NotReady(v) => SendTimeoutError::Timeout(v),
+            })
     }
 
     /// How many values are buffered now (always 0 for a rendezvous channel).
@@ -277,10 +286,12 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv(), Err(csp::RecvError));
     /// ```
     pub fn recv(&self) -> Result<T, RecvError> {
-        self.chan.recv(Until::Forever).map_err(|failure| match failure {
-            RecvFailure::Disconnected => RecvError,
-            RecvFailure::NotReady => unreachable!("a receive without deadline timed out"),
-        })
+        self.chan
+            .recv(Until::Forever)
+            .map_err(|failure| match failure {
+                RecvFailure::Disconnected => RecvError,
+                RecvFailure::NotReady => unreachable!("a receive without deadline timed out"),
+            })
     }
 
     /// Receives a value only if one can be had at once: buffered, or, for a

@@ -46,3 +46,13 @@ pub use channel::{IntoIter, Iter, Receiver, Sender, TryIter, bounded};
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
+
+/// Internals exposed to the loom models in `loom_tests/`, only under `--cfg csp_loom`.
+#[cfg(csp_loom)]
+#[doc(hidden)]
+pub mod loom_hooks {
+    /// A waker that unparks the calling (loom) thread.
+    pub fn thread_waker() -> std::task::Waker {
+        crate::waker::new_thread_waker()
+    }
+}

@@ -184,4 +184,3 @@ impl<T> WaitQueue<T> {
         wakers
     }
 }
-

@@ -63,6 +63,13 @@ impl<T> Channel<T> {
     /// A channel buffering up to `cap` values; `cap` must be positive.
     pub(crate) fn new(cap: usize) -> Self {
         assert!(cap > 0, "a buffered channel needs a positive capacity");
+        // The ring is allocated up front, and its indices need two spare bits.
+        let max = (isize::MAX as usize / std::mem::size_of::<Slot<T>>()).min(usize::MAX >> 2);
+        assert!(
+            cap <= max,
+            "csp::bounded: capacity {cap} is too large (at most {max} for this type; the \
+             buffer is allocated up front)"
+        );
         let mark_bit = (cap + 1).next_power_of_two();
         let one_lap = mark_bit * 2;
         let buffer = (0..cap)

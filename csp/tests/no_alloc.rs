@@ -1,0 +1,92 @@
+//! Steady-state sends and receives allocate nothing, on rendezvous and buffered
+//! channels, blocking or not. One test per binary: the counting allocator sees every
+//! thread in the process.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+/// Long enough for a waiting thread to stop spinning and park.
+const PARK: Duration = Duration::from_millis(30);
+
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: defers every call to the system allocator unchanged; it only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: the caller's contract is the system allocator's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Ping-pongs `rounds` values with an echo thread over two channels of `cap`.
+fn ping_pong(ping: &csp::Sender<u64>, pong: &csp::Receiver<u64>, rounds: u64) {
+    for i in 0..rounds {
+        ping.send(i).unwrap();
+        assert_eq!(pong.recv(), Ok(i));
+    }
+}
+
+#[test]
+fn steady_state_operations_do_not_allocate() {
+    for cap in [0, 1, 64] {
+        let (ping_tx, ping_rx) = csp::bounded::<u64>(cap);
+        let (pong_tx, pong_rx) = csp::bounded::<u64>(cap);
+        let echo = thread::spawn(move || {
+            for v in &ping_rx {
+                if v == u64::MAX {
+                    // Warm-up: make the main thread wait long enough to park.
+                    thread::sleep(PARK);
+                }
+                pong_tx.send(v).unwrap();
+            }
+        });
+        // Warm up: each thread parks once (building its thread waker, a one-time
+        // allocation per thread), and the wait queues grow to their working size.
+        thread::sleep(PARK);
+        ping_pong(&ping_tx, &pong_rx, 1);
+        ping_tx.send(u64::MAX).unwrap();
+        assert_eq!(pong_rx.recv(), Ok(u64::MAX));
+        ping_pong(&ping_tx, &pong_rx, 20_000);
+        COUNTING.store(true, Ordering::SeqCst);
+        ping_pong(&ping_tx, &pong_rx, 50_000);
+        // Buffered: fill and drain without blocking, too.
+        if cap > 1 {
+            for _ in 0..1_000 {
+                ping_tx.try_send(1).unwrap();
+                assert_eq!(pong_rx.recv(), Ok(1));
+            }
+        }
+        COUNTING.store(false, Ordering::SeqCst);
+        drop(ping_tx);
+        echo.join().unwrap();
+        assert_eq!(
+            ALLOCATIONS.load(Ordering::SeqCst),
+            0,
+            "allocations at capacity {cap}"
+        );
+    }
+}

@@ -1,0 +1,296 @@
+//! Every method and error of the channel handles, on rendezvous and buffered channels.
+
+use csp::{RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const SHORT: Duration = Duration::from_millis(20);
+
+#[test]
+fn buffered_fills_and_drains_in_order() {
+    let (tx, rx) = csp::bounded(3);
+    assert_eq!(tx.capacity(), Some(3));
+    assert!(tx.is_empty() && rx.is_empty() && !tx.is_full());
+    for i in 0..3 {
+        tx.try_send(i).unwrap();
+        assert_eq!(tx.len(), i + 1);
+        assert_eq!(rx.len(), i + 1);
+    }
+    assert!(tx.is_full() && rx.is_full());
+    assert_eq!(tx.try_send(9), Err(TrySendError::Full(9)));
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    // Wrap around the ring several laps.
+    for i in 0..100 {
+        tx.send(i).unwrap();
+        tx.send(i + 1000).unwrap();
+        assert_eq!(rx.recv(), Ok(i));
+        assert_eq!(rx.recv(), Ok(i + 1000));
+        assert_eq!(rx.len(), 0);
+    }
+}
+
+#[test]
+fn rendezvous_has_no_room() {
+    let (tx, rx) = csp::bounded::<u8>(0);
+    assert_eq!(tx.capacity(), Some(0));
+    assert_eq!(rx.capacity(), Some(0));
+    assert_eq!((tx.len(), rx.len()), (0, 0));
+    assert!(tx.is_empty() && tx.is_full() && rx.is_empty() && rx.is_full());
+    assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn try_ops_meet_a_waiting_counterpart() {
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let receiver = thread::spawn(move || rx.recv());
+    // try_send succeeds only once the receiver is waiting.
+    let mut value = 5;
+    loop {
+        match tx.try_send(value) {
+            Ok(()) => break,
+            Err(TrySendError::Full(v)) => {
+                value = v;
+                thread::yield_now();
+            }
+            Err(TrySendError::Disconnected(_)) => panic!("receiver still alive"),
+        }
+    }
+    assert_eq!(receiver.join().unwrap(), Ok(5));
+
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let sender = thread::spawn(move || tx.send(6));
+    let got = loop {
+        match rx.try_recv() {
+            Ok(v) => break v,
+            Err(TryRecvError::Empty) => thread::yield_now(),
+            Err(TryRecvError::Disconnected) => panic!("sender still alive"),
+        }
+    };
+    assert_eq!(got, 6);
+    assert_eq!(sender.join().unwrap(), Ok(()));
+}
+
+#[test]
+fn send_after_receivers_are_gone_returns_the_value() {
+    for cap in [0, 2] {
+        let (tx, rx) = csp::bounded(cap);
+        let rx2 = rx.clone();
+        drop(rx);
+        if cap > 0 {
+            tx.send(String::from("kept")).unwrap();
+        }
+        drop(rx2);
+        let err = tx.send(String::from("a")).unwrap_err();
+        assert_eq!(err, SendError(String::from("a")));
+        assert_eq!(err.into_inner(), "a");
+        assert_eq!(
+            tx.try_send(1.to_string()),
+            Err(TrySendError::Disconnected("1".into()))
+        );
+        let err = tx.send_timeout("t".to_string(), SHORT).unwrap_err();
+        assert!(err.is_disconnected() && !err.is_timeout());
+        assert_eq!(err.into_inner(), "t");
+        let err = tx
+            .send_deadline("d".to_string(), Instant::now())
+            .unwrap_err();
+        assert_eq!(err, SendTimeoutError::Disconnected("d".into()));
+    }
+}
+
+#[test]
+fn receivers_drain_then_see_disconnection() {
+    let (tx, rx) = csp::bounded(4);
+    tx.send(1).unwrap();
+    tx.send(2).unwrap();
+    let tx2 = tx.clone();
+    drop(tx);
+    assert_eq!(rx.recv(), Ok(1));
+    drop(tx2);
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    assert_eq!(rx.recv(), Err(RecvError));
+    assert_eq!(rx.recv_timeout(SHORT), Err(RecvTimeoutError::Disconnected));
+    assert_eq!(
+        rx.recv_deadline(Instant::now()),
+        Err(RecvTimeoutError::Disconnected)
+    );
+    assert_eq!(rx.iter().next(), None);
+
+    let (tx, rx) = csp::bounded::<()>(0);
+    drop(tx);
+    assert_eq!(rx.recv(), Err(RecvError));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+#[test]
+fn disconnection_wakes_blocked_parties() {
+    for cap in [0, 1] {
+        // A receiver blocked on an empty channel wakes when the last sender goes.
+        let (tx, rx) = csp::bounded::<u8>(cap);
+        let blocked = thread::spawn(move || rx.recv());
+        thread::sleep(SHORT);
+        drop(tx);
+        assert_eq!(blocked.join().unwrap(), Err(RecvError));
+
+        // A sender blocked on a full channel wakes with its value when the last
+        // receiver goes.
+        let (tx, rx) = csp::bounded::<u8>(cap);
+        if cap > 0 {
+            tx.send(0).unwrap();
+        }
+        let blocked = thread::spawn(move || tx.send(7));
+        thread::sleep(SHORT);
+        drop(rx);
+        assert_eq!(blocked.join().unwrap(), Err(SendError(7)));
+    }
+}
+
+#[test]
+fn timeouts_return_the_value() {
+    for cap in [0, 1] {
+        let (tx, rx) = csp::bounded::<Vec<u8>>(cap);
+        if cap > 0 {
+            tx.send(vec![]).unwrap();
+        }
+        let start = Instant::now();
+        let err = tx.send_timeout(vec![1, 2], SHORT).unwrap_err();
+        assert!(start.elapsed() >= SHORT);
+        assert_eq!(err, SendTimeoutError::Timeout(vec![1, 2]));
+        let err = tx
+            .send_deadline(vec![3], Instant::now() + SHORT)
+            .unwrap_err();
+        assert!(err.is_timeout());
+        assert_eq!(err.into_inner(), [3]);
+        // A deadline already past still succeeds when the send can happen at once.
+        if cap > 0 {
+            rx.recv().unwrap();
+            assert_eq!(tx.send_deadline(vec![4], Instant::now() - SHORT), Ok(()));
+        }
+        drop(rx);
+    }
+    for cap in [0, 1] {
+        let (_tx, rx) = csp::bounded::<u8>(cap);
+        let start = Instant::now();
+        assert_eq!(rx.recv_timeout(SHORT), Err(RecvTimeoutError::Timeout));
+        assert!(start.elapsed() >= SHORT);
+        assert_eq!(
+            rx.recv_deadline(Instant::now() + SHORT),
+            Err(RecvTimeoutError::Timeout)
+        );
+        // An enormous timeout means "forever", not an overflow panic.
+        let (tx, rx) = csp::bounded::<u8>(cap);
+        let sender = thread::spawn(move || tx.send(1));
+        assert_eq!(rx.recv_timeout(Duration::MAX), Ok(1));
+        sender.join().unwrap().unwrap();
+    }
+}
+
+#[test]
+fn timed_out_rendezvous_leaves_no_trace() {
+    // A sender that timed out must not be found later by a receiver.
+    let (tx, rx) = csp::bounded::<u32>(0);
+    assert!(tx.send_timeout(1, Duration::from_millis(1)).is_err());
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    let sender = thread::spawn(move || tx.send(2));
+    assert_eq!(rx.recv(), Ok(2));
+    sender.join().unwrap().unwrap();
+
+    // And a receiver that timed out must not swallow a later value.
+    let (tx, rx) = csp::bounded::<u32>(0);
+    assert!(rx.recv_timeout(Duration::from_millis(1)).is_err());
+    assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+}
+
+#[test]
+fn iterators() {
+    let (tx, rx) = csp::bounded(0);
+    let producer = thread::spawn(move || (0..10).for_each(|i| tx.send(i).unwrap()));
+    let mut total = 0;
+    for v in &rx {
+        total += v;
+    }
+    assert_eq!(total, 45);
+    producer.join().unwrap();
+
+    let (tx, rx) = csp::bounded(10);
+    (0..10).for_each(|i| tx.send(i).unwrap());
+    drop(tx);
+    assert_eq!(
+        rx.into_iter().collect::<Vec<_>>(),
+        (0..10).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn handles_compare_and_print() {
+    let (tx, rx) = csp::bounded::<u8>(1);
+    let (tx2, rx2) = csp::bounded::<u8>(1);
+    assert!(tx.same_channel(&tx.clone()) && !tx.same_channel(&tx2));
+    assert!(rx.same_channel(&rx.clone()) && !rx.same_channel(&rx2));
+    assert_eq!(format!("{tx:?} {rx:?}"), "Sender { .. } Receiver { .. }");
+}
+
+#[test]
+fn errors_display_and_convert() {
+    assert_eq!(
+        SendError(1).to_string(),
+        "sending on a disconnected channel"
+    );
+    assert_eq!(
+        TrySendError::Full(1).to_string(),
+        "sending on a full channel"
+    );
+    assert_eq!(
+        SendTimeoutError::Timeout(1).to_string(),
+        "timed out waiting on send operation"
+    );
+    assert_eq!(
+        RecvError.to_string(),
+        "receiving on an empty and disconnected channel"
+    );
+    assert_eq!(
+        TryRecvError::Empty.to_string(),
+        "receiving on an empty channel"
+    );
+    assert_eq!(
+        RecvTimeoutError::Timeout.to_string(),
+        "timed out waiting on receive operation"
+    );
+    assert_eq!(
+        TrySendError::from(SendError(2)),
+        TrySendError::Disconnected(2)
+    );
+    assert_eq!(
+        SendTimeoutError::from(SendError(2)),
+        SendTimeoutError::Disconnected(2)
+    );
+    assert_eq!(TryRecvError::from(RecvError), TryRecvError::Disconnected);
+    assert_eq!(
+        RecvTimeoutError::from(RecvError),
+        RecvTimeoutError::Disconnected
+    );
+    assert!(TrySendError::Full(()).is_full() && !TrySendError::Full(()).is_disconnected());
+    assert!(TryRecvError::Empty.is_empty() && RecvTimeoutError::Timeout.is_timeout());
+    let boxed: Box<dyn std::error::Error> = Box::new(SendError(0u8));
+    assert_eq!(boxed.to_string(), "sending on a disconnected channel");
+    assert_eq!(format!("{:?}", TrySendError::Full(0u8)), "Full(..)");
+}
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<csp::Sender<String>>();
+    check::<csp::Receiver<String>>();
+}
+
+#[test]
+#[should_panic(expected = "capacity")]
+fn zero_sized_values_and_huge_capacity() {
+    let (tx, rx) = csp::bounded::<()>(2);
+    tx.send(()).unwrap();
+    assert_eq!(rx.recv(), Ok(()));
+    // A capacity whose ring index cannot be represented is a clear panic.
+    let _ = csp::bounded::<()>(usize::MAX);
+}

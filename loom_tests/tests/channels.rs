@@ -1,0 +1,186 @@
+//! Handoff, buffering and disconnection, and the thread waker's reference counts.
+#![cfg(csp_loom)]
+
+use csp::{RecvError, SendError, TryRecvError};
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use loom::thread;
+
+/// One sender, one receiver: the value crosses, and the send cannot return before
+/// the receive has started taking it (the receiver checks the sender's flag first).
+#[test]
+fn rendezvous_handoff() {
+    loom::model(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let returned = Arc::new(AtomicBool::new(false));
+        let flag = returned.clone();
+        let sender = thread::spawn(move || {
+            tx.send(7).unwrap();
+            flag.store(true, Ordering::SeqCst);
+        });
+        assert!(
+            !returned.load(Ordering::SeqCst),
+            "send returned with no receiver"
+        );
+        assert_eq!(rx.recv(), Ok(7));
+        sender.join().unwrap();
+        assert!(returned.load(Ordering::SeqCst));
+    });
+}
+
+/// Two senders, one receiver: both values arrive, once each.
+#[test]
+fn rendezvous_two_senders() {
+    loom::model(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let senders: Vec<_> = [1, 2]
+            .into_iter()
+            .map(|v| {
+                let tx = tx.clone();
+                thread::spawn(move || tx.send(v).unwrap())
+            })
+            .collect();
+        drop(tx);
+        let a = rx.recv().unwrap();
+        let b = rx.recv().unwrap();
+        assert_eq!(a + b, 3);
+        assert_ne!(a, b);
+        senders.into_iter().for_each(|s| s.join().unwrap());
+        assert_eq!(rx.recv(), Err(RecvError));
+    });
+}
+
+/// A receiver that gives up (`try_recv`) races a sender: the value is either taken
+/// or stays with the sender, which then hands it to the blocking receive.
+#[test]
+fn rendezvous_try_recv_races_send() {
+    loom::model(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let sender = thread::spawn(move || tx.send(5));
+        let first = rx.try_recv();
+        let value = match first {
+            Ok(v) => v,
+            Err(TryRecvError::Empty) => rx.recv().unwrap(),
+            Err(TryRecvError::Disconnected) => panic!("sender alive until it sent"),
+        };
+        assert_eq!(value, 5);
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+/// A buffered channel of one slot, crossed by three values: it fills, blocks the
+/// sender, drains, blocks the receiver; order and count hold.
+#[test]
+fn buffered_crosses_full_and_empty() {
+    loom::model(|| {
+        let (tx, rx) = csp::bounded::<u32>(1);
+        let sender = thread::spawn(move || {
+            for v in 0..3 {
+                tx.send(v).unwrap();
+            }
+        });
+        for v in 0..3 {
+            assert_eq!(rx.recv(), Ok(v));
+        }
+        assert_eq!(rx.recv(), Err(RecvError));
+        sender.join().unwrap();
+    });
+}
+
+/// The last receiver leaves while a sender is blocked: the send fails and returns
+/// its value.
+#[test]
+fn disconnect_races_blocked_send() {
+    for cap in [0, 1] {
+        loom::model(move || {
+            let (tx, rx) = csp::bounded::<u32>(cap);
+            if cap > 0 {
+                tx.send(0).unwrap();
+            }
+            let sender = thread::spawn(move || tx.send(9));
+            drop(rx);
+            assert_eq!(sender.join().unwrap(), Err(SendError(9)));
+        });
+    }
+}
+
+/// The last sender leaves while a receiver is blocked: the receive fails.
+#[test]
+fn disconnect_races_blocked_recv() {
+    for cap in [0, 1] {
+        loom::model(move || {
+            let (tx, rx) = csp::bounded::<u32>(cap);
+            let receiver = thread::spawn(move || rx.recv());
+            drop(tx);
+            assert_eq!(receiver.join().unwrap(), Err(RecvError));
+        });
+    }
+}
+
+/// A send completes and then the sender leaves, while the receiver blocks: the
+/// receiver gets the value, never a disconnection first.
+#[test]
+fn disconnect_after_send_keeps_the_value() {
+    for cap in [0, 1] {
+        loom::model(move || {
+            let (tx, rx) = csp::bounded::<u32>(cap);
+            let sender = thread::spawn(move || {
+                tx.send(3).unwrap();
+                drop(tx);
+            });
+            assert_eq!(rx.recv(), Ok(3));
+            assert_eq!(rx.recv(), Err(RecvError));
+            sender.join().unwrap();
+        });
+    }
+}
+
+/// Two senders and two receivers on one rendezvous channel (bounded preemptions):
+/// every value is received exactly once.
+#[test]
+fn rendezvous_two_by_two() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound.get_or_insert(2);
+    builder.check(|| {
+        let (tx, rx) = csp::bounded::<usize>(0);
+        let sum = Arc::new(AtomicUsize::new(0));
+        let mut threads = Vec::new();
+        for v in [1, 2] {
+            let tx = tx.clone();
+            threads.push(thread::spawn(move || tx.send(v).unwrap()));
+        }
+        for _ in 0..2 {
+            let (rx, sum) = (rx.clone(), sum.clone());
+            threads.push(thread::spawn(move || {
+                sum.fetch_add(rx.recv().unwrap(), Ordering::SeqCst);
+            }));
+        }
+        drop((tx, rx));
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(sum.load(Ordering::SeqCst), 3);
+    });
+}
+
+/// The thread waker: clones, wakes by value and by reference, and drops, racing a
+/// waking thread; loom fails the model on a leaked or doubly freed count, and the
+/// unpark must reach the parked thread.
+#[test]
+fn thread_waker_counts() {
+    loom::model(|| {
+        let waker = csp::loom_hooks::thread_waker();
+        let woken = Arc::new(AtomicBool::new(false));
+        let (clone, flag) = (waker.clone(), woken.clone());
+        let waking = thread::spawn(move || {
+            flag.store(true, Ordering::SeqCst);
+            let again = clone.clone();
+            clone.wake_by_ref();
+            clone.wake();
+            drop(again);
+        });
+        while !woken.load(Ordering::SeqCst) {
+            loom::thread::park();
+        }
+        waking.join().unwrap();
+        drop(waker);
+    });
+}
