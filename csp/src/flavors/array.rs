@@ -201,7 +201,7 @@ impl<T> Channel<T> {
     pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         let mut value = value;
         loop {
-            let mut backoff = Backoff::new();
+            let mut backoff = Backoff::for_ring();
             loop {
                 match self.try_push(value) {
                     Ok(()) => return Ok(()),
@@ -232,7 +232,7 @@ impl<T> Channel<T> {
     /// Receives a value, waiting for one until `until`.
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
         loop {
-            let mut backoff = Backoff::new();
+            let mut backoff = Backoff::for_ring();
             loop {
                 match self.try_pop() {
                     Ok(value) => return Ok(value),
