@@ -45,15 +45,18 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     /// A fresh backoff; it spins only if this process can run on more than one CPU.
+    #[inline]
     pub(crate) fn new() -> Self {
         Self::with_pauses(PAUSES_PER_CHECK)
     }
 
     /// A backoff for polling a full or empty ring: checks less often, as long in all.
+    #[inline]
     pub(crate) fn for_ring() -> Self {
         Self::with_pauses(RING_PAUSES_PER_CHECK)
     }
 
+    #[inline]
     fn with_pauses(pauses_per_check: u32) -> Self {
         let spin_checks = if parallelism() > 1 {
             SPIN_CHECKS * PAUSES_PER_CHECK / pauses_per_check
@@ -69,6 +72,7 @@ impl Backoff {
 
     /// Pauses for a short, growing time without yielding: for retrying a lost
     /// compare-and-swap, where the winner is known to be running.
+    #[inline]
     pub(crate) fn spin(&mut self) {
         for _ in 0..1u32 << self.step.min(MAX_CAS_SPIN_SHIFT) {
             spin_loop();
@@ -77,6 +81,7 @@ impl Backoff {
     }
 
     /// Waits a little before the next check: pauses while spinning pays, then yields.
+    #[inline]
     pub(crate) fn snooze(&mut self) {
         if self.step < self.spin_checks {
             for _ in 0..self.pauses_per_check {
@@ -89,6 +94,7 @@ impl Backoff {
     }
 
     /// Whether the spin and yield phases are over and the caller should park.
+    #[inline]
     pub(crate) fn is_completed(&self) -> bool {
         self.step >= self.spin_checks + YIELDS
     }

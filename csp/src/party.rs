@@ -59,6 +59,7 @@ impl Until {
     }
 
     /// Whether the wait is over: `Now`, or a deadline already reached.
+    #[inline]
     pub(crate) fn is_past(self) -> bool {
         match self {
             Until::Now => true,
@@ -88,6 +89,7 @@ pub(crate) struct Party {
 
 impl Party {
     /// A party in `WAITING`, with no waker yet.
+    #[inline]
     pub(crate) fn new() -> Self {
         Self {
             state: AtomicUsize::new(WAITING),
@@ -104,6 +106,7 @@ impl Party {
     ///
     /// Call only while holding the lock of the channel whose queue held the entry:
     /// that lock is what keeps the party alive until this call publishes `DONE`.
+    #[inline]
     pub(crate) fn try_complete(&self, arm: usize) -> Option<Option<Waker>> {
         let done = DONE_BASE + arm;
         let mut state = self.state.load(Ordering::Acquire);
@@ -143,6 +146,7 @@ impl Party {
     /// Waits until a counterpart completes the party or `until` passes, spinning,
     /// yielding and then parking the calling thread. `get_waker` is called at most
     /// once, when it is time to sleep, for a waker that unparks this thread.
+    #[inline]
     pub(crate) fn wait(&self, until: Until, get_waker: impl FnOnce() -> Waker) -> Outcome {
         let mut backoff = Backoff::new();
         loop {
@@ -205,6 +209,7 @@ impl Party {
     }
 
     /// The arm the party was completed on, if it has been.
+    #[inline]
     pub(crate) fn done_arm(&self) -> Option<usize> {
         let state = self.state.load(Ordering::Acquire);
         (state >= DONE_BASE).then(|| state - DONE_BASE)

@@ -45,6 +45,7 @@ pub(crate) fn park_until(deadline: std::time::Instant) {
 /// How many threads can truly run at once for this process (its CPU affinity mask
 /// included, so `taskset -c 0` yields 1). Spinning only pays when this is above one.
 #[cfg(not(csp_loom))]
+#[inline]
 pub(crate) fn parallelism() -> usize {
     use std::sync::OnceLock;
     static CPUS: OnceLock<usize> = OnceLock::new();
