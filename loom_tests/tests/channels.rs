@@ -184,3 +184,33 @@ fn thread_waker_counts() {
         drop(waker);
     });
 }
+
+/// A send and a receive that each give up at once (a deadline already past) after
+/// registering, racing each other: the value is delivered exactly once or stays with
+/// the sender, through every interleaving of registration, completion and abort.
+#[test]
+fn deadline_abort_races_completion() {
+    for cap in [0, 1] {
+        loom::model(move || {
+            let (tx, rx) = csp::bounded::<u32>(cap);
+            let past = std::time::Instant::now();
+            let sender = thread::spawn(move || {
+                let sent = tx.send_deadline(4, past);
+                (sent, tx)
+            });
+            let first = rx.recv_deadline(past);
+            let (sent, tx) = sender.join().unwrap();
+            drop(tx);
+            // Whatever the first receive missed may still be buffered.
+            let received: Vec<u32> = first.into_iter().chain(rx.try_iter()).collect();
+            match sent {
+                Ok(()) => assert_eq!(received, [4]),
+                Err(err) => {
+                    assert!(err.is_timeout());
+                    assert_eq!(err.into_inner(), 4);
+                    assert!(received.is_empty());
+                }
+            }
+        });
+    }
+}
