@@ -6,11 +6,27 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
 
+/// Explores every interleaving: for models of two threads (the main one included),
+/// whatever `LOOM_MAX_PREEMPTIONS` says.
+fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = None;
+    builder.check(model);
+}
+
+/// Explores interleavings with at most `LOOM_MAX_PREEMPTIONS` preemptions (default 2):
+/// for models of three threads or more, whose full space is too large for CI.
+fn bounded(model: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound.get_or_insert(2);
+    builder.check(model);
+}
+
 /// One sender, one receiver: the value crosses, and the send cannot return before
 /// the receive has started taking it (the receiver checks the sender's flag first).
 #[test]
 fn rendezvous_handoff() {
-    loom::model(|| {
+    exhaustive(|| {
         let (tx, rx) = csp::bounded::<u32>(0);
         let returned = Arc::new(AtomicBool::new(false));
         let flag = returned.clone();
@@ -31,7 +47,7 @@ fn rendezvous_handoff() {
 /// Two senders, one receiver: both values arrive, once each.
 #[test]
 fn rendezvous_two_senders() {
-    loom::model(|| {
+    bounded(|| {
         let (tx, rx) = csp::bounded::<u32>(0);
         let senders: Vec<_> = [1, 2]
             .into_iter()
@@ -54,7 +70,7 @@ fn rendezvous_two_senders() {
 /// or stays with the sender, which then hands it to the blocking receive.
 #[test]
 fn rendezvous_try_recv_races_send() {
-    loom::model(|| {
+    exhaustive(|| {
         let (tx, rx) = csp::bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send(5));
         let first = rx.try_recv();
@@ -68,18 +84,20 @@ fn rendezvous_try_recv_races_send() {
     });
 }
 
-/// A buffered channel of one slot, crossed by three values: it fills, blocks the
-/// sender, drains, blocks the receiver; order and count hold.
+/// A buffered channel of one slot, crossed by two values: the first fills it, the
+/// second blocks the sender until the receiver drains it, and the receiver blocks on
+/// the empty ring until the sender leaves; order and count hold. (Three values make
+/// the exhaustive run take minutes rather than seconds.)
 #[test]
 fn buffered_crosses_full_and_empty() {
-    loom::model(|| {
+    exhaustive(|| {
         let (tx, rx) = csp::bounded::<u32>(1);
         let sender = thread::spawn(move || {
-            for v in 0..3 {
+            for v in 0..2 {
                 tx.send(v).unwrap();
             }
         });
-        for v in 0..3 {
+        for v in 0..2 {
             assert_eq!(rx.recv(), Ok(v));
         }
         assert_eq!(rx.recv(), Err(RecvError));
@@ -92,7 +110,7 @@ fn buffered_crosses_full_and_empty() {
 #[test]
 fn disconnect_races_blocked_send() {
     for cap in [0, 1] {
-        loom::model(move || {
+        exhaustive(move || {
             let (tx, rx) = csp::bounded::<u32>(cap);
             if cap > 0 {
                 tx.send(0).unwrap();
@@ -108,7 +126,7 @@ fn disconnect_races_blocked_send() {
 #[test]
 fn disconnect_races_blocked_recv() {
     for cap in [0, 1] {
-        loom::model(move || {
+        exhaustive(move || {
             let (tx, rx) = csp::bounded::<u32>(cap);
             let receiver = thread::spawn(move || rx.recv());
             drop(tx);
@@ -122,7 +140,7 @@ fn disconnect_races_blocked_recv() {
 #[test]
 fn disconnect_after_send_keeps_the_value() {
     for cap in [0, 1] {
-        loom::model(move || {
+        exhaustive(move || {
             let (tx, rx) = csp::bounded::<u32>(cap);
             let sender = thread::spawn(move || {
                 tx.send(3).unwrap();
@@ -139,9 +157,7 @@ fn disconnect_after_send_keeps_the_value() {
 /// every value is received exactly once.
 #[test]
 fn rendezvous_two_by_two() {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound.get_or_insert(2);
-    builder.check(|| {
+    bounded(|| {
         let (tx, rx) = csp::bounded::<usize>(0);
         let sum = Arc::new(AtomicUsize::new(0));
         let mut threads = Vec::new();
@@ -166,7 +182,7 @@ fn rendezvous_two_by_two() {
 /// unpark must reach the parked thread.
 #[test]
 fn thread_waker_counts() {
-    loom::model(|| {
+    exhaustive(|| {
         let waker = csp::loom_hooks::thread_waker();
         let woken = Arc::new(AtomicBool::new(false));
         let (clone, flag) = (waker.clone(), woken.clone());
@@ -191,7 +207,7 @@ fn thread_waker_counts() {
 #[test]
 fn deadline_abort_races_completion() {
     for cap in [0, 1] {
-        loom::model(move || {
+        exhaustive(move || {
             let (tx, rx) = csp::bounded::<u32>(cap);
             let past = std::time::Instant::now();
             let sender = thread::spawn(move || {
