@@ -48,7 +48,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(chan) => chan.disconnect(),
             Flavor::Zero(chan) => chan.disconnect(),
-        };
+        }
     }
 
     fn len(&self) -> usize {

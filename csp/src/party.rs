@@ -249,9 +249,3 @@ impl Party {
         }
     }
 }
-
-impl Default for Party {
-    fn default() -> Self {
-        Self::new()
-    }
-}

@@ -260,16 +260,13 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Marks the channel disconnected and wakes every waiting party. Returns `false`
-    /// if it already was.
-    pub(crate) fn disconnect(&self) -> bool {
+    /// Marks the channel disconnected and wakes every waiting party (once).
+    pub(crate) fn disconnect(&self) {
         let tail = self.tail.fetch_or(self.mark_bit, Ordering::SeqCst);
-        if tail & self.mark_bit != 0 {
-            return false;
+        if tail & self.mark_bit == 0 {
+            self.senders.notify_all();
+            self.receivers.notify_all();
         }
-        self.senders.notify_all();
-        self.receivers.notify_all();
-        true
     }
 
     /// Whether the channel is disconnected.

@@ -132,18 +132,16 @@ impl<T> Channel<T> {
 
     /// Marks the channel disconnected and completes every waiting party, so each sees
     /// the disconnection: a sender gets its value back, a receiver gets nothing.
-    /// Returns `false` if it was already disconnected.
-    pub(crate) fn disconnect(&self) -> bool {
+    pub(crate) fn disconnect(&self) {
         let mut inner = lock(&self.inner);
         if inner.disconnected {
-            return false;
+            return;
         }
         inner.disconnected = true;
         let mut wakers = inner.senders.complete_all();
         wakers.extend(inner.receivers.complete_all());
         drop(inner);
         wakers.into_iter().for_each(Waker::wake);
-        true
     }
 }
 
