@@ -8,7 +8,10 @@
 use crate::error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
-use crate::flavors::{RecvFailure, SendFailure, array, zero};
+use crate::flavors::{RecvFailure, SendFailure, Side, array, timer, zero};
+use crate::party::Party;
+use crate::select::Handle;
+use crate::select::token::Token;
 use crate::party::Until;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use std::fmt;
@@ -27,6 +30,8 @@ struct Chan<T> {
 enum Flavor<T> {
     Array(array::Channel<T>),
     Zero(zero::Channel<T>),
+    /// Only ever behind a `Receiver`: timers have no senders.
+    Timer(timer::Timer<T>),
 }
 
 impl<T> Chan<T> {
@@ -34,6 +39,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(chan) => chan.send(value, until),
             Flavor::Zero(chan) => chan.send(value, until),
+            Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
         }
     }
 
@@ -41,6 +47,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(chan) => chan.recv(until),
             Flavor::Zero(chan) => chan.recv(until),
+            Flavor::Timer(timer) => timer.recv(until),
         }
     }
 
@@ -48,6 +55,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(chan) => chan.disconnect(),
             Flavor::Zero(chan) => chan.disconnect(),
+            Flavor::Timer(_) => {}
         }
     }
 
@@ -55,6 +63,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(chan) => chan.len(),
             Flavor::Zero(_) => 0,
+            Flavor::Timer(timer) => timer.len(),
         }
     }
 
@@ -62,6 +71,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(chan) => chan.capacity(),
             Flavor::Zero(_) => 0,
+            Flavor::Timer(timer) => timer.capacity(),
         }
     }
 
@@ -69,6 +79,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(chan) => chan.is_empty(),
             Flavor::Zero(_) => true,
+            Flavor::Timer(timer) => !timer.is_ready(),
         }
     }
 
@@ -76,6 +87,103 @@ impl<T> Chan<T> {
         match &self.flavor {
             Flavor::Array(chan) => chan.is_full(),
             Flavor::Zero(_) => true,
+            Flavor::Timer(timer) => timer.len() == timer.capacity(),
+        }
+    }
+}
+
+/// The select operations of one side of a channel (see [`crate::select`]).
+impl<T> Chan<T> {
+    fn try_claim(&self, side: Side) -> Option<Token> {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.try_claim(side),
+            Flavor::Zero(chan) => chan.try_claim(side),
+            Flavor::Timer(timer) => timer.try_claim(),
+        }
+    }
+
+    fn is_ready(&self, side: Side) -> bool {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.is_ready(side),
+            Flavor::Zero(chan) => chan.is_ready(side),
+            Flavor::Timer(timer) => timer.is_ready(),
+        }
+    }
+
+    fn register(&self, party: &Party, arm: usize, side: Side) -> bool {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.register(party, arm, side),
+            Flavor::Zero(chan) => chan.register(party, arm, side),
+            // Nothing wakes a timer arm: the select sleeps until its deadline.
+            Flavor::Timer(timer) => timer.is_ready(),
+        }
+    }
+
+    fn unregister(&self, party: &Party, arm: usize, side: Side) {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.unregister(party, arm, side),
+            Flavor::Zero(chan) => chan.unregister(party, arm, side),
+            Flavor::Timer(_) => {}
+        }
+    }
+
+    fn accept(&self, party: &Party, side: Side) -> Option<Token> {
+        match &self.flavor {
+            // A notification only says "retry": claim again, this arm first.
+            Flavor::Array(chan) => chan.try_claim(side),
+            Flavor::Zero(_) => Some(zero::Channel::<T>::accept(party)),
+            Flavor::Timer(timer) => timer.try_claim(),
+        }
+    }
+
+    fn accept_ready(&self, party: &Party, side: Side) -> bool {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.is_ready(side),
+            Flavor::Zero(chan) => chan.accept_ready(party),
+            Flavor::Timer(timer) => timer.is_ready(),
+        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match &self.flavor {
+            Flavor::Timer(timer) => timer.deadline(),
+            _ => None,
+        }
+    }
+
+    /// # Safety
+    /// `token` was claimed on this channel's `side` and not used since.
+    unsafe fn release(&self, token: Token, side: Side) {
+        match &self.flavor {
+            // SAFETY: the caller's contract.
+            Flavor::Array(chan) => unsafe { chan.release(token, side) },
+            // SAFETY: the caller's contract.
+            Flavor::Zero(chan) => unsafe { chan.release(token, side) },
+            Flavor::Timer(timer) => timer.release(token),
+        }
+    }
+
+    /// # Safety
+    /// `token` was claimed on this channel's receiving side and not used since.
+    unsafe fn finish_recv(&self, token: Token) -> Result<T, RecvFailure> {
+        match &self.flavor {
+            // SAFETY: the caller's contract.
+            Flavor::Array(chan) => unsafe { chan.finish_recv(token) },
+            // SAFETY: the caller's contract.
+            Flavor::Zero(chan) => unsafe { chan.finish_recv(token) },
+            Flavor::Timer(timer) => timer.finish_recv(token),
+        }
+    }
+
+    /// # Safety
+    /// `token` was claimed on this channel's sending side and not used since.
+    unsafe fn finish_send(&self, token: Token, value: T) -> Result<(), SendFailure<T>> {
+        match &self.flavor {
+            // SAFETY: the caller's contract.
+            Flavor::Array(chan) => unsafe { chan.finish_send(token, value) },
+            // SAFETY: the caller's contract.
+            Flavor::Zero(chan) => unsafe { chan.finish_send(token, value) },
+            Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
         }
     }
 }
@@ -539,5 +647,106 @@ impl<T> IntoIterator for Receiver<T> {
 
     fn into_iter(self) -> IntoIter<T> {
         IntoIter { receiver: self }
+    }
+}
+
+impl<T> Receiver<T> {
+    /// A receiver for a timer channel, which has no sender.
+    pub(crate) fn from_timer(timer: timer::Timer<T>) -> Self {
+        Receiver {
+            chan: Arc::new(Chan {
+                flavor: Flavor::Timer(timer),
+                senders: AtomicUsize::new(0),
+                receivers: AtomicUsize::new(1),
+            }),
+        }
+    }
+
+    /// Completes a select's receive arm on this receiver.
+    ///
+    /// # Safety
+    /// `token` was claimed by a select on this receiver's channel, receiving side, and
+    /// is used once.
+    pub(crate) unsafe fn finish_select(&self, token: Token) -> Result<T, RecvError> {
+        // SAFETY: the caller's contract.
+        unsafe { self.chan.finish_recv(token) }.map_err(|_| RecvError)
+    }
+}
+
+impl<T> Sender<T> {
+    /// Completes a select's send arm on this sender.
+    ///
+    /// # Safety
+    /// `token` was claimed by a select on this sender's channel, sending side, and is
+    /// used once.
+    pub(crate) unsafe fn finish_select(&self, token: Token, value: T) -> Result<(), SendError<T>> {
+        // SAFETY: the caller's contract.
+        unsafe { self.chan.finish_send(token, value) }.map_err(|failure| match failure {
+            SendFailure::Disconnected(value) | SendFailure::NotReady(value) => SendError(value),
+        })
+    }
+}
+
+/// A select arm that receives; see [`crate::select`].
+impl<T> Handle for Receiver<T> {
+    fn try_claim(&self) -> Option<Token> {
+        self.chan.try_claim(Side::Recv)
+    }
+    fn is_ready(&self) -> bool {
+        self.chan.is_ready(Side::Recv)
+    }
+    fn register(&self, party: &Party, arm: usize) -> bool {
+        self.chan.register(party, arm, Side::Recv)
+    }
+    fn unregister(&self, party: &Party, arm: usize) {
+        self.chan.unregister(party, arm, Side::Recv);
+    }
+    fn accept_ready(&self, party: &Party) -> bool {
+        self.chan.accept_ready(party, Side::Recv)
+    }
+    fn accept(&self, party: &Party) -> Option<Token> {
+        self.chan.accept(party, Side::Recv)
+    }
+    fn deadline(&self) -> Option<Instant> {
+        self.chan.deadline()
+    }
+    unsafe fn release(&self, token: Token) {
+        // SAFETY: the caller's contract.
+        unsafe { self.chan.release(token, Side::Recv) }
+    }
+    fn id(&self) -> (*const (), Side) {
+        (Arc::as_ptr(&self.chan).cast(), Side::Recv)
+    }
+}
+
+/// A select arm that sends; see [`crate::select`].
+impl<T> Handle for Sender<T> {
+    fn try_claim(&self) -> Option<Token> {
+        self.chan.try_claim(Side::Send)
+    }
+    fn is_ready(&self) -> bool {
+        self.chan.is_ready(Side::Send)
+    }
+    fn register(&self, party: &Party, arm: usize) -> bool {
+        self.chan.register(party, arm, Side::Send)
+    }
+    fn unregister(&self, party: &Party, arm: usize) {
+        self.chan.unregister(party, arm, Side::Send);
+    }
+    fn accept_ready(&self, party: &Party) -> bool {
+        self.chan.accept_ready(party, Side::Send)
+    }
+    fn accept(&self, party: &Party) -> Option<Token> {
+        self.chan.accept(party, Side::Send)
+    }
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+    unsafe fn release(&self, token: Token) {
+        // SAFETY: the caller's contract.
+        unsafe { self.chan.release(token, Side::Send) }
+    }
+    fn id(&self) -> (*const (), Side) {
+        (Arc::as_ptr(&self.chan).cast(), Side::Send)
     }
 }

@@ -311,3 +311,80 @@ impl From<RecvError> for RecvTimeoutError {
         Self::Disconnected
     }
 }
+
+/// [`Select::try_select`](crate::Select::try_select) found no operation ready.
+///
+/// ```
+/// let (_tx, rx) = csp::bounded::<i32>(0);
+/// let mut sel = csp::Select::new();
+/// sel.recv(&rx);
+/// assert_eq!(sel.try_select().unwrap_err(), csp::TrySelectError);
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub struct TrySelectError;
+
+/// [`Select::select_timeout`](crate::Select::select_timeout) or
+/// [`select_deadline`](crate::Select::select_deadline) ran out of time.
+///
+/// ```
+/// use std::time::Duration;
+/// let (_tx, rx) = csp::bounded::<i32>(0);
+/// let mut sel = csp::Select::new();
+/// sel.recv(&rx);
+/// assert!(sel.select_timeout(Duration::from_millis(1)).is_err());
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub struct SelectTimeoutError;
+
+/// [`Select::try_ready`](crate::Select::try_ready) found no operation ready.
+///
+/// ```
+/// let (_tx, rx) = csp::bounded::<i32>(1);
+/// let mut sel = csp::Select::new();
+/// sel.recv(&rx);
+/// assert_eq!(sel.try_ready(), Err(csp::TryReadyError));
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub struct TryReadyError;
+
+/// [`Select::ready_timeout`](crate::Select::ready_timeout) or
+/// [`ready_deadline`](crate::Select::ready_deadline) ran out of time.
+///
+/// ```
+/// use std::time::Duration;
+/// let (_tx, rx) = csp::bounded::<i32>(1);
+/// let mut sel = csp::Select::new();
+/// sel.recv(&rx);
+/// assert!(sel.ready_timeout(Duration::from_millis(1)).is_err());
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+pub struct ReadyTimeoutError;
+
+impl fmt::Display for TrySelectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no operation of the select was ready")
+    }
+}
+
+impl fmt::Display for SelectTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("timed out waiting on a select")
+    }
+}
+
+impl fmt::Display for TryReadyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no operation of the select was ready")
+    }
+}
+
+impl fmt::Display for ReadyTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("timed out waiting for an operation of the select to become ready")
+    }
+}
+
+impl Error for TrySelectError {}
+impl Error for SelectTimeoutError {}
+impl Error for TryReadyError {}
+impl Error for ReadyTimeoutError {}

@@ -38,14 +38,22 @@ mod flavors;
 mod notify;
 mod padded;
 mod party;
+mod select;
 mod sync;
+mod timers;
 mod waitq;
 mod waker;
 
 pub use channel::{IntoIter, Iter, Receiver, Sender, TryIter, bounded};
 pub use error::{
-    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+    ReadyTimeoutError, RecvError, RecvTimeoutError, SelectTimeoutError, SendError,
+    SendTimeoutError, TryReadyError, TryRecvError, TrySelectError, TrySendError,
 };
+pub use select::{Select, SelectedOperation};
+pub use timers::{after, at, never, tick};
+
+#[doc(hidden)]
+pub use select::__private;
 
 /// Internals exposed to the loom models in `loom_tests/`, only under `--cfg csp_loom`.
 #[cfg(csp_loom)]

@@ -1,33 +1,47 @@
-//! A waiting party: one blocked operation (a thread's send or receive, later a select
-//! or an async task) and the single atomic that decides how it ends.
+//! A waiting party: one blocked operation (a thread's send or receive, a select, later
+//! an async task) and the single atomic that decides how it ends.
 //!
 //! # The protocol
 //!
 //! A party is registered in one or more wait queues (one per select arm), each entry
 //! naming the party and an *arm*. It ends exactly once, by exactly one of:
-//! - a counterpart *completing* it on some arm (`WAITING`/`SLEEPING` → `DONE(arm)`),
-//!   which it may do only while holding the lock of the channel whose queue held the
-//!   entry;
+//! - a counterpart *completing* it on some arm, which it may start only while holding
+//!   the lock of the channel whose queue held the entry. Completing is one step
+//!   (`WAITING`/`SLEEPING` → `DONE(arm)`, [`Party::try_complete`]) or two: *claim*
+//!   under the lock (→ `CLAIMED(arm)`, [`Party::claim`]), then *finish* later, outside
+//!   the lock (→ `DONE(arm)`, [`Party::finish`]), or give the claim back under the lock
+//!   ([`Party::unclaim`]). A select claims because it learns which value it sends, or
+//!   where it puts the one it receives, only after it has chosen its arm.
 //! - its owner *aborting* it (`WAITING`/`SLEEPING` → `ABORTED`) on timeout or
-//!   cancellation.
+//!   cancellation. A claimed party cannot abort: its counterpart has committed to it.
 //!
-//! The owner spins in `WAITING`. Before it sleeps it stores its waker and moves to
-//! `SLEEPING`; a counterpart that completes a sleeping party first moves it to
-//! `WAKING`, takes the waker, then publishes `DONE(arm)` and wakes it after releasing
-//! its lock. The waker is thus touched by the owner only in `WAITING` and by a
-//! counterpart only in `WAKING`: never both at once, with no lock of its own.
+//! The owner spins while awake (`WAITING`, `CLAIMED`). Before it sleeps it stores its
+//! waker and moves to `SLEEPING` (or `CLAIMED_SLEEPING`); a counterpart that completes
+//! a sleeping party first moves it to `WAKING`, takes the waker, then publishes
+//! `DONE(arm)` and wakes it after releasing its lock. The waker is thus touched by the
+//! owner only while awake and by a counterpart only in `WAKING`: never both at once,
+//! with no lock of its own.
 //!
 //! Once the state is `DONE`, the owner may return and free the party at once, so a
 //! counterpart never touches the party after its final store. Until then the owner
 //! keeps the party alive: it leaves only after seeing `DONE`, or after `ABORTED` and
 //! then taking each channel's lock to remove its entries (so no counterpart still
-//! holds a reference into it).
+//! holds a reference into it). A claim keeps the party alive outside the lock: the
+//! owner of a claimed party waits for `DONE` or for the claim to be given back.
+//!
+//! A claimer may leave the party a *partner* pointer before finishing (for a select
+//! that must now move the value itself); the owner reads it after seeing `DONE`.
 
 use crate::backoff::Backoff;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell, park, park_until};
+use std::ptr;
 use std::task::Waker;
 use std::time::Instant;
 
+// The state word is `arm << TAG_BITS | tag`; only the claimed, waking and done tags
+// carry an arm.
+const TAG_BITS: u32 = 3;
+const TAG_MASK: usize = (1 << TAG_BITS) - 1;
 /// Registered; the owner is awake and will notice a change by itself.
 const WAITING: usize = 0;
 /// Registered; the owner sleeps and must be woken through its waker.
@@ -36,8 +50,28 @@ const SLEEPING: usize = 1;
 const WAKING: usize = 2;
 /// The owner gave up (timeout or cancellation); no counterpart may complete it.
 const ABORTED: usize = 3;
-/// `DONE_BASE + arm`: the operation committed on `arm`.
-const DONE_BASE: usize = 4;
+/// A counterpart holds the party on an arm and will finish it or give it back; the
+/// owner is awake.
+const CLAIMED: usize = 4;
+/// As `CLAIMED`, with the owner asleep.
+const CLAIMED_SLEEPING: usize = 5;
+/// The operation committed on the state's arm.
+const DONE: usize = 6;
+
+#[inline]
+const fn tag(state: usize) -> usize {
+    state & TAG_MASK
+}
+
+#[inline]
+const fn arm_of(state: usize) -> usize {
+    state >> TAG_BITS
+}
+
+#[inline]
+const fn with_arm(tag: usize, arm: usize) -> usize {
+    arm << TAG_BITS | tag
+}
 
 /// When a wait gives up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +101,16 @@ impl Until {
             Until::Forever => false,
         }
     }
+
+    /// The earlier of `self` and an optional `deadline`.
+    pub(crate) fn min(self, deadline: Option<Instant>) -> Self {
+        match (self, deadline) {
+            (until, None) => until,
+            (Until::Now, Some(_)) => Until::Now,
+            (Until::Forever, Some(deadline)) => Until::Deadline(deadline),
+            (Until::Deadline(mine), Some(deadline)) => Until::Deadline(mine.min(deadline)),
+        }
+    }
 }
 
 /// How a wait ended.
@@ -82,170 +126,335 @@ pub(crate) enum Outcome {
 #[derive(Debug)]
 pub(crate) struct Party {
     state: AtomicUsize,
-    /// The owner's waker. Written by the owner in `WAITING`, taken by a counterpart in
+    /// The owner's waker. Written by the owner while awake, taken by a counterpart in
     /// `WAKING`; see the module docs.
     waker: UnsafeCell<Option<Waker>>,
+    /// Left by a claimer before it finishes, read by the owner after `DONE`.
+    partner: UnsafeCell<*const ()>,
 }
 
 impl Party {
-    /// A party in `WAITING`, with no waker yet.
+    /// A party in `WAITING`, with no waker and no partner.
     #[inline]
     pub(crate) fn new() -> Self {
         Self {
             state: AtomicUsize::new(WAITING),
             waker: UnsafeCell::new(None),
+            partner: UnsafeCell::new(ptr::null()),
         }
+    }
+
+    /// Makes a finished party wait again, for an owner that retries its operation.
+    /// Only the owner calls this, when no queue holds an entry of the party.
+    pub(crate) fn reset(&self) {
+        // SAFETY: no counterpart can reach the party (no entry of it is queued), so the
+        // owner has it to itself.
+        self.partner.with_mut(|partner| unsafe { *partner = ptr::null() });
+        self.state.store(WAITING, Ordering::Relaxed);
     }
 
     /// Completes the party on `arm` if it is still waiting.
     ///
-    /// Returns `None` if it already ended (completed elsewhere or aborted), so the
-    /// caller must undo any speculative write to the entry's slot. Returns `Some` if
-    /// this call won, with the waker to wake once the caller has released its lock.
-    /// After it returns `Some`, the caller must not touch the party or its slot.
+    /// Returns `None` if it already ended or is claimed, so the caller must undo any
+    /// speculative write to the entry's slot. Returns `Some` if this call won, with the
+    /// waker to wake once the caller has released its lock. After it returns `Some`,
+    /// the caller must not touch the party or its slot.
     ///
     /// Call only while holding the lock of the channel whose queue held the entry:
     /// that lock is what keeps the party alive until this call publishes `DONE`.
     #[inline]
     pub(crate) fn try_complete(&self, arm: usize) -> Option<Option<Waker>> {
-        let done = DONE_BASE + arm;
+        let done = with_arm(DONE, arm);
+        match self
+            .state
+            .compare_exchange(WAITING, done, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Some(None),
+            Err(SLEEPING) => match self.state.compare_exchange(
+                SLEEPING,
+                with_arm(WAKING, arm),
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => Some(self.take_waker_and_publish(done)),
+                // The owner woke up and went back to WAITING: try again.
+                Err(_) => self.try_complete(arm),
+            },
+            Err(_) => None,
+        }
+    }
+
+    /// In `WAKING`: takes the owner's waker, then publishes `done`.
+    fn take_waker_and_publish(&self, done: usize) -> Option<Waker> {
+        // SAFETY: in WAKING only the counterpart that moved the party there touches the
+        // waker (module docs), and the owner's write happened before its Release move to
+        // a sleeping state, which our Acquire CAS read.
+        let waker = self.waker.with_mut(|waker| unsafe { (*waker).take() });
+        self.state.store(done, Ordering::Release);
+        waker
+    }
+
+    /// Claims the party on `arm` if it is still waiting: it can no longer abort, and
+    /// nobody else can complete it. The caller must later [`finish`](Party::finish) it,
+    /// or give it back with [`unclaim`](Party::unclaim) under the same lock as it
+    /// re-queues the entry.
+    ///
+    /// Call only while holding the lock of the channel whose queue held the entry.
+    #[inline]
+    pub(crate) fn claim(&self, arm: usize) -> bool {
+        self.state
+            .compare_exchange(
+                WAITING,
+                with_arm(CLAIMED, arm),
+                Ordering::Acquire,
+                Ordering::Acquire,
+            )
+            .or_else(|state| {
+                if state != SLEEPING {
+                    return Err(state);
+                }
+                self.state.compare_exchange(
+                    SLEEPING,
+                    with_arm(CLAIMED_SLEEPING, arm),
+                    Ordering::Acquire,
+                    Ordering::Acquire,
+                )
+            })
+            .is_ok()
+            // The owner moved between the two exchanges (SLEEPING -> WAITING): retry.
+            || self.state.load(Ordering::Acquire) == WAITING && self.claim(arm)
+    }
+
+    /// Leaves `partner` for the owner to read once it sees `DONE`.
+    ///
+    /// Call only on a party this caller has claimed and not yet finished.
+    pub(crate) fn set_partner(&self, partner: *const ()) {
+        debug_assert!(matches!(
+            tag(self.state.load(Ordering::Relaxed)),
+            CLAIMED | CLAIMED_SLEEPING
+        ));
+        // SAFETY: while claimed, only the claimer touches `partner`; the owner reads it
+        // after the Release store of DONE in `finish`.
+        self.partner.with_mut(|slot| unsafe { *slot = partner });
+    }
+
+    /// The partner pointer a claimer left, or null. Call only after seeing `DONE`.
+    pub(crate) fn partner(&self) -> *const () {
+        // SAFETY: the party is done (the caller's contract), so the claimer's write
+        // happened before the DONE we read with Acquire, and nobody writes it now.
+        self.partner.with(|slot| unsafe { *slot })
+    }
+
+    /// Finishes a party this caller claimed: publishes `DONE` on the claimed arm and
+    /// returns the waker to wake. Needs no lock: the claim keeps the party alive.
+    #[inline]
+    pub(crate) fn finish(&self) -> Option<Waker> {
         let mut state = self.state.load(Ordering::Acquire);
         loop {
-            match state {
-                WAITING => match self.state.compare_exchange(
-                    WAITING,
-                    done,
+            let arm = arm_of(state);
+            match tag(state) {
+                CLAIMED => match self.state.compare_exchange(
+                    state,
+                    with_arm(DONE, arm),
                     Ordering::AcqRel,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => return Some(None),
+                    Ok(_) => return None,
+                    // The owner went to sleep meanwhile.
                     Err(now) => state = now,
                 },
-                SLEEPING => match self.state.compare_exchange(
-                    SLEEPING,
-                    WAKING,
+                CLAIMED_SLEEPING => match self.state.compare_exchange(
+                    state,
+                    with_arm(WAKING, arm),
                     Ordering::Acquire,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => {
-                        // SAFETY: in WAKING only the counterpart that moved the party
-                        // there touches the waker (module docs), and the owner's write
-                        // happened before its Release move to SLEEPING, which our
-                        // Acquire CAS read.
-                        let waker = self.waker.with_mut(|waker| unsafe { (*waker).take() });
-                        self.state.store(done, Ordering::Release);
-                        return Some(waker);
-                    }
+                    Ok(_) => return self.take_waker_and_publish(with_arm(DONE, arm)),
                     Err(now) => state = now,
                 },
-                _ => return None,
+                _ => unreachable!("finish called on a party that is not claimed"),
             }
         }
+    }
+
+    /// Gives a claim back: the party waits again as before. Returns the waker to wake
+    /// (after unlocking) if the owner sleeps, so that it looks at its deadline again.
+    /// Call only under the lock of the channel whose queue will hold the party's entry
+    /// again, in the same critical section that re-queues it.
+    pub(crate) fn unclaim(&self) -> Option<Waker> {
+        let state = self.state.load(Ordering::Acquire);
+        let arm = arm_of(state);
+        match tag(state) {
+            CLAIMED => match self.state.compare_exchange(
+                state,
+                WAITING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return None,
+                // The owner went to sleep meanwhile; it can do nothing else.
+                Err(now) => debug_assert_eq!(now, with_arm(CLAIMED_SLEEPING, arm)),
+            },
+            CLAIMED_SLEEPING => {}
+            _ => unreachable!("unclaim called on a party that is not claimed"),
+        }
+        // The owner sleeps and stays asleep until woken: pass through WAKING to read
+        // its waker, which stays in place for the next counterpart.
+        let woke = self.state.compare_exchange(
+            with_arm(CLAIMED_SLEEPING, arm),
+            with_arm(WAKING, arm),
+            Ordering::Acquire,
+            Ordering::Acquire,
+        );
+        debug_assert!(woke.is_ok(), "a sleeping claimed party changed state");
+        // SAFETY: in WAKING only we touch the waker (module docs).
+        let waker = self.waker.with(|waker| unsafe { (*waker).clone() });
+        self.state.store(SLEEPING, Ordering::Release);
+        waker
     }
 
     /// Waits until a counterpart completes the party or `until` passes, spinning,
-    /// yielding and then parking the calling thread. `get_waker` is called at most
-    /// once, when it is time to sleep, for a waker that unparks this thread.
+    /// yielding and then sleeping on the waker `get_waker` makes (it unparks this
+    /// thread). With `Until::Now` this aborts at once, unless the party is claimed, in
+    /// which case it waits for the claimer as long as it takes.
     #[inline]
-    pub(crate) fn wait(&self, until: Until, get_waker: impl FnOnce() -> Waker) -> Outcome {
+    pub(crate) fn wait(&self, until: Until, mut get_waker: impl FnMut() -> Waker) -> Outcome {
         let mut backoff = Backoff::new();
         loop {
-            if let Some(arm) = self.done_arm() {
-                return Outcome::Done(arm);
-            }
-            if until.is_past() {
-                return self.abort();
-            }
-            if backoff.is_completed() {
-                break;
-            }
-            backoff.snooze();
-        }
-        if !self.sleep_with(get_waker()) {
-            return self.await_done();
-        }
-        loop {
-            match until {
-                Until::Forever => park(),
-                Until::Deadline(deadline) => park_until(deadline),
-                Until::Now => {}
-            }
-            match self.state.load(Ordering::Acquire) {
-                SLEEPING => {
-                    if until.is_past() {
-                        return self.abort();
+            let state = self.state.load(Ordering::Acquire);
+            match tag(state) {
+                DONE => return Outcome::Done(arm_of(state)),
+                WAITING | SLEEPING if until.is_past() => {
+                    if let Some(outcome) = self.try_abort() {
+                        return outcome;
                     }
                 }
-                // A counterpart is between taking the waker and publishing DONE.
-                WAKING => return self.await_done(),
-                state => return Outcome::Done(state - DONE_BASE),
+                WAITING | CLAIMED if !backoff.is_completed() => backoff.snooze(),
+                WAITING | CLAIMED => {
+                    self.sleep_with(get_waker());
+                }
+                SLEEPING => match until {
+                    Until::Deadline(deadline) => park_until(deadline),
+                    _ => park(),
+                },
+                // No deadline applies to a claimed party; `unclaim` wakes the owner.
+                CLAIMED_SLEEPING => park(),
+                // A counterpart is a few instructions from DONE.
+                WAKING => backoff.snooze(),
+                _ => unreachable!("the owner waits on a party it aborted"),
             }
         }
     }
 
-    /// Stores `waker` and moves the party to `SLEEPING`, so counterparts will wake it.
-    /// Returns `false` (and keeps nothing) if the party has already been completed.
+    /// Stores `waker` and moves the party to a sleeping state, so counterparts will
+    /// wake it. Returns `false` (and keeps nothing) if the party is done or about to be.
     ///
-    /// Only the owner calls this, and only while the party is `WAITING` or `SLEEPING`
-    /// with no wake pending; an async owner calls it again on each re-poll to replace
-    /// its waker.
+    /// Only the owner calls this; an async owner calls it again on each re-poll to
+    /// replace its waker.
     pub(crate) fn sleep_with(&self, waker: Waker) -> bool {
-        // Take the party back to WAITING first, so no counterpart reads the waker while
-        // it is being replaced.
-        if self
-            .state
-            .compare_exchange(SLEEPING, WAITING, Ordering::Acquire, Ordering::Acquire)
-            .is_err()
-            && self.state.load(Ordering::Acquire) != WAITING
-        {
-            return false;
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            // Take the party back to an awake state first, so no counterpart reads the
+            // waker while it is being replaced.
+            let awake = match tag(state) {
+                WAITING | CLAIMED => state,
+                SLEEPING => WAITING,
+                CLAIMED_SLEEPING => with_arm(CLAIMED, arm_of(state)),
+                _ => return false,
+            };
+            if awake != state {
+                if let Err(now) = self.state.compare_exchange(
+                    state,
+                    awake,
+                    Ordering::Acquire,
+                    Ordering::Acquire,
+                ) {
+                    state = now;
+                    continue;
+                }
+            }
+            // SAFETY: the party is awake (WAITING or CLAIMED): no counterpart reads the
+            // waker until the owner (us) moves it to a sleeping state (module docs).
+            self.waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+            match self.state.compare_exchange(
+                awake,
+                awake + (SLEEPING - WAITING),
+                Ordering::Release,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
         }
-        // SAFETY: the party is WAITING and only its owner (us) moves it out of WAITING
-        // to SLEEPING, so no counterpart reads the waker now (module docs).
-        self.waker.with_mut(|slot| unsafe { *slot = Some(waker) });
-        self.state
-            .compare_exchange(WAITING, SLEEPING, Ordering::Release, Ordering::Acquire)
-            .is_ok()
     }
 
     /// The arm the party was completed on, if it has been.
-    #[inline]
-    pub(crate) fn done_arm(&self) -> Option<usize> {
+    #[cfg(test)]
+    fn done_arm(&self) -> Option<usize> {
         let state = self.state.load(Ordering::Acquire);
-        (state >= DONE_BASE).then(|| state - DONE_BASE)
+        (tag(state) == DONE).then(|| arm_of(state))
     }
 
-    /// Gives up: `ABORTED` if no counterpart completed the party first, else `Done`.
+    /// Tries to give up: `Aborted` if no counterpart completed or claimed the party
+    /// first, `Done` if one completed it, `None` if it is claimed or being woken (the
+    /// owner must wait for `DONE` or for the claim to be given back).
     /// After `Aborted`, the caller must still remove its entries under each lock.
-    pub(crate) fn abort(&self) -> Outcome {
+    fn try_abort(&self) -> Option<Outcome> {
         let mut state = self.state.load(Ordering::Acquire);
         loop {
-            match state {
+            match tag(state) {
                 WAITING | SLEEPING => match self.state.compare_exchange(
                     state,
                     ABORTED,
                     Ordering::Acquire,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => return Outcome::Aborted,
+                    Ok(_) => return Some(Outcome::Aborted),
                     Err(now) => state = now,
                 },
-                WAKING => return self.await_done(),
-                ABORTED => return Outcome::Aborted,
-                done => return Outcome::Done(done - DONE_BASE),
+                DONE => return Some(Outcome::Done(arm_of(state))),
+                ABORTED => return Some(Outcome::Aborted),
+                _ => return None,
             }
         }
     }
+}
 
-    /// Waits out a counterpart that has won the party but not yet published `DONE`;
-    /// it holds a channel lock and is a few instructions from done.
-    fn await_done(&self) -> Outcome {
-        let mut backoff = Backoff::new();
-        loop {
-            if let Some(arm) = self.done_arm() {
-                return Outcome::Done(arm);
-            }
-            backoff.snooze();
-        }
+#[cfg(all(test, not(csp_loom)))]
+mod tests {
+    use super::*;
+    use crate::waker::current_thread_waker;
+
+    #[test]
+    fn claim_then_finish_publishes_the_claimed_arm() {
+        let party = Party::new();
+        assert!(party.claim(5));
+        assert!(!party.claim(6), "a claimed party cannot be claimed twice");
+        assert!(party.try_complete(7).is_none());
+        party.set_partner(&3u8 as *const u8 as *const ());
+        assert!(party.finish().is_none());
+        assert_eq!(party.done_arm(), Some(5));
+        assert!(!party.partner().is_null());
+    }
+
+    #[test]
+    fn an_unclaimed_party_can_be_completed_or_aborted_again() {
+        let party = Party::new();
+        assert!(party.claim(1));
+        assert!(party.unclaim().is_none());
+        assert_eq!(party.wait(Until::Now, current_thread_waker), Outcome::Aborted);
+        party.reset();
+        assert!(matches!(party.try_complete(2), Some(None)));
+        assert_eq!(party.wait(Until::Now, current_thread_waker), Outcome::Done(2));
+    }
+
+    #[test]
+    fn a_sleeping_claimed_party_hands_its_waker_to_the_finisher() {
+        let party = Party::new();
+        assert!(party.claim(0));
+        assert!(party.sleep_with(current_thread_waker()));
+        assert!(party.finish().is_some());
+        assert_eq!(party.done_arm(), Some(0));
+        assert!(!party.sleep_with(current_thread_waker()));
     }
 }

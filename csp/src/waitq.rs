@@ -2,9 +2,9 @@
 //!
 //! An [`Entry`] names a [`Party`] and the arm it waits on, and, for a *direct* entry,
 //! the slot through which a counterpart hands it a value or takes one from it. A
-//! *notify* entry has no slot: completing it only tells its owner to retry (buffered
-//! channels, and async receivers, whose value must never sit in a future that could be
-//! dropped).
+//! *notify* entry has no slot: its owner moves the value itself once woken. On a
+//! buffered channel completing it means "retry"; on a rendezvous it is a select's arm,
+//! which the counterpart claims and gives a partner [`Waiter`] to exchange with.
 //!
 //! Entries hold raw pointers into their owner's memory (its stack frame, or a pinned
 //! future). A queue lives inside its channel's lock, and the owner removes its entries
@@ -53,6 +53,30 @@ impl<T> Slot<T> {
     }
 }
 
+/// A blocked plain operation: its party and the slot its value crosses. It lives on
+/// the blocked thread's stack; a select that claims it, or that it completes, reaches it
+/// through a `*const Waiter<T>` partner pointer.
+#[derive(Debug)]
+pub(crate) struct Waiter<T> {
+    pub(crate) party: Party,
+    pub(crate) slot: Slot<T>,
+}
+
+impl<T> Waiter<T> {
+    /// A waiting party holding `value` (a sender's) or nothing (a receiver's).
+    pub(crate) fn new(value: Option<T>) -> Self {
+        Self {
+            party: Party::new(),
+            slot: Slot::new(value),
+        }
+    }
+
+    /// This waiter as a partner pointer, for [`Party::set_partner`].
+    pub(crate) fn as_partner(&self) -> *const () {
+        (self as *const Self).cast()
+    }
+}
+
 /// One waiting party's registration in one queue.
 #[derive(Debug)]
 pub(crate) struct Entry<T> {
@@ -85,11 +109,6 @@ impl<T> Entry<T> {
             slot: ptr::null(),
             arm,
         }
-    }
-
-    /// Whether this is a notify entry.
-    pub(crate) fn is_notify(&self) -> bool {
-        self.slot.is_null()
     }
 
     /// The entry's party.
@@ -153,15 +172,21 @@ impl<T> WaitQueue<T> {
         }
     }
 
+    /// Puts back an entry whose claim was given up, at the front where it was.
+    pub(crate) fn push_front(&mut self, entry: Entry<T>) {
+        self.entries.push_front(entry);
+    }
+
+    /// Whether an entry of a party other than `party` waits here.
+    pub(crate) fn has_other_than(&self, party: &Party) -> bool {
+        self.entries
+            .iter()
+            .any(|e| !ptr::eq(e.party.as_ptr(), party))
+    }
+
     /// Removes and returns the oldest entry, direct or notify.
     pub(crate) fn pop(&mut self) -> Option<Entry<T>> {
         self.entries.pop_front()
-    }
-
-    /// Removes and returns the oldest direct entry, leaving notify entries in place.
-    pub(crate) fn pop_direct(&mut self) -> Option<Entry<T>> {
-        let index = self.entries.iter().position(|e| !e.is_notify())?;
-        self.entries.remove(index)
     }
 
     /// Whether no party waits here.

@@ -18,7 +18,8 @@
 //!
 //! Waiting uses [`NotifyList`]s; see that module for why no wake-up is lost.
 
-use super::{RecvFailure, SendFailure};
+use super::{RecvFailure, SendFailure, Side};
+use crate::select::token::Token;
 use crate::backoff::Backoff;
 use crate::notify::NotifyList;
 use crate::padded::CachePadded;
@@ -100,14 +101,14 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Sends without waiting; gives the value back if the ring is full or
-    /// disconnected.
-    fn try_push(&self, value: T) -> Result<(), (T, Attempt)> {
+    /// Claims the slot at `tail` for a value to come, without waiting: the first half
+    /// of a send, finished by [`write`](Channel::write) or [`abandon`](Channel::abandon).
+    fn start_send(&self) -> Result<(&Slot<T>, usize), Attempt> {
         let mut backoff = Backoff::new();
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if tail & self.mark_bit != 0 {
-                return Err((value, Attempt::Disconnected));
+                return Err(Attempt::Disconnected);
             }
             let slot = &self.buffer[tail & (self.mark_bit - 1)];
             let stamp = slot.stamp.load(Ordering::Acquire);
@@ -118,25 +119,20 @@ impl<T> Channel<T> {
                     Ordering::SeqCst,
                     Ordering::Relaxed,
                 ) {
-                    Ok(_) => {
-                        // SAFETY: winning the CAS at `tail` while `stamp == tail` makes
-                        // this sender the slot's only user until it stores the stamp.
-                        slot.value.with_mut(|v| unsafe { (*v).write(value) });
-                        slot.stamp.store(tail + 1, Ordering::Release);
-                        self.receivers.notify_one();
-                        return Ok(());
-                    }
+                    // Winning the CAS at `tail` while `stamp == tail` makes this sender
+                    // the slot's only user until it stores the stamp.
+                    Ok(_) => return Ok((slot, tail)),
                     Err(now) => {
                         tail = now;
                         backoff.spin();
                     }
                 }
-            } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
-                // The slot still holds last lap's value: full, unless a receiver has
-                // already claimed it.
+            } else if (stamp & !self.mark_bit).wrapping_add(self.one_lap) == tail + 1 {
+                // The slot still holds last lap's value (or hole): full, unless a
+                // receiver has already claimed it.
                 let head = self.head.load(Ordering::SeqCst);
                 if head.wrapping_add(self.one_lap) == tail {
-                    return Err((value, Attempt::NotReady));
+                    return Err(Attempt::NotReady);
                 }
                 backoff.spin();
                 tail = self.tail.load(Ordering::Relaxed);
@@ -149,29 +145,56 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Receives without waiting.
-    fn try_pop(&self) -> Result<T, Attempt> {
+    /// Publishes `value` in a slot claimed by [`start_send`](Channel::start_send).
+    fn write(&self, slot: &Slot<T>, tail: usize, value: T) {
+        // SAFETY: the claim makes this sender the slot's only user (start_send).
+        slot.value.with_mut(|v| unsafe { (*v).write(value) });
+        slot.stamp.store(tail + 1, Ordering::Release);
+        self.receivers.notify_one();
+    }
+
+    /// Gives up a slot claimed by [`start_send`](Channel::start_send) without a value.
+    /// If no later sender has claimed past it, the claim is undone (`tail` moves back).
+    /// Otherwise the slot becomes a *hole* (`stamp == (tail + 1) | mark_bit`; no real
+    /// stamp has the mark bit), which takes up room until the receiver at that
+    /// position skips it.
+    fn abandon(&self, slot: &Slot<T>, tail: usize) {
+        let next = self.next(tail);
+        // The stamp still says "free for `tail`", so moving `tail` back is all it takes;
+        // the disconnection mark, if set meanwhile, makes this fail and leaves a hole.
+        if self
+            .tail
+            .compare_exchange(next, tail, Ordering::SeqCst, Ordering::Relaxed)
+            .is_ok()
+        {
+            return;
+        }
+        slot.stamp.store((tail + 1) | self.mark_bit, Ordering::Release);
+        self.receivers.notify_one();
+    }
+
+    /// Claims the value at `head` without waiting, skipping holes: the first half of a
+    /// receive, finished by [`read`](Channel::read).
+    fn start_recv(&self) -> Result<(&Slot<T>, usize), Attempt> {
         let mut backoff = Backoff::new();
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             let slot = &self.buffer[head & (self.mark_bit - 1)];
             let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == head + 1 {
+            if stamp & !self.mark_bit == head + 1 {
                 match self.head.compare_exchange_weak(
                     head,
                     self.next(head),
                     Ordering::SeqCst,
                     Ordering::Relaxed,
                 ) {
+                    Ok(_) if stamp == head + 1 => return Ok((slot, head)),
                     Ok(_) => {
-                        // SAFETY: winning the CAS at `head` while `stamp == head + 1`
-                        // makes this receiver the only reader of the value its sender
-                        // published (Release stamp, read with Acquire above).
-                        let value = slot.value.with(|v| unsafe { (*v).assume_init_read() });
+                        // A hole: free the slot for the next lap and look further.
                         slot.stamp
                             .store(head.wrapping_add(self.one_lap), Ordering::Release);
                         self.senders.notify_one();
-                        return Ok(value);
+                        head = self.head.load(Ordering::Relaxed);
                     }
                     Err(now) => {
                         head = now;
@@ -195,6 +218,39 @@ impl<T> Channel<T> {
                 head = self.head.load(Ordering::Relaxed);
             }
         }
+    }
+
+    /// Takes the value from a slot claimed by [`start_recv`](Channel::start_recv) and
+    /// frees the slot for the next lap.
+    fn read(&self, slot: &Slot<T>, head: usize) -> T {
+        // SAFETY: the claim (winning the CAS at `head` while `stamp == head + 1`) makes
+        // this receiver the only reader of the value its sender published (Release
+        // stamp, read with Acquire in start_recv).
+        let value = slot.value.with(|v| unsafe { (*v).assume_init_read() });
+        slot.stamp
+            .store(head.wrapping_add(self.one_lap), Ordering::Release);
+        self.senders.notify_one();
+        value
+    }
+
+    /// Sends without waiting; gives the value back if the ring is full or
+    /// disconnected.
+    #[inline]
+    fn try_push(&self, value: T) -> Result<(), (T, Attempt)> {
+        match self.start_send() {
+            Ok((slot, tail)) => {
+                self.write(slot, tail, value);
+                Ok(())
+            }
+            Err(attempt) => Err((value, attempt)),
+        }
+    }
+
+    /// Receives without waiting.
+    #[inline]
+    fn try_pop(&self) -> Result<T, Attempt> {
+        let (slot, head) = self.start_recv()?;
+        Ok(self.read(slot, head))
     }
 
     /// Sends `value`, waiting for room until `until`.
@@ -221,7 +277,7 @@ impl<T> Channel<T> {
             let outcome = if self.is_full() && !self.is_disconnected() {
                 party.wait(until, current_thread_waker)
             } else {
-                party.abort()
+                party.wait(Until::Now, current_thread_waker)
             };
             if outcome == Outcome::Aborted {
                 self.senders.unregister(&party, 0);
@@ -252,10 +308,111 @@ impl<T> Channel<T> {
             let outcome = if self.is_empty() && !self.is_disconnected() {
                 party.wait(until, current_thread_waker)
             } else {
-                party.abort()
+                party.wait(Until::Now, current_thread_waker)
             };
             if outcome == Outcome::Aborted {
                 self.receivers.unregister(&party, 0);
+            }
+        }
+    }
+
+    /// For a select: claims room (`Side::Send`) or a value (`Side::Recv`) without
+    /// waiting. Returns `None` if there is none and the channel is connected.
+    pub(crate) fn try_claim(&self, side: Side) -> Option<Token> {
+        let claimed = match side {
+            Side::Send => self.start_send(),
+            Side::Recv => self.start_recv(),
+        };
+        match claimed {
+            Ok((slot, pos)) => Some(Token::Ring {
+                slot: (slot as *const Slot<T>).cast(),
+                pos,
+            }),
+            Err(Attempt::Disconnected) => Some(Token::Disconnected),
+            Err(Attempt::NotReady) => None,
+        }
+    }
+
+    /// Whether a select arm on `side` would find room or a value, or the disconnection.
+    pub(crate) fn is_ready(&self, side: Side) -> bool {
+        self.is_disconnected()
+            || match side {
+                Side::Send => !self.is_full(),
+                Side::Recv => !self.is_empty(),
+            }
+    }
+
+    fn waiters(&self, side: Side) -> &NotifyList {
+        match side {
+            Side::Send => &self.senders,
+            Side::Recv => &self.receivers,
+        }
+    }
+
+    /// Registers a select's `party` to be notified on `arm` when `side` may be ready,
+    /// then re-checks (the notify list's handshake). Returns whether it is ready now:
+    /// then the select must not sleep, but retry.
+    pub(crate) fn register(&self, party: &Party, arm: usize, side: Side) -> bool {
+        self.waiters(side).register(party, arm);
+        self.is_ready(side)
+    }
+
+    /// Removes a select's entry, if no notifier has.
+    pub(crate) fn unregister(&self, party: &Party, arm: usize, side: Side) {
+        self.waiters(side).unregister(party, arm);
+    }
+
+    /// Completes a select's receive arm.
+    ///
+    /// # Safety
+    /// `token` came from this channel's [`try_claim`](Channel::try_claim) with
+    /// `Side::Recv` and was not used before.
+    pub(crate) unsafe fn finish_recv(&self, token: Token) -> Result<T, RecvFailure> {
+        match token {
+            Token::Ring { slot, pos } => {
+                // SAFETY: the token names a slot of this ring, claimed for us.
+                let slot = unsafe { &*slot.cast::<Slot<T>>() };
+                Ok(self.read(slot, pos))
+            }
+            Token::Disconnected => Err(RecvFailure::Disconnected),
+            _ => unreachable!("a buffered select arm holds a ring token"),
+        }
+    }
+
+    /// Completes a select's send arm with `value`.
+    ///
+    /// # Safety
+    /// As for [`finish_recv`](Channel::finish_recv), with `Side::Send`.
+    pub(crate) unsafe fn finish_send(&self, token: Token, value: T) -> Result<(), SendFailure<T>> {
+        match token {
+            Token::Ring { slot, pos } => {
+                // SAFETY: the token names a slot of this ring, claimed for us.
+                let slot = unsafe { &*slot.cast::<Slot<T>>() };
+                self.write(slot, pos, value);
+                Ok(())
+            }
+            Token::Disconnected => Err(SendFailure::Disconnected(value)),
+            _ => unreachable!("a buffered select arm holds a ring token"),
+        }
+    }
+
+    /// Gives up a claim that will not be completed: a claimed slot for sending becomes
+    /// a hole; a claimed value is put back at the tail if there is room (the ring
+    /// cannot give a position back), and dropped only if not.
+    ///
+    /// # Safety
+    /// As for [`finish_recv`](Channel::finish_recv); `side` is the select arm's.
+    pub(crate) unsafe fn release(&self, token: Token, side: Side) {
+        let Token::Ring { slot, pos } = token else {
+            return;
+        };
+        // SAFETY: the token names a slot of this ring, claimed for us.
+        let slot = unsafe { &*slot.cast::<Slot<T>>() };
+        match side {
+            Side::Send => self.abandon(slot, pos),
+            Side::Recv => {
+                let value = self.read(slot, pos);
+                drop(self.try_push(value));
             }
         }
     }
@@ -323,9 +480,13 @@ impl<T> Drop for Channel<T> {
         let tail = self.tail.load(Ordering::Relaxed) & !self.mark_bit;
         while pos != tail {
             let slot = &self.buffer[pos & (self.mark_bit - 1)];
-            // SAFETY: positions from head to tail hold published values (no sender or
-            // receiver is mid-operation once every handle is gone), each dropped once.
-            slot.value.with_mut(|v| unsafe { (*v).assume_init_drop() });
+            // A position between head and tail may hold no value: a hole, or a claim a
+            // leaked select never finished. Only the exact stamp says a value is there.
+            if slot.stamp.load(Ordering::Relaxed) == pos + 1 {
+                // SAFETY: the stamp says the slot holds a published value, and nobody
+                // else sees the ring any more; each is dropped once.
+                slot.value.with_mut(|v| unsafe { (*v).assume_init_drop() });
+            }
             pos = self.next(pos);
         }
     }

@@ -1,7 +1,18 @@
-//! The channel kinds, one module each: `zero` for rendezvous, `array` for buffered.
+//! The channel kinds, one module each: `zero` for rendezvous, `array` for buffered,
+//! `timer` for the timer receivers of select.
 
 pub(crate) mod array;
+pub(crate) mod timer;
 pub(crate) mod zero;
+
+/// Which side of a channel a select arm uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// A send arm.
+    Send,
+    /// A receive arm.
+    Recv,
+}
 
 /// Why a send did not happen; the value comes back either way.
 #[derive(Debug)]

@@ -2,22 +2,36 @@
 //! receiver; neither completes without the other.
 //!
 //! # Invariants (under `inner`'s lock)
-//! - `senders` holds only direct entries, each slot holding its sender's value.
-//! - `receivers` holds direct entries (blocked threads; empty slots) and notify
-//!   entries (parties that must come and take a value themselves, such as async
-//!   receivers, whose future could be dropped while holding it).
-//! - Every entry in a queue belongs to a live party (see [`crate::party`]). The party
-//!   that arrives second finds the first in the queue, moves the value through its
-//!   slot and completes it, all under the lock, then wakes it after unlocking. A
-//!   woken direct party never needs the lock again to finish.
+//! - `senders` and `receivers` hold two kinds of entries: *direct* entries of blocked
+//!   plain operations, whose slot holds the sender's value or awaits the receiver's,
+//!   and *notify* entries of selects, which learn their value (or where to put it) only
+//!   once they have chosen the arm.
+//! - Every entry in a queue belongs to a live party (see [`crate::party`]).
+//! - The party that arrives second acts. A plain operation finding a direct entry moves
+//!   the value through its slot and completes it, under the lock, then wakes it after
+//!   unlocking; the woken party never needs the lock again. Finding a select's entry,
+//!   it claims the select, leaves it its own [`Waiter`] as partner and waits for the
+//!   select to move the value and complete the waiter.
+//! - A select that finds an entry claims it under the lock and finishes it later,
+//!   outside the lock ([`Token::Claimed`]), or gives it back at the front of its queue.
+//! - A waiter completed on [`RETRY`] goes back to the start: its select counterpart
+//!   gave up the exchange (its message expression panicked).
 //! - Once `disconnected` is set, both queues are empty and stay empty.
 
-use super::{RecvFailure, SendFailure};
+use super::{RecvFailure, SendFailure, Side};
 use crate::party::{Outcome, Party, Until};
+use crate::select::token::Token;
 use crate::sync::{Mutex, lock};
-use crate::waitq::{Entry, Slot, WaitQueue};
+use crate::waitq::{Entry, Slot, WaitQueue, Waiter};
 use crate::waker::current_thread_waker;
+use std::ptr::{self, NonNull};
 use std::task::Waker;
+
+/// The arm a plain waiter is completed on when its value moved.
+const EXCHANGED: usize = 0;
+/// The arm a plain waiter is completed on when its select partner gave up the
+/// exchange: the waiter starts over.
+const RETRY: usize = 1;
 
 /// A rendezvous channel's shared state.
 #[derive(Debug)]
@@ -32,13 +46,23 @@ struct Inner<T> {
     disconnected: bool,
 }
 
-/// What became of a value offered to the waiting receivers.
-enum Offer<T> {
-    /// A receiver has it; wake this waker after unlocking.
-    Taken(Option<Waker>),
-    /// Nobody took it. If a notify receiver was told to come for it, here is its
-    /// waker: the sender must register (under the same lock) before waking it.
-    Kept(T, Option<Waker>),
+impl<T> Inner<T> {
+    fn queue(&mut self, side: Side) -> &mut WaitQueue<T> {
+        match side {
+            Side::Send => &mut self.senders,
+            Side::Recv => &mut self.receivers,
+        }
+    }
+}
+
+/// How a plain operation's attempt under the lock ended.
+enum Step<R> {
+    /// Finished with this result.
+    Done(R),
+    /// Gave its waiter to a select as partner: wait for the exchange, then act on it.
+    Exchange,
+    /// Nobody to meet: the lock is still held, so the caller may register.
+    Alone,
 }
 
 impl<T> Channel<T> {
@@ -54,84 +78,174 @@ impl<T> Channel<T> {
 
     /// Sends `value`, waiting for a receiver until `until`.
     pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
-        let mut inner = lock(&self.inner);
-        if inner.disconnected {
-            return Err(SendFailure::Disconnected(value));
-        }
-        let (value, notified) = match inner.offer(value, until == Until::Now) {
-            Offer::Taken(waker) => {
-                drop(inner);
-                wake(waker);
-                return Ok(());
+        let me = Waiter::new(Some(value));
+        loop {
+            let mut inner = lock(&self.inner);
+            let mut wakers = None;
+            let step = if inner.disconnected {
+                Step::Done(Err(SendFailure::Disconnected(take_own(&me))))
+            } else {
+                Self::meet_receiver(&mut inner, &me, &mut wakers)
+            };
+            match step {
+                Step::Done(result) => {
+                    drop(inner);
+                    wake(wakers);
+                    return result;
+                }
+                Step::Exchange => {
+                    drop(inner);
+                    wake(wakers);
+                    // The value is gone unless the select gave the exchange up.
+                    if await_exchange(&me) {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Step::Alone if until == Until::Now => {
+                    return Err(SendFailure::NotReady(take_own(&me)));
+                }
+                Step::Alone => {}
             }
-            Offer::Kept(value, notified) => (value, notified),
-        };
-        if until == Until::Now {
-            return Err(SendFailure::NotReady(value));
+            inner.senders.push(Entry::direct(&me.party, &me.slot, 0));
+            drop(inner);
+            return match me.party.wait(until, current_thread_waker) {
+                // SAFETY: the party is done, so the counterpart that completed it removed
+                // the entry and let go of the slot before publishing DONE (crate::party).
+                Outcome::Done(_) => match unsafe { me.slot.take() } {
+                    None => Ok(()),
+                    // Completed with the value still in place: the receivers are gone.
+                    Some(value) => Err(SendFailure::Disconnected(value)),
+                },
+                Outcome::Aborted => {
+                    lock(&self.inner).senders.remove(&me.party, 0);
+                    // The entry is gone and the lock was taken after the abort, so no
+                    // counterpart can reach the slot; one that took the value
+                    // speculatively put it back before unlocking.
+                    Err(SendFailure::NotReady(take_own(&me)))
+                }
+            };
         }
-        let party = Party::new();
-        let slot = Slot::new(Some(value));
-        inner.senders.push(Entry::direct(&party, &slot, 0));
-        drop(inner);
-        wake(notified);
-        match party.wait(until, current_thread_waker) {
-            // SAFETY: the party is done, so the counterpart that completed it removed
-            // the entry and let go of the slot before publishing DONE (crate::party).
-            Outcome::Done(_) => match unsafe { slot.take() } {
-                None => Ok(()),
-                // Completed with the value still in place: the receivers are gone.
-                Some(value) => Err(SendFailure::Disconnected(value)),
-            },
-            Outcome::Aborted => {
-                let mut inner = lock(&self.inner);
-                inner.senders.remove(&party, 0);
-                drop(inner);
-                // SAFETY: the entry is gone and the lock was taken after the abort, so
-                // no counterpart can reach the slot; one that took the value
-                // speculatively put it back before unlocking.
-                let value = unsafe { slot.take() };
-                Err(SendFailure::NotReady(
-                    value.expect("an aborted rendezvous sender keeps its value"),
-                ))
+    }
+
+    /// Offers the value in `me` to the oldest receiver that can still be completed.
+    fn meet_receiver(
+        inner: &mut Inner<T>,
+        me: &Waiter<T>,
+        woken: &mut Option<Waker>,
+    ) -> Step<Result<(), SendFailure<T>>> {
+        while let Some(entry) = inner.receivers.pop() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            match slot {
+                Some(slot) => {
+                    // Write first, then complete: once DONE is published the owner may
+                    // read the slot and return, so the value must already be there.
+                    // SAFETY: the lock gives us the receiver's slot; our own slot is in
+                    // no queue.
+                    unsafe { slot.put(take_own(me)) };
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        *woken = waker;
+                        return Step::Done(Ok(()));
+                    }
+                    // The party ended elsewhere (a timeout): take the value back and
+                    // drop the stale entry.
+                    // SAFETY: as above; the party did not complete on this arm.
+                    unsafe { me.slot.put(slot.take().expect("the value just written")) };
+                }
+                None => {
+                    if party.claim(entry.arm()) {
+                        party.set_partner(me.as_partner());
+                        *woken = party.finish();
+                        return Step::Exchange;
+                    }
+                }
             }
         }
+        Step::Alone
     }
 
     /// Receives a value, waiting for a sender until `until`.
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
-        let mut inner = lock(&self.inner);
-        if let Some((value, waker)) = inner.take_from_sender() {
-            drop(inner);
-            wake(waker);
-            return Ok(value);
-        }
-        if inner.disconnected {
-            return Err(RecvFailure::Disconnected);
-        }
-        if until == Until::Now {
-            return Err(RecvFailure::NotReady);
-        }
-        let party = Party::new();
-        let slot = Slot::new(None);
-        inner.receivers.push(Entry::direct(&party, &slot, 0));
-        drop(inner);
-        match party.wait(until, current_thread_waker) {
-            // SAFETY: as in `send`: the party is done, its entry gone, its slot ours.
-            Outcome::Done(_) => unsafe { slot.take() }.ok_or(RecvFailure::Disconnected),
-            Outcome::Aborted => {
-                let mut inner = lock(&self.inner);
-                inner.receivers.remove(&party, 0);
-                drop(inner);
-                // SAFETY: as in `send`; a counterpart that wrote speculatively and lost
-                // the race took its value back before unlocking.
-                debug_assert!(unsafe { slot.take() }.is_none());
-                Err(RecvFailure::NotReady)
+        let me = Waiter::new(None);
+        loop {
+            let mut inner = lock(&self.inner);
+            let mut wakers = None;
+            let step = match Self::meet_sender(&mut inner, &me, &mut wakers) {
+                Step::Alone if inner.disconnected => Step::Done(Err(RecvFailure::Disconnected)),
+                step => step,
+            };
+            match step {
+                Step::Done(result) => {
+                    drop(inner);
+                    wake(wakers);
+                    return result;
+                }
+                Step::Exchange => {
+                    drop(inner);
+                    wake(wakers);
+                    if await_exchange(&me) {
+                        return Ok(take_own(&me));
+                    }
+                    continue;
+                }
+                Step::Alone if until == Until::Now => return Err(RecvFailure::NotReady),
+                Step::Alone => {}
             }
+            inner.receivers.push(Entry::direct(&me.party, &me.slot, 0));
+            drop(inner);
+            return match me.party.wait(until, current_thread_waker) {
+                // SAFETY: as in `send`: the party is done, its entry gone, its slot ours.
+                Outcome::Done(_) => unsafe { me.slot.take() }.ok_or(RecvFailure::Disconnected),
+                Outcome::Aborted => {
+                    lock(&self.inner).receivers.remove(&me.party, 0);
+                    // SAFETY: as in `send`; a counterpart that wrote speculatively and
+                    // lost the race took its value back before unlocking.
+                    debug_assert!(unsafe { me.slot.take() }.is_none());
+                    Err(RecvFailure::NotReady)
+                }
+            };
         }
     }
 
+    /// Takes the value of the oldest sender that can still be completed, into `me`'s
+    /// slot or straight into the result.
+    fn meet_sender(
+        inner: &mut Inner<T>,
+        me: &Waiter<T>,
+        woken: &mut Option<Waker>,
+    ) -> Step<Result<T, RecvFailure>> {
+        while let Some(entry) = inner.senders.pop() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            match slot {
+                Some(slot) => {
+                    // Take first, then complete: once DONE is published the owner may
+                    // return and free the slot.
+                    // SAFETY: we hold the lock of the queue that held the entry.
+                    let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        *woken = waker;
+                        return Step::Done(Ok(value));
+                    }
+                    // SAFETY: as above; the party ended elsewhere, so put the value back.
+                    unsafe { slot.put(value) };
+                }
+                None => {
+                    if party.claim(entry.arm()) {
+                        party.set_partner(me.as_partner());
+                        *woken = party.finish();
+                        return Step::Exchange;
+                    }
+                }
+            }
+        }
+        Step::Alone
+    }
+
     /// Marks the channel disconnected and completes every waiting party, so each sees
-    /// the disconnection: a sender gets its value back, a receiver gets nothing.
+    /// the disconnection: a sender gets its value back, a receiver gets nothing, a
+    /// select finds no partner.
     pub(crate) fn disconnect(&self) {
         let mut inner = lock(&self.inner);
         if inner.disconnected {
@@ -143,64 +257,226 @@ impl<T> Channel<T> {
         drop(inner);
         wakers.into_iter().for_each(Waker::wake);
     }
+
+    /// For a select: claims the oldest counterpart waiting on the other side of `side`.
+    /// Returns `None` if there is none and the channel is connected.
+    pub(crate) fn try_claim(&self, side: Side) -> Option<Token> {
+        let mut inner = lock(&self.inner);
+        let theirs = match side {
+            Side::Send => &mut inner.receivers,
+            Side::Recv => &mut inner.senders,
+        };
+        while let Some(entry) = theirs.pop() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            if party.claim(entry.arm()) {
+                return Some(Token::Claimed {
+                    party: NonNull::from(party),
+                    slot: slot.map_or(ptr::null(), |slot| (slot as *const Slot<T>).cast()),
+                    arm: entry.arm(),
+                });
+            }
+        }
+        inner.disconnected.then_some(Token::Disconnected)
+    }
+
+    /// Whether a select arm on `side` would find a counterpart or the disconnection.
+    pub(crate) fn is_ready(&self, side: Side) -> bool {
+        let inner = lock(&self.inner);
+        let theirs = match side {
+            Side::Send => &inner.receivers,
+            Side::Recv => &inner.senders,
+        };
+        inner.disconnected || !theirs.is_empty()
+    }
+
+    /// Registers a select's `party` on `arm`, on `side`. Returns whether a counterpart
+    /// (other than the select itself) already waits, or the channel is disconnected:
+    /// then the select must not sleep, but retry.
+    pub(crate) fn register(&self, party: &Party, arm: usize, side: Side) -> bool {
+        let mut inner = lock(&self.inner);
+        if inner.disconnected {
+            return true;
+        }
+        let ready = match side {
+            Side::Send => inner.receivers.has_other_than(party),
+            Side::Recv => inner.senders.has_other_than(party),
+        };
+        inner.queue(side).push(Entry::notify(party, arm));
+        ready
+    }
+
+    /// Removes a select's entry, if no counterpart has.
+    pub(crate) fn unregister(&self, party: &Party, arm: usize, side: Side) {
+        lock(&self.inner).queue(side).remove(party, arm);
+    }
+
+    /// For a select completed on one of this channel's arms: the partner it must
+    /// exchange with, or the disconnection if none was left.
+    pub(crate) fn accept(party: &Party) -> Token {
+        let partner = party.partner();
+        if partner.is_null() {
+            Token::Disconnected
+        } else {
+            Token::Partner(partner)
+        }
+    }
+
+    /// For a select that only looks for a ready arm and was completed on one of this
+    /// channel's: a partner it was given is told to start over (it will find the
+    /// select gone and wait as usual). The arm was ready either way.
+    pub(crate) fn accept_ready(&self, party: &Party) -> bool {
+        // SAFETY: a partner left on our party is a `Waiter<T>` of this channel, waiting
+        // until we complete it.
+        unsafe { self.release(Self::accept(party), Side::Recv) };
+        true
+    }
+
+    /// Completes a select's receive arm.
+    ///
+    /// # Safety
+    /// `token` came from this channel's [`try_claim`](Channel::try_claim) with
+    /// `Side::Recv` or its [`accept`](Channel::accept) on a receive arm, and was not
+    /// used before.
+    pub(crate) unsafe fn finish_recv(&self, token: Token) -> Result<T, RecvFailure> {
+        match token {
+            Token::Claimed { party, slot, .. } => {
+                // SAFETY: a claimed party stays alive until we finish it (crate::party).
+                let party = unsafe { party.as_ref() };
+                if let Some(slot) = unsafe { slot.cast::<Slot<T>>().as_ref() } {
+                    // SAFETY: the claim gives us the blocked sender's slot.
+                    let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
+                    wake(party.finish());
+                    return Ok(value);
+                }
+                // A select's send arm: it moves its value into our waiter.
+                let me = Waiter::new(None);
+                party.set_partner(me.as_partner());
+                wake(party.finish());
+                if await_exchange(&me) {
+                    Ok(take_own(&me))
+                } else {
+                    self.recv(Until::Forever)
+                }
+            }
+            Token::Partner(partner) => {
+                // SAFETY: the partner is a `Waiter<T>` of this channel, waiting (without
+                // a deadline) until we complete it.
+                let partner = unsafe { &*partner.cast::<Waiter<T>>() };
+                // SAFETY: the partner handed its slot to us and waits.
+                let value = unsafe { partner.slot.take() }.expect("a sending partner holds its value");
+                complete_partner(partner, EXCHANGED);
+                Ok(value)
+            }
+            Token::Disconnected => Err(RecvFailure::Disconnected),
+            _ => unreachable!("a rendezvous select arm holds a rendezvous token"),
+        }
+    }
+
+    /// Completes a select's send arm with `value`.
+    ///
+    /// # Safety
+    /// As for [`finish_recv`](Channel::finish_recv), with `Side::Send`.
+    pub(crate) unsafe fn finish_send(&self, token: Token, value: T) -> Result<(), SendFailure<T>> {
+        match token {
+            Token::Claimed { party, slot, .. } => {
+                // SAFETY: a claimed party stays alive until we finish it (crate::party).
+                let party = unsafe { party.as_ref() };
+                if let Some(slot) = unsafe { slot.cast::<Slot<T>>().as_ref() } {
+                    // SAFETY: the claim gives us the blocked receiver's slot.
+                    unsafe { slot.put(value) };
+                    wake(party.finish());
+                    return Ok(());
+                }
+                // A select's receive arm: it takes the value from our waiter.
+                let me = Waiter::new(Some(value));
+                party.set_partner(me.as_partner());
+                wake(party.finish());
+                if await_exchange(&me) {
+                    Ok(())
+                } else {
+                    self.send(take_own(&me), Until::Forever)
+                }
+            }
+            Token::Partner(partner) => {
+                // SAFETY: as in `finish_recv`.
+                let partner = unsafe { &*partner.cast::<Waiter<T>>() };
+                // SAFETY: the partner handed its slot to us and waits.
+                unsafe { partner.slot.put(value) };
+                complete_partner(partner, EXCHANGED);
+                Ok(())
+            }
+            Token::Disconnected => Err(SendFailure::Disconnected(value)),
+            _ => unreachable!("a rendezvous select arm holds a rendezvous token"),
+        }
+    }
+
+    /// Gives back a claim that will not be completed, leaving the counterpart as if
+    /// it had never been chosen.
+    ///
+    /// # Safety
+    /// As for [`finish_recv`](Channel::finish_recv); `side` is the select arm's.
+    pub(crate) unsafe fn release(&self, token: Token, side: Side) {
+        match token {
+            Token::Claimed { party, slot, arm } => {
+                // SAFETY: a claimed party stays alive until we finish or unclaim it.
+                let party_ref = unsafe { party.as_ref() };
+                let mut inner = lock(&self.inner);
+                if inner.disconnected {
+                    drop(inner);
+                    wake(party_ref.finish());
+                    return;
+                }
+                let entry = match unsafe { slot.cast::<Slot<T>>().as_ref() } {
+                    Some(slot) => Entry::direct(party_ref, slot, arm),
+                    None => Entry::notify(party_ref, arm),
+                };
+                let theirs = match side {
+                    Side::Send => &mut inner.receivers,
+                    Side::Recv => &mut inner.senders,
+                };
+                theirs.push_front(entry);
+                let waker = party_ref.unclaim();
+                drop(inner);
+                wake(waker);
+            }
+            Token::Partner(partner) => {
+                // SAFETY: as in `finish_recv`.
+                let partner = unsafe { &*partner.cast::<Waiter<T>>() };
+                complete_partner(partner, RETRY);
+            }
+            _ => {}
+        }
+    }
 }
 
-impl<T> Inner<T> {
-    /// Offers `value` to the oldest waiting receiver that can still be completed.
-    /// With `direct_only`, notify receivers are passed over (a `try_send` cannot wait
-    /// for one to come back).
-    fn offer(&mut self, value: T, direct_only: bool) -> Offer<T> {
-        let mut value = value;
-        loop {
-            let entry = if direct_only {
-                self.receivers.pop_direct()
-            } else {
-                self.receivers.pop()
-            };
-            let Some(entry) = entry else {
-                return Offer::Kept(value, None);
-            };
-            // SAFETY: we hold the lock of the queue that held the entry.
-            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
-            let Some(slot) = slot else {
-                match party.try_complete(entry.arm()) {
-                    Some(waker) => return Offer::Kept(value, waker),
-                    None => continue,
-                }
-            };
-            // Write first, then complete: once DONE is published the owner may read the
-            // slot and return, so the value must already be there.
-            // SAFETY: we hold the lock of the queue that held the entry.
-            unsafe { slot.put(value) };
-            match party.try_complete(entry.arm()) {
-                Some(waker) => return Offer::Taken(waker),
-                // The party ended elsewhere (another select arm, or a timeout): take
-                // the value back and drop the stale entry.
-                // SAFETY: as above; the party is not done on this arm, so the slot is
-                // still ours to undo.
-                None => value = unsafe { slot.take() }.expect("the value just written"),
-            }
+/// Waits for the select that `me` was given to as partner to complete it. Returns
+/// `true` if the value moved, `false` if the select gave up and `me` must start over.
+fn await_exchange<T>(me: &Waiter<T>) -> bool {
+    match me.party.wait(Until::Forever, current_thread_waker) {
+        Outcome::Done(EXCHANGED) => true,
+        Outcome::Done(_) => {
+            me.party.reset();
+            false
         }
+        Outcome::Aborted => unreachable!("a wait without deadline does not abort"),
     }
+}
 
-    /// Takes the value of the oldest waiting sender that can still be completed.
-    fn take_from_sender(&mut self) -> Option<(T, Option<Waker>)> {
-        while let Some(entry) = self.senders.pop() {
-            // SAFETY: we hold the lock of the queue that held the entry.
-            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
-            let slot = slot.expect("sender entries are direct");
-            // Take first, then complete: once DONE is published the owner may return
-            // and free the slot.
-            // SAFETY: we hold the lock of the queue that held the entry.
-            let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
-            match party.try_complete(entry.arm()) {
-                Some(waker) => return Some((value, waker)),
-                // SAFETY: as above; the party ended elsewhere, so put the value back.
-                None => unsafe { slot.put(value) },
-            }
-        }
-        None
-    }
+/// Completes a partner waiter, which waits for exactly this.
+fn complete_partner<T>(partner: &Waiter<T>, arm: usize) {
+    let waker = partner
+        .party
+        .try_complete(arm)
+        .expect("a partner waits until its select completes it");
+    wake(waker);
+}
+
+/// Takes the value from a waiter's own slot; the waiter is in no queue.
+fn take_own<T>(me: &Waiter<T>) -> T {
+    // SAFETY: `me` is ours and no queue holds an entry for it (never pushed, or removed
+    // or completed), so no counterpart touches its slot.
+    unsafe { me.slot.take() }.expect("a waiter's own value is in its slot")
 }
 
 /// Wakes `waker`, if any. Call only after releasing the channel lock: a waker may run

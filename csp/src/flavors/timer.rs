@@ -1,0 +1,146 @@
+//! Timer channels for select arms: occam's `tim ? AFTER t`. They have no senders: a
+//! timer's "value" is the instant it fires, produced when a receive claims it.
+//!
+//! - `At`: one message, at a deadline; after it is taken, never again.
+//! - `Tick`: a message every period. If the receiver falls behind, missed ticks
+//!   collapse into one (the channel holds at most one), and the next is a period after
+//!   the one taken, or after now if that is already past.
+//! - `Never`: no message, ever: an arm that is always absent.
+
+use super::RecvFailure;
+use crate::party::Until;
+use crate::select::token::Token;
+use crate::sync::{AtomicBool, Mutex, Ordering, lock, park, park_until};
+use std::time::{Duration, Instant};
+
+/// A timer channel; `make` turns the firing instant into the message type.
+#[derive(Debug)]
+pub(crate) enum Timer<T> {
+    At {
+        deadline: Instant,
+        fired: AtomicBool,
+        make: fn(Instant) -> T,
+    },
+    Tick {
+        period: Duration,
+        next: Mutex<Instant>,
+        make: fn(Instant) -> T,
+    },
+    Never,
+}
+
+impl<T> Timer<T> {
+    pub(crate) fn at(deadline: Instant, make: fn(Instant) -> T) -> Self {
+        Timer::At {
+            deadline,
+            fired: AtomicBool::new(false),
+            make,
+        }
+    }
+
+    pub(crate) fn tick(period: Duration, make: fn(Instant) -> T) -> Self {
+        let first = Instant::now().checked_add(period).unwrap_or_else(far_future);
+        Timer::Tick {
+            period,
+            next: Mutex::new(first),
+            make,
+        }
+    }
+
+    /// Takes the message if it is due.
+    pub(crate) fn try_claim(&self) -> Option<Token> {
+        match self {
+            Timer::At {
+                deadline, fired, ..
+            } => (Instant::now() >= *deadline && !fired.swap(true, Ordering::AcqRel))
+                .then_some(Token::Timer(*deadline)),
+            Timer::Tick { period, next, .. } => {
+                let mut next = lock(next);
+                let now = Instant::now();
+                if now < *next {
+                    return None;
+                }
+                let fired = *next;
+                *next = fired
+                    .checked_add(*period)
+                    .map_or_else(far_future, |due| due.max(now));
+                Some(Token::Timer(fired))
+            }
+            Timer::Never => None,
+        }
+    }
+
+    /// When the next message is due, if one ever is.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match self {
+            Timer::At {
+                deadline, fired, ..
+            } => (!fired.load(Ordering::Acquire)).then_some(*deadline),
+            Timer::Tick { next, .. } => Some(*lock(next)),
+            Timer::Never => None,
+        }
+    }
+
+    /// Whether a message is due now.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.deadline().is_some_and(|due| Instant::now() >= due)
+    }
+
+    /// Turns a claimed firing into the message.
+    pub(crate) fn finish_recv(&self, token: Token) -> Result<T, RecvFailure> {
+        match (self, token) {
+            (Timer::At { make, .. } | Timer::Tick { make, .. }, Token::Timer(fired)) => {
+                Ok(make(fired))
+            }
+            _ => unreachable!("a timer arm holds a timer token"),
+        }
+    }
+
+    /// Puts back a claimed firing that will not be received.
+    pub(crate) fn release(&self, token: Token) {
+        match (self, token) {
+            (Timer::At { fired, .. }, Token::Timer(_)) => fired.store(false, Ordering::Release),
+            (Timer::Tick { next, .. }, Token::Timer(fired)) => {
+                let mut next = lock(next);
+                *next = (*next).min(fired);
+            }
+            _ => {}
+        }
+    }
+
+    /// Receives the next message, sleeping until it is due or `until` passes.
+    pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
+        loop {
+            if let Some(token) = self.try_claim() {
+                return self.finish_recv(token);
+            }
+            if until.is_past() {
+                return Err(RecvFailure::NotReady);
+            }
+            // Sleeping is all a timer needs: nobody wakes it early, and a spurious
+            // wake-up only loops.
+            match until.min(self.deadline()) {
+                Until::Deadline(due) => park_until(due),
+                _ => park(),
+            }
+        }
+    }
+
+    /// How many messages are due now (0 or 1).
+    pub(crate) fn len(&self) -> usize {
+        usize::from(self.is_ready())
+    }
+
+    /// A timer holds at most one message; `never` holds none.
+    pub(crate) fn capacity(&self) -> usize {
+        match self {
+            Timer::Never => 0,
+            _ => 1,
+        }
+    }
+}
+
+/// An instant that never comes in practice, for periods too long to add.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}

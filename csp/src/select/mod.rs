@@ -1,0 +1,248 @@
+//! Select: wait on several channel operations, commit exactly one (occam's ALT).
+//!
+//! # How a select runs
+//!
+//! 1. **Try** each enabled arm in the chosen order (random, written, or fair), by
+//!    *claiming* its operation without waiting ([`Handle::try_claim`]). The first claim
+//!    wins: the arm is chosen, and the select returns a [`SelectedOperation`] holding
+//!    the claim. Completing it moves the value; dropping it gives the claim back.
+//! 2. If none is ready, **register** one [`Party`] in every arm's wait queue, each entry
+//!    naming the arm. Registering re-checks the arm under the channel's lock (or the
+//!    notify list's handshake), so a counterpart that arrived after step 1 is seen: the
+//!    select then aborts its party and starts again at step 1 rather than sleep.
+//! 3. **Wait** on the party. A counterpart completes it on one arm, by the same single
+//!    atomic step as for a plain operation; every other counterpart finds it done and
+//!    passes over its entries. So exactly one arm commits.
+//! 4. **Unregister** the other entries, each under its channel's lock, then *accept* the
+//!    arm: on a rendezvous the completer left a partner to exchange with; on a buffered
+//!    channel the completion only said "ready now", so the select claims again, that
+//!    arm first, and goes back to step 1 if someone was quicker.
+//!
+//! The party, the arms and the claim all live on the stack (the dynamic [`Select`]
+//! keeps its arms in a `Vec` it reuses), so a select allocates nothing per call.
+
+mod api;
+mod macros;
+mod rng;
+pub(crate) mod token;
+
+pub use api::{Select, SelectedOperation};
+
+use crate::flavors::Side;
+use crate::party::{Outcome, Party, Until};
+use crate::waker::current_thread_waker;
+use std::time::Instant;
+use token::Token;
+
+/// One side of one channel, as a select arm sees it. Implemented by `Receiver`,
+/// `Sender`, and the always-absent arm of a false guard.
+pub(crate) trait Handle {
+    /// Claims the operation if it can happen now (or the channel is disconnected).
+    fn try_claim(&self) -> Option<Token>;
+    /// Whether the operation could happen now, without claiming it.
+    fn is_ready(&self) -> bool;
+    /// Registers `party` on `arm`; returns whether the arm is ready already, in which
+    /// case the select must not sleep.
+    fn register(&self, party: &Party, arm: usize) -> bool;
+    /// Removes what `register` left, if no counterpart removed it.
+    fn unregister(&self, party: &Party, arm: usize);
+    /// After `party` was completed on this arm: the claim it stands for, if any.
+    fn accept(&self, party: &Party) -> Option<Token>;
+    /// After `party` was completed on this arm by a select that only looks for a ready
+    /// arm ([`Select::ready`]): gives back whatever the completion committed (a
+    /// rendezvous partner is told to retry) and says whether the arm is ready.
+    fn accept_ready(&self, party: &Party) -> bool;
+    /// When a timer arm fires next; `None` for channels.
+    fn deadline(&self) -> Option<Instant>;
+    /// Gives back a claim that will not be completed.
+    ///
+    /// # Safety
+    /// `token` came from this handle's `try_claim` or `accept` and was not used since.
+    unsafe fn release(&self, token: Token);
+    /// The channel and side, so a completion can check it is given the right handle.
+    fn id(&self) -> (*const (), Side);
+}
+
+/// The arm of a false guard: never ready, registers nothing (Go's nil channel).
+struct Absent;
+
+impl Handle for Absent {
+    fn try_claim(&self) -> Option<Token> {
+        None
+    }
+    fn is_ready(&self) -> bool {
+        false
+    }
+    fn register(&self, _: &Party, _: usize) -> bool {
+        false
+    }
+    fn unregister(&self, _: &Party, _: usize) {}
+    fn accept(&self, _: &Party) -> Option<Token> {
+        None
+    }
+    fn accept_ready(&self, _: &Party) -> bool {
+        false
+    }
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+    unsafe fn release(&self, _: Token) {}
+    fn id(&self) -> (*const (), Side) {
+        (std::ptr::null(), Side::Recv)
+    }
+}
+
+/// One arm of a select: an operation and the index the caller knows it by.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Arm<'a> {
+    handle: &'a dyn Handle,
+    index: usize,
+}
+
+impl std::fmt::Debug for Arm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Arm").field("index", &self.index).finish()
+    }
+}
+
+impl<'a> Arm<'a> {
+    /// A receive arm on `receiver`, present only if `enabled`.
+    #[doc(hidden)]
+    pub fn recv<T>(receiver: &'a crate::Receiver<T>, enabled: bool, index: usize) -> Self {
+        Self::new(receiver, enabled, index)
+    }
+
+    /// A send arm on `sender`, present only if `enabled`.
+    #[doc(hidden)]
+    pub fn send<T>(sender: &'a crate::Sender<T>, enabled: bool, index: usize) -> Self {
+        Self::new(sender, enabled, index)
+    }
+
+    fn new(handle: &'a dyn Handle, enabled: bool, index: usize) -> Self {
+        Self {
+            handle: if enabled { handle } else { &Absent },
+            index,
+        }
+    }
+}
+
+/// In which order the arms are tried, which decides among several ready ones.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Uniformly at random (Go's `select`).
+    Random,
+    /// As written (occam's `PRI ALT`, crossbeam's `select_biased!`).
+    Biased,
+    /// Round robin, starting at this position (JCSP's `fairSelect`).
+    From(usize),
+}
+
+/// Whether a run commits an operation or only reports a ready one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Claim,
+    Peek,
+}
+
+/// Runs a select over `arms` until one commits or `until` passes. Returns the
+/// position in `arms` of the chosen arm and its claim; the arms may have been
+/// reordered (shuffled) in place.
+pub(crate) fn run(arms: &mut [Arm<'_>], order: Order, until: Until) -> Option<(usize, Token)> {
+    run_in(arms, order, until, Mode::Claim)
+}
+
+/// Like [`run`], but only finds an arm that is ready, claiming nothing.
+pub(crate) fn run_ready(arms: &mut [Arm<'_>], order: Order, until: Until) -> Option<usize> {
+    run_in(arms, order, until, Mode::Peek).map(|(position, _)| position)
+}
+
+fn run_in(
+    arms: &mut [Arm<'_>],
+    order: Order,
+    until: Until,
+    mode: Mode,
+) -> Option<(usize, Token)> {
+    let count = arms.len();
+    let start = match order {
+        Order::Random => {
+            rng::shuffle(arms);
+            0
+        }
+        Order::Biased => 0,
+        Order::From(start) => start,
+    };
+    let positions = move || (0..count).map(move |k| (start + k) % count.max(1));
+    loop {
+        for position in positions() {
+            let handle = arms[position].handle;
+            let claimed = match mode {
+                Mode::Claim => handle.try_claim(),
+                Mode::Peek => handle.is_ready().then_some(Token::Disconnected),
+            };
+            if let Some(token) = claimed {
+                return Some((position, token));
+            }
+        }
+        if until.is_past() {
+            return None;
+        }
+        let timers = arms.iter().filter_map(|arm| arm.handle.deadline()).min();
+        let party = Party::new();
+        let mut registered = 0;
+        let mut ready = false;
+        for position in positions() {
+            registered += 1;
+            let handle = arms[position].handle;
+            ready = handle.register(&party, position);
+            if ready {
+                break;
+            }
+        }
+        let outcome = party.wait(
+            if ready { Until::Now } else { until.min(timers) },
+            current_thread_waker,
+        );
+        for position in positions().take(registered) {
+            arms[position].handle.unregister(&party, position);
+        }
+        if let Outcome::Done(position) = outcome {
+            let handle = arms[position].handle;
+            let accepted = match mode {
+                Mode::Claim => handle.accept(&party),
+                Mode::Peek => handle.accept_ready(&party).then_some(Token::Disconnected),
+            };
+            if let Some(token) = accepted {
+                return Some((position, token));
+            }
+        }
+    }
+}
+
+/// What `select!` and `select_biased!` expand to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::{Arm, Order, SelectedOperation};
+    use crate::party::Until;
+    use std::time::Duration;
+
+    /// Runs a macro select over its arms, at once (`default`), within `timeout`
+    /// (`default(timeout)`), or as long as it takes (`timeout` is `None` and `now` is
+    /// false).
+    pub fn run<'a>(
+        arms: &mut [Arm<'a>],
+        order: Order,
+        now: bool,
+        timeout: Option<Duration>,
+    ) -> Option<SelectedOperation<'a>> {
+        let until = match (now, timeout) {
+            (true, _) => Until::Now,
+            (false, Some(timeout)) => Until::after(timeout),
+            (false, None) => Until::Forever,
+        };
+        let (position, token) = super::run(arms, order, until)?;
+        let arm = arms[position];
+        Some(SelectedOperation::new(arm.index, arm.handle, token))
+    }
+}

@@ -1,0 +1,42 @@
+//! The random order of `select!` and `Select::new()`: a per-thread xorshift generator.
+//! Fairness needs only a uniform shuffle, not cryptographic randomness. Under loom the
+//! order is fixed, because models must be deterministic.
+
+/// Shuffles `items` uniformly (Fisher–Yates).
+pub(crate) fn shuffle<T>(items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, below(i + 1));
+    }
+}
+
+#[cfg(not(csp_loom))]
+fn below(bound: usize) -> usize {
+    use std::cell::Cell;
+    std::thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            // Seed from a per-thread address and the clock: distinct across threads.
+            let local = 0u8;
+            let addr = &local as *const u8 as u64;
+            let time = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            (addr ^ time.rotate_left(32)) | 1
+        });
+    }
+    STATE.with(|state| {
+        // xorshift64*: full period over non-zero states.
+        let mut x = state.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        state.set(x);
+        let random = x.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        // Multiply-shift maps 64 random bits onto 0..bound without division.
+        ((u128::from(random) * bound as u128) >> 64) as usize
+    })
+}
+
+#[cfg(csp_loom)]
+fn below(_bound: usize) -> usize {
+    0
+}

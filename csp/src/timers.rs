@@ -1,0 +1,74 @@
+//! Timer receivers, for select arms that fire at a time (occam's `tim ? AFTER t`).
+//! Each is a `Receiver<Instant>` (or, for [`never`], of any type) with no sender: the
+//! message is the instant the timer fired.
+
+use crate::Receiver;
+use crate::flavors::timer::Timer;
+use std::time::{Duration, Instant};
+
+/// A receiver that delivers one message, `duration` from now: the instant it fired.
+/// After that message is taken it never delivers another.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// let timer = csp::after(Duration::from_millis(10));
+/// let fired = timer.recv().unwrap();
+/// assert!(fired >= start + Duration::from_millis(10));
+/// assert!(timer.try_recv().is_err()); // only once
+/// ```
+pub fn after(duration: Duration) -> Receiver<Instant> {
+    match Instant::now().checked_add(duration) {
+        Some(deadline) => at(deadline),
+        None => never(),
+    }
+}
+
+/// A receiver that delivers one message at `when` (at once if that has passed).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let when = Instant::now() + Duration::from_millis(5);
+/// assert_eq!(csp::at(when).recv(), Ok(when));
+/// ```
+pub fn at(when: Instant) -> Receiver<Instant> {
+    Receiver::from_timer(Timer::at(when, identity))
+}
+
+/// A receiver that delivers a message every `period`, the first one `period` from
+/// now. It holds at most one: a receiver that falls behind gets one message for the
+/// ticks it missed, and the next tick a period after the one it took, or at once if
+/// that too has passed.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// let start = Instant::now();
+/// let ticker = csp::tick(Duration::from_millis(5));
+/// let first = ticker.recv().unwrap();
+/// let second = ticker.recv().unwrap();
+/// assert!(first >= start + Duration::from_millis(5));
+/// assert!(second >= first + Duration::from_millis(5));
+/// ```
+pub fn tick(period: Duration) -> Receiver<Instant> {
+    Receiver::from_timer(Timer::tick(period, identity))
+}
+
+/// A receiver that never delivers anything: as a select arm it is never chosen, which
+/// makes an arm optional without a guard (Go's nil channel).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let nothing = csp::never::<i32>();
+/// assert!(nothing.recv_timeout(Duration::from_millis(1)).is_err());
+/// ```
+pub fn never<T>() -> Receiver<T> {
+    Receiver::from_timer(Timer::Never)
+}
+
+fn identity(instant: Instant) -> Instant {
+    instant
+}

@@ -1,0 +1,375 @@
+//! What `select!`, `select_biased!` and `Select` promise: guards, defaults, timers,
+//! priority and fairness, a send value evaluated only when chosen, and exactly one arm
+//! committing against every kind of counterpart (blocked threads, other selects).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const LONG: Duration = Duration::from_secs(10);
+/// Long enough for a blocked thread to have registered (and parked).
+const SETTLE: Duration = Duration::from_millis(30);
+
+#[test]
+fn a_false_guard_makes_the_arm_absent() {
+    let (tx, rx) = csp::bounded(1);
+    tx.send(1).unwrap();
+    let chosen = csp::select! {
+        recv(rx) -> _ if false => "guarded",
+        default => "default",
+    };
+    assert_eq!(chosen, "default");
+    let chosen = csp::select! {
+        recv(rx) -> msg if true => { assert_eq!(msg, Ok(1)); "guarded" }
+        default => "default",
+    };
+    assert_eq!(chosen, "guarded");
+}
+
+#[test]
+fn a_send_value_is_evaluated_only_when_its_arm_is_chosen() {
+    let evaluated = AtomicUsize::new(0);
+    let value = |v: i32| {
+        evaluated.fetch_add(1, Ordering::SeqCst);
+        v
+    };
+    let (full_tx, _full_rx) = csp::bounded(1);
+    full_tx.send(0).unwrap();
+    let (tx, rx) = csp::bounded(1);
+    csp::select! {
+        send(full_tx, value(1)) -> _ => panic!("a full channel was chosen"),
+        send(tx, value(2)) -> res => res.unwrap(),
+        send(tx, value(3)) -> _ if false => panic!("a guarded-off arm was chosen"),
+    }
+    assert_eq!(evaluated.load(Ordering::SeqCst), 1);
+    assert_eq!(rx.recv(), Ok(2));
+}
+
+#[test]
+fn default_with_timeout_waits_then_gives_up() {
+    let (_tx, rx) = csp::bounded::<i32>(0);
+    let start = Instant::now();
+    let timed_out = csp::select! {
+        recv(rx) -> _ => false,
+        default(Duration::from_millis(20)) => true,
+    };
+    assert!(timed_out);
+    assert!(start.elapsed() >= Duration::from_millis(20));
+}
+
+#[test]
+fn timers_fire_as_select_arms() {
+    let (_tx, rx) = csp::bounded::<i32>(0);
+    let start = Instant::now();
+    let fired = csp::select! {
+        recv(rx) -> _ => None,
+        recv(csp::never::<i32>()) -> _ => None,
+        recv(csp::after(Duration::from_millis(15))) -> at => Some(at.unwrap()),
+    };
+    assert!(fired.unwrap() >= start + Duration::from_millis(15));
+
+    let ticker = csp::tick(Duration::from_millis(2));
+    let deadline = csp::at(Instant::now() + Duration::from_millis(40));
+    let mut ticks = 0;
+    loop {
+        csp::select_biased! {
+            recv(deadline) -> _ => break,
+            recv(ticker) -> _ => ticks += 1,
+        }
+    }
+    assert!(ticks >= 3, "only {ticks} ticks in 40 ms at 2 ms");
+}
+
+#[test]
+fn biased_prefers_the_first_ready_arm_and_random_mixes() {
+    let (tx1, rx1) = csp::bounded(100);
+    let (tx2, rx2) = csp::bounded(100);
+    for _ in 0..100 {
+        tx1.send(1).unwrap();
+        tx2.send(2).unwrap();
+    }
+    for _ in 0..50 {
+        let got = csp::select_biased! {
+            recv(rx1) -> m => m.unwrap(),
+            recv(rx2) -> m => m.unwrap(),
+        };
+        assert_eq!(got, 1);
+    }
+    let mut counts = [0; 3];
+    for _ in 0..100 {
+        let got: usize = csp::select! {
+            recv(rx1) -> m => m.unwrap(),
+            recv(rx2) -> m => m.unwrap(),
+        };
+        counts[got] += 1;
+    }
+    // Only 50 ones are left, so both arms are chosen while both are ready.
+    assert!(counts[1] >= 10 && counts[2] >= 10, "{counts:?}");
+}
+
+#[test]
+fn fair_select_serves_every_ready_client_in_turn() {
+    let channels: Vec<_> = (0..3).map(|_| csp::bounded(10)).collect();
+    for (i, (tx, _)) in channels.iter().enumerate() {
+        for _ in 0..6 {
+            tx.send(i).unwrap();
+        }
+    }
+    let mut sel = csp::Select::new_fair();
+    for (_, rx) in &channels {
+        sel.recv(rx);
+    }
+    let order: Vec<usize> = (0..9)
+        .map(|_| {
+            let oper = sel.select();
+            let index = oper.index();
+            oper.recv(&channels[index].1).unwrap()
+        })
+        .collect();
+    assert_eq!(order, [0, 1, 2, 0, 1, 2, 0, 1, 2]);
+}
+
+#[test]
+fn a_disconnected_arm_is_ready() {
+    let (tx, rx) = csp::bounded::<i32>(0);
+    let (_keep, idle) = csp::bounded::<i32>(0);
+    drop(tx);
+    csp::select! {
+        recv(idle) -> _ => panic!("nothing was sent"),
+        recv(rx) -> msg => assert_eq!(msg, Err(csp::RecvError)),
+    }
+    let (tx, rx) = csp::bounded::<i32>(0);
+    drop(rx);
+    csp::select! {
+        send(tx, 5) -> res => assert_eq!(res, Err(csp::SendError(5))),
+    }
+}
+
+#[test]
+fn a_select_can_use_both_ends_and_repeat_a_channel() {
+    let (tx, rx) = csp::bounded(1);
+    // Empty: only the send arm can go.
+    csp::select! {
+        recv(rx) -> _ => panic!("empty"),
+        send(tx, 7) -> res => res.unwrap(),
+        send(tx, 8) -> _ if false => unreachable!(),
+    }
+    // Full: only the receive arms can go.
+    csp::select! {
+        recv(rx) -> msg => assert_eq!(msg, Ok(7)),
+        recv(rx) -> msg => assert_eq!(msg, Ok(7)),
+        send(tx, 9) -> _ => panic!("full"),
+    }
+    // A rendezvous select never meets itself: both ends, nobody else, times out.
+    let (tx, rx) = csp::bounded::<i32>(0);
+    let met_itself = csp::select! {
+        recv(rx) -> _ => true,
+        send(tx, 1) -> _ => true,
+        default(Duration::from_millis(20)) => false,
+    };
+    assert!(!met_itself);
+}
+
+/// A select receiving on a rendezvous channel meets a thread that sends, whichever
+/// arrives first.
+#[test]
+fn select_meets_plain_operations_either_way_round() {
+    for select_first in [false, true] {
+        let (tx, rx) = csp::bounded(0);
+        let (_other_tx, other_rx) = csp::bounded::<i32>(0);
+        let sender = thread::spawn(move || {
+            if select_first {
+                thread::sleep(SETTLE);
+            }
+            tx.send(42).unwrap();
+        });
+        if !select_first {
+            thread::sleep(SETTLE);
+        }
+        csp::select! {
+            recv(other_rx) -> _ => panic!("nothing was sent there"),
+            recv(rx) -> msg => assert_eq!(msg, Ok(42)),
+        }
+        sender.join().unwrap();
+
+        let (tx, rx) = csp::bounded(0);
+        let receiver = thread::spawn(move || {
+            if select_first {
+                thread::sleep(SETTLE);
+            }
+            rx.recv().unwrap()
+        });
+        if !select_first {
+            thread::sleep(SETTLE);
+        }
+        let (idle_tx, _idle_rx) = csp::bounded::<i32>(0);
+        csp::select! {
+            send(idle_tx, 0) -> _ => panic!("nobody receives there"),
+            send(tx, 43) -> res => res.unwrap(),
+        }
+        assert_eq!(receiver.join().unwrap(), 43);
+    }
+}
+
+/// Two selects on the two ends of a rendezvous channel meet, whichever waits.
+#[test]
+fn selects_meet_selects() {
+    for round in 0..200 {
+        let (tx, rx) = csp::bounded(0);
+        let (_idle_tx, idle_rx) = csp::bounded::<u32>(0);
+        let (idle_tx2, _idle_rx2) = csp::bounded::<u32>(0);
+        let sender = thread::spawn(move || {
+            if round % 2 == 0 {
+                thread::sleep(Duration::from_micros(200));
+            }
+            csp::select! {
+                send(idle_tx2, 0) -> _ => panic!("nobody receives there"),
+                send(tx, round) -> res => res.unwrap(),
+            }
+        });
+        if round % 2 == 1 {
+            thread::sleep(Duration::from_micros(200));
+        }
+        csp::select! {
+            recv(idle_rx) -> _ => panic!("nothing was sent there"),
+            recv(rx) -> msg => assert_eq!(msg, Ok(round)),
+        }
+        sender.join().unwrap();
+    }
+}
+
+#[test]
+fn a_panicking_send_expression_loses_no_counterpart_and_no_slot() {
+    // Rendezvous: a blocked receiver was claimed, then the expression panicked; the
+    // receiver waits on and gets the next value.
+    let (tx, rx) = csp::bounded::<i32>(0);
+    let receiver = thread::spawn(move || rx.recv_timeout(LONG));
+    thread::sleep(SETTLE);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        csp::select! {
+            send(tx, panic!("the message expression fails")) -> _ => {}
+        }
+    }));
+    assert!(result.is_err());
+    tx.send(5).unwrap();
+    assert_eq!(receiver.join().unwrap(), Ok(5));
+
+    // Buffered: the claim is undone, and the channel goes on in order.
+    let (tx, rx) = csp::bounded::<i32>(2);
+    tx.send(1).unwrap();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        csp::select! {
+            send(tx, panic!("the message expression fails")) -> _ => {}
+        }
+    }));
+    assert!(result.is_err());
+    tx.send(2).unwrap();
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+
+    // Buffered, with a later send claimed past it: the slot becomes a hole that the
+    // receiver skips, in order.
+    let (tx, rx) = csp::bounded::<i32>(3);
+    tx.send(1).unwrap();
+    let mut sel = csp::Select::new();
+    sel.send(&tx);
+    let oper = sel.select();
+    tx.send(2).unwrap();
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(oper))).is_err());
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+    for i in 3..10 {
+        tx.send(i).unwrap();
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+}
+
+#[test]
+fn a_select_whose_partner_panics_goes_on_with_the_next_counterpart() {
+    // A select waiting to send meets a plain receiver; the select's expression panics
+    // after the receiver committed to it: the receiver starts over and gets the next.
+    let (tx, rx) = csp::bounded::<i32>(0);
+    let tx2 = tx.clone();
+    let select = thread::spawn(move || {
+        catch_unwind(AssertUnwindSafe(|| {
+            csp::select! {
+                send(tx, panic!("the message expression fails")) -> _ => {}
+            }
+        }))
+        .is_err()
+    });
+    thread::sleep(SETTLE);
+    let receiver = thread::spawn(move || rx.recv_timeout(LONG));
+    assert!(select.join().unwrap());
+    tx2.send(9).unwrap();
+    assert_eq!(receiver.join().unwrap(), Ok(9));
+}
+
+#[test]
+fn a_dropped_selected_operation_panics_and_gives_its_claim_back() {
+    let (tx, rx) = csp::bounded::<i32>(0);
+    let sender = thread::spawn(move || tx.send_timeout(3, LONG));
+    thread::sleep(SETTLE);
+    let mut sel = csp::Select::new();
+    sel.recv(&rx);
+    let oper = sel.select();
+    let message = catch_unwind(AssertUnwindSafe(|| drop(oper)))
+        .unwrap_err()
+        .downcast::<String>()
+        .unwrap();
+    assert!(message.contains("without being completed"), "{message}");
+    // The sender was given back: it still sends to the next receive.
+    assert_eq!(rx.recv_timeout(LONG), Ok(3));
+    assert_eq!(sender.join().unwrap(), Ok(()));
+}
+
+#[test]
+fn completing_with_the_wrong_handle_panics_with_a_clear_message() {
+    let (tx, rx) = csp::bounded(1);
+    let (_tx2, rx2) = csp::bounded::<i32>(1);
+    tx.send(1).unwrap();
+    let mut sel = csp::Select::new();
+    sel.recv(&rx);
+    let oper = sel.select();
+    let message = catch_unwind(AssertUnwindSafe(|| oper.recv(&rx2)))
+        .unwrap_err()
+        .downcast::<String>()
+        .unwrap();
+    assert!(message.contains("not the one added"), "{message}");
+    // The claimed value went back to the channel.
+    assert_eq!(rx.try_recv(), Ok(1));
+}
+
+#[test]
+fn leaking_a_selected_operation_is_sound() {
+    let (tx, rx) = csp::bounded::<String>(2);
+    tx.send("leaked".to_owned()).unwrap();
+    let mut sel = csp::Select::new();
+    sel.send(&tx);
+    std::mem::forget(sel.select()); // a claimed slot that is never written
+    drop(sel);
+    assert_eq!(rx.try_recv(), Ok("leaked".to_owned()));
+    drop((tx, rx)); // freeing the ring must not read the unwritten slot
+}
+
+#[test]
+fn ready_reports_without_committing() {
+    let (tx, rx) = csp::bounded::<i32>(0);
+    let sender = thread::spawn(move || tx.send(4));
+    let mut sel = csp::Select::new();
+    let index = sel.recv(&rx);
+    assert_eq!(sel.ready(), index);
+    assert_eq!(rx.recv_timeout(LONG), Ok(4));
+    sender.join().unwrap().unwrap();
+
+    // A sender that arrives while `ready` waits is told to retry, not lost.
+    let (tx, rx) = csp::bounded::<i32>(0);
+    let mut sel = csp::Select::new();
+    sel.recv(&rx);
+    let sender = thread::spawn(move || {
+        thread::sleep(SETTLE);
+        tx.send(6)
+    });
+    assert_eq!(sel.ready(), 0);
+    assert_eq!(rx.recv_timeout(LONG), Ok(6));
+    sender.join().unwrap().unwrap();
+}
