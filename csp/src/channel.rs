@@ -10,9 +10,9 @@ use crate::error::{
 };
 use crate::flavors::{RecvFailure, SendFailure, Side, array, timer, zero};
 use crate::party::Party;
+use crate::party::Until;
 use crate::select::Handle;
 use crate::select::token::Token;
-use crate::party::Until;
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use std::fmt;
 use std::time::{Duration, Instant};

@@ -149,7 +149,8 @@ impl Party {
     pub(crate) fn reset(&self) {
         // SAFETY: no counterpart can reach the party (no entry of it is queued), so the
         // owner has it to itself.
-        self.partner.with_mut(|partner| unsafe { *partner = ptr::null() });
+        self.partner
+            .with_mut(|partner| unsafe { *partner = ptr::null() });
         self.state.store(WAITING, Ordering::Relaxed);
     }
 
@@ -363,19 +364,18 @@ impl Party {
                 _ => return false,
             };
             if awake != state {
-                if let Err(now) = self.state.compare_exchange(
-                    state,
-                    awake,
-                    Ordering::Acquire,
-                    Ordering::Acquire,
-                ) {
+                if let Err(now) =
+                    self.state
+                        .compare_exchange(state, awake, Ordering::Acquire, Ordering::Acquire)
+                {
                     state = now;
                     continue;
                 }
             }
             // SAFETY: the party is awake (WAITING or CLAIMED): no counterpart reads the
             // waker until the owner (us) moves it to a sleeping state (module docs).
-            self.waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+            self.waker
+                .with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
             match self.state.compare_exchange(
                 awake,
                 awake + (SLEEPING - WAITING),
@@ -442,10 +442,16 @@ mod tests {
         let party = Party::new();
         assert!(party.claim(1));
         assert!(party.unclaim().is_none());
-        assert_eq!(party.wait(Until::Now, current_thread_waker), Outcome::Aborted);
+        assert_eq!(
+            party.wait(Until::Now, current_thread_waker),
+            Outcome::Aborted
+        );
         party.reset();
         assert!(matches!(party.try_complete(2), Some(None)));
-        assert_eq!(party.wait(Until::Now, current_thread_waker), Outcome::Done(2));
+        assert_eq!(
+            party.wait(Until::Now, current_thread_waker),
+            Outcome::Done(2)
+        );
     }
 
     #[test]

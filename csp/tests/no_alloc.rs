@@ -1,5 +1,5 @@
-//! Steady-state sends and receives allocate nothing, on rendezvous and buffered
-//! channels, blocking or not. One test per binary: the counting allocator sees every
+//! Steady-state sends, receives and selects allocate nothing, on rendezvous and
+//! buffered channels, blocking or not. One test per binary: the counting allocator sees every
 //! thread in the process.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -50,8 +50,74 @@ fn ping_pong(ping: &csp::Sender<u64>, pong: &csp::Receiver<u64>, rounds: u64) {
     }
 }
 
+/// Echoes through selects: each round, a `select!` sends the value on one of two
+/// channels (a rendezvous and a buffered one) and a dynamic `Select` receives it back.
+fn select_rounds(
+    ping: [&csp::Sender<u64>; 2],
+    pong: [&csp::Receiver<u64>; 2],
+    sel: &mut csp::Select<'_>,
+    rounds: u64,
+) {
+    for i in 0..rounds {
+        csp::select! {
+            send(ping[0], i) -> res => res.unwrap(),
+            send(ping[1], i) -> res => res.unwrap(),
+        }
+        let oper = sel.select();
+        let index = oper.index();
+        assert_eq!(oper.recv(pong[index]), Ok(i));
+    }
+}
+
 #[test]
 fn steady_state_operations_do_not_allocate() {
+    plain_operations();
+    selects();
+}
+
+fn selects() {
+    let (zero_tx, zero_rx) = csp::bounded::<u64>(0);
+    let (buf_tx, buf_rx) = csp::bounded::<u64>(4);
+    let (back_zero_tx, back_zero_rx) = csp::bounded::<u64>(0);
+    let (back_buf_tx, back_buf_rx) = csp::bounded::<u64>(4);
+    // The echo thread selects over both, and answers on the matching channel.
+    let echo = thread::spawn(move || {
+        loop {
+            csp::select! {
+                recv(zero_rx) -> v => match v {
+                    Ok(v) => back_zero_tx.send(v).unwrap(),
+                    Err(_) => break,
+                },
+                recv(buf_rx) -> v => match v {
+                    Ok(u64::MAX) => thread::sleep(PARK),
+                    Ok(v) => back_buf_tx.send(v).unwrap(),
+                    Err(_) => break,
+                },
+            }
+        }
+    });
+    let mut sel = csp::Select::new();
+    sel.recv(&back_zero_rx);
+    sel.recv(&back_buf_rx);
+    let ping = [&zero_tx, &buf_tx];
+    let pong = [&back_zero_rx, &back_buf_rx];
+    // Warm up: park once on each side, and grow the wait queues.
+    thread::sleep(PARK);
+    buf_tx.send(u64::MAX).unwrap();
+    select_rounds(ping, pong, &mut sel, 20_000);
+    COUNTING.store(true, Ordering::SeqCst);
+    select_rounds(ping, pong, &mut sel, 50_000);
+    COUNTING.store(false, Ordering::SeqCst);
+    drop((zero_tx, buf_tx));
+    echo.join().unwrap();
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::SeqCst),
+        0,
+        "allocations in selects"
+    );
+}
+
+fn plain_operations() {
     for cap in [0, 1, 64] {
         let (ping_tx, ping_rx) = csp::bounded::<u64>(cap);
         let (pong_tx, pong_rx) = csp::bounded::<u64>(cap);

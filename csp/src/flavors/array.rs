@@ -19,11 +19,11 @@
 //! Waiting uses [`NotifyList`]s; see that module for why no wake-up is lost.
 
 use super::{RecvFailure, SendFailure, Side};
-use crate::select::token::Token;
 use crate::backoff::Backoff;
 use crate::notify::NotifyList;
 use crate::padded::CachePadded;
 use crate::party::{Outcome, Party, Until};
+use crate::select::token::Token;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use crate::waker::current_thread_waker;
 use std::mem::MaybeUninit;
@@ -169,7 +169,8 @@ impl<T> Channel<T> {
         {
             return;
         }
-        slot.stamp.store((tail + 1) | self.mark_bit, Ordering::Release);
+        slot.stamp
+            .store((tail + 1) | self.mark_bit, Ordering::Release);
         self.receivers.notify_one();
     }
 

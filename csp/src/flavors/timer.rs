@@ -39,7 +39,9 @@ impl<T> Timer<T> {
     }
 
     pub(crate) fn tick(period: Duration, make: fn(Instant) -> T) -> Self {
-        let first = Instant::now().checked_add(period).unwrap_or_else(far_future);
+        let first = Instant::now()
+            .checked_add(period)
+            .unwrap_or_else(far_future);
         Timer::Tick {
             period,
             next: Mutex::new(first),

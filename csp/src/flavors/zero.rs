@@ -364,7 +364,8 @@ impl<T> Channel<T> {
                 // a deadline) until we complete it.
                 let partner = unsafe { &*partner.cast::<Waiter<T>>() };
                 // SAFETY: the partner handed its slot to us and waits.
-                let value = unsafe { partner.slot.take() }.expect("a sending partner holds its value");
+                let value =
+                    unsafe { partner.slot.take() }.expect("a sending partner holds its value");
                 complete_partner(partner, EXCHANGED);
                 Ok(value)
             }

@@ -263,7 +263,8 @@ impl<'a> Select<'a> {
         &mut self,
         deadline: Instant,
     ) -> Result<SelectedOperation<'a>, SelectTimeoutError> {
-        self.run(Until::Deadline(deadline)).ok_or(SelectTimeoutError)
+        self.run(Until::Deadline(deadline))
+            .ok_or(SelectTimeoutError)
     }
 
     /// The index of an operation that is ready now, without committing it: by the time

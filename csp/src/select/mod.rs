@@ -158,12 +158,7 @@ pub(crate) fn run_ready(arms: &mut [Arm<'_>], order: Order, until: Until) -> Opt
     run_in(arms, order, until, Mode::Peek).map(|(position, _)| position)
 }
 
-fn run_in(
-    arms: &mut [Arm<'_>],
-    order: Order,
-    until: Until,
-    mode: Mode,
-) -> Option<(usize, Token)> {
+fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Option<(usize, Token)> {
     let count = arms.len();
     let start = match order {
         Order::Random => {

@@ -1,0 +1,167 @@
+//! Select commits exactly one arm: against competing selects, against counterparts on
+//! several arms, against disconnection, and select against select.
+#![cfg(csp_loom)]
+
+use csp::{RecvError, SendError};
+use loom::thread;
+
+/// Every interleaving, for two-thread models.
+fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = None;
+    builder.check(model);
+}
+
+/// At most `LOOM_MAX_PREEMPTIONS` preemptions (default 2), for three threads or more.
+fn bounded(model: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound.get_or_insert(2);
+    builder.check(model);
+}
+
+/// Two selects compete for one sender's value: exactly one gets it, the other sees
+/// its second arm disconnect.
+#[test]
+fn two_selects_compete_for_one_sender() {
+    bounded(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let (done_tx, done_rx) = csp::bounded::<u32>(0);
+        let selectors: Vec<_> = (0..2)
+            .map(|_| {
+                let (rx, done_rx) = (rx.clone(), done_rx.clone());
+                thread::spawn(move || {
+                    csp::select! {
+                        recv(rx) -> msg => Some(msg.unwrap()),
+                        recv(done_rx) -> msg => { assert_eq!(msg, Err(RecvError)); None }
+                    }
+                })
+            })
+            .collect();
+        drop((rx, done_rx));
+        tx.send(7).unwrap();
+        drop(done_tx);
+        let got: Vec<u32> = selectors
+            .into_iter()
+            .filter_map(|s| s.join().unwrap())
+            .collect();
+        assert_eq!(got, [7], "exactly one select takes the value");
+    });
+}
+
+/// A select with a send arm and a receive arm, and a counterpart on each: exactly one
+/// arm commits, and the other counterpart sees the select's handles dropped.
+#[test]
+fn select_send_and_recv_arms_race_two_counterparts() {
+    bounded(|| {
+        let (a_tx, a_rx) = csp::bounded::<u32>(0);
+        let (b_tx, b_rx) = csp::bounded::<u32>(0);
+        let receiver = thread::spawn(move || a_rx.recv());
+        let sender = thread::spawn(move || b_tx.send(2));
+        let chose_send = csp::select! {
+            send(a_tx, 1) -> res => { res.unwrap(); true }
+            recv(b_rx) -> msg => { assert_eq!(msg, Ok(2)); false }
+        };
+        drop((a_tx, b_rx));
+        let received = receiver.join().unwrap();
+        let sent = sender.join().unwrap();
+        if chose_send {
+            assert_eq!(received, Ok(1));
+            assert_eq!(
+                sent,
+                Err(SendError(2)),
+                "the receive arm must leave no trace"
+            );
+        } else {
+            assert_eq!(received, Err(RecvError), "the send arm must leave no trace");
+            assert_eq!(sent, Ok(()));
+        }
+    });
+}
+
+/// A select waits on two channels while one sender sends and then disconnects: the
+/// value is received first, then the disconnection.
+#[test]
+fn select_races_disconnection() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let (_idle_tx, idle_rx) = csp::bounded::<u32>(0);
+        let sender = thread::spawn(move || {
+            tx.send(5).unwrap();
+            drop(tx);
+        });
+        for expected in [Ok(5), Err(RecvError)] {
+            csp::select! {
+                recv(idle_rx) -> _ => panic!("nothing is sent there"),
+                recv(rx) -> msg => assert_eq!(msg, expected),
+            }
+        }
+        sender.join().unwrap();
+    });
+}
+
+/// A select sending and a select receiving on one rendezvous channel meet, whichever
+/// waits for the other: the partner exchange, both ways round.
+#[test]
+fn select_meets_select() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        // Two idle channels (one end of each kept open), so neither select can meet
+        // the other there, nor see a disconnection.
+        let (idle_tx, _idle_rx) = csp::bounded::<u32>(0);
+        let (_idle_tx, idle_rx) = csp::bounded::<u32>(0);
+        let sender = thread::spawn(move || {
+            csp::select! {
+                send(idle_tx, 0) -> _ => panic!("nobody receives there"),
+                send(tx, 3) -> res => res.unwrap(),
+            }
+        });
+        csp::select! {
+            recv(idle_rx) -> _ => panic!("nothing is sent there"),
+            recv(rx) -> msg => assert_eq!(msg, Ok(3)),
+        }
+        sender.join().unwrap();
+    });
+}
+
+/// A select that does not wait (`default`) races a blocking sender: the value is
+/// taken by the select or left for the plain receive after it, never both or neither.
+#[test]
+fn select_default_races_a_sender() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let sender = thread::spawn(move || tx.send(4).unwrap());
+        let got = csp::select! {
+            recv(rx) -> msg => msg.unwrap(),
+            default => rx.recv().unwrap(),
+        };
+        assert_eq!(got, 4);
+        sender.join().unwrap();
+        assert_eq!(rx.recv(), Err(RecvError));
+    });
+}
+
+/// A select over a buffered channel's two ends and a rendezvous receive, with a
+/// thread sending on the rendezvous: every value is accounted for once.
+#[test]
+fn select_mixes_buffered_and_rendezvous() {
+    exhaustive(|| {
+        let (buf_tx, buf_rx) = csp::bounded::<u32>(1);
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let sender = thread::spawn(move || tx.send(9).unwrap());
+        let mut received = Vec::new();
+        let mut buffered = 0;
+        while !received.contains(&9) || buffered > 0 {
+            csp::select_biased! {
+                recv(rx) -> msg if !received.contains(&9) => received.push(msg.unwrap()),
+                recv(buf_rx) -> msg => { buffered -= 1; received.push(msg.unwrap()) }
+                send(buf_tx, 1) -> res if buffered == 0 && received.is_empty() => {
+                    res.unwrap();
+                    buffered += 1;
+                }
+            }
+        }
+        sender.join().unwrap();
+        received.sort_unstable();
+        assert!(received == [9] || received == [1, 9], "{received:?}");
+    });
+}
