@@ -239,6 +239,11 @@ fn selects_meet_selects() {
     }
 }
 
+/// A message expression that panics, as a bug in user code would.
+fn failing_message() -> i32 {
+    panic!("the message expression fails")
+}
+
 #[test]
 fn a_panicking_send_expression_loses_no_counterpart_and_no_slot() {
     // Rendezvous: a blocked receiver was claimed, then the expression panicked; the
@@ -248,7 +253,7 @@ fn a_panicking_send_expression_loses_no_counterpart_and_no_slot() {
     thread::sleep(SETTLE);
     let result = catch_unwind(AssertUnwindSafe(|| {
         csp::select! {
-            send(tx, panic!("the message expression fails")) -> _ => {}
+            send(tx, failing_message()) -> _ => {}
         }
     }));
     assert!(result.is_err());
@@ -260,7 +265,7 @@ fn a_panicking_send_expression_loses_no_counterpart_and_no_slot() {
     tx.send(1).unwrap();
     let result = catch_unwind(AssertUnwindSafe(|| {
         csp::select! {
-            send(tx, panic!("the message expression fails")) -> _ => {}
+            send(tx, failing_message()) -> _ => {}
         }
     }));
     assert!(result.is_err());
@@ -292,7 +297,7 @@ fn a_select_whose_partner_panics_goes_on_with_the_next_counterpart() {
     let select = thread::spawn(move || {
         catch_unwind(AssertUnwindSafe(|| {
             csp::select! {
-                send(tx, panic!("the message expression fails")) -> _ => {}
+                send(tx, failing_message()) -> _ => {}
             }
         }))
         .is_err()

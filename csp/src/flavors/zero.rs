@@ -343,7 +343,8 @@ impl<T> Channel<T> {
             Token::Claimed { party, slot, .. } => {
                 // SAFETY: a claimed party stays alive until we finish it (crate::party).
                 let party = unsafe { party.as_ref() };
-                if let Some(slot) = unsafe { slot.cast::<Slot<T>>().as_ref() } {
+                // SAFETY: the claim keeps the blocked party, and the slot beside it, alive.
+                if let Some(slot) = unsafe { claimed_slot::<T>(slot) } {
                     // SAFETY: the claim gives us the blocked sender's slot.
                     let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
                     wake(party.finish());
@@ -383,7 +384,8 @@ impl<T> Channel<T> {
             Token::Claimed { party, slot, .. } => {
                 // SAFETY: a claimed party stays alive until we finish it (crate::party).
                 let party = unsafe { party.as_ref() };
-                if let Some(slot) = unsafe { slot.cast::<Slot<T>>().as_ref() } {
+                // SAFETY: the claim keeps the blocked party, and the slot beside it, alive.
+                if let Some(slot) = unsafe { claimed_slot::<T>(slot) } {
                     // SAFETY: the claim gives us the blocked receiver's slot.
                     unsafe { slot.put(value) };
                     wake(party.finish());
@@ -428,7 +430,8 @@ impl<T> Channel<T> {
                     wake(party_ref.finish());
                     return;
                 }
-                let entry = match unsafe { slot.cast::<Slot<T>>().as_ref() } {
+                // SAFETY: as above.
+                let entry = match unsafe { claimed_slot::<T>(slot) } {
                     Some(slot) => Entry::direct(party_ref, slot, arm),
                     None => Entry::notify(party_ref, arm),
                 };
@@ -449,6 +452,15 @@ impl<T> Channel<T> {
             _ => {}
         }
     }
+}
+
+/// The slot a `Token::Claimed` points at, or `None` for a claimed select.
+///
+/// # Safety
+/// `slot` is null or points at the `Slot<T>` of a party this caller holds a claim on.
+unsafe fn claimed_slot<'a, T>(slot: *const ()) -> Option<&'a Slot<T>> {
+    // SAFETY: the caller's contract; the claim keeps the party's memory alive.
+    unsafe { slot.cast::<Slot<T>>().as_ref() }
 }
 
 /// Waits for the select that `me` was given to as partner to complete it. Returns
