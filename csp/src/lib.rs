@@ -1,5 +1,6 @@
 //! CSP-style channels between threads: rendezvous (`bounded(0)`) and bounded buffered
-//! channels, any number of senders and receivers, disconnection, timeouts.
+//! channels, any number of senders and receivers, disconnection, timeouts, and a
+//! `select` over send and receive arms with guards, defaults and timers.
 //!
 //! The API follows crossbeam-channel's, so code written for its bounded channels
 //! compiles by changing the import.
@@ -28,6 +29,123 @@
 //! second on a rendezvous moves the value and completes the first with one
 //! compare-and-swap; a party spins briefly before it sleeps, only if the process has
 //! more than one CPU to run on (`backoff.rs`).
+//!
+//! A select registers one party in every arm's queue; whichever counterpart completes
+//! it first wins, and the others find it done. Because a select learns its send
+//! value (or where to put what it receives) only once it has chosen, completing one
+//! can take two steps: *claim* the party under the channel lock, *finish* it outside
+//! (`select/mod.rs` walks through it).
+//!
+//! # Select, for occam and Go programmers
+//!
+//! | occam | Go | csp |
+//! |---|---|---|
+//! | `ALT` | `select` | [`select!`] (random among ready arms), [`Select::new`] |
+//! | `PRI ALT` | (none) | [`select_biased!`], [`Select::new_biased`] |
+//! | fair `ALT` (JCSP `fairSelect`) | (none) | [`Select::new_fair`] |
+//! | `c ? x` | `case x := <-c:` | `recv(c) -> x => ...` |
+//! | output guard | `case c <- v:` | `send(c, v) -> res => ...` (`v` evaluated only if chosen) |
+//! | `cond & c ? x` | a nil channel | `recv(c) -> x if cond => ...` |
+//! | `TRUE & SKIP` | `default:` | `default => ...` |
+//! | `tim ? AFTER t` | `case <-time.After(d):` | `recv(csp::at(t)) -> _`, `recv(csp::after(d)) -> _`, or `default(d) => ...` |
+//! | a periodic timer | `time.Tick(d)` | `recv(csp::tick(d)) -> _` |
+//! | replicated `ALT i = 0 FOR n` | `reflect.Select` | [`Select`], with arms added in a loop |
+//! | `STOP` | `select {}` | a select with every arm guarded off and no `default` |
+//!
+//! Exactly one arm commits: its value moves, and the other arms leave no trace. An arm
+//! on a disconnected channel is ready and completes with an error, so a loop can tell
+//! when its inputs are gone.
+//!
+//! A `PRI ALT` with a timer guard: a watchdog that takes input while it comes, and
+//! fires when none arrives in time.
+//!
+//! ```
+//! use std::thread;
+//! use std::time::Duration;
+//!
+//! let (urgent_tx, urgent) = csp::bounded(0);
+//! let (routine_tx, routine) = csp::bounded(0);
+//! thread::spawn(move || {
+//!     urgent_tx.send("fire").unwrap();
+//!     routine_tx.send("post").unwrap();
+//!     thread::sleep(Duration::from_secs(30)); // then silence, handles still open
+//! });
+//! let mut log = Vec::new();
+//! loop {
+//!     csp::select_biased! {
+//!         recv(urgent) -> msg => log.push(msg.unwrap()),
+//!         recv(routine) -> msg => log.push(msg.unwrap()),
+//!         recv(csp::after(Duration::from_millis(50))) -> _ => { log.push("timeout"); break }
+//!     }
+//! }
+//! assert_eq!(log, ["fire", "post", "timeout"]);
+//! ```
+//!
+//! Guards: Hoare's bounded buffer as a process, which accepts input only while it has
+//! room (`count < N & in ? x`) and offers output only while it holds something
+//! (`count > 0 & out ! x`).
+//!
+//! ```
+//! use std::collections::VecDeque;
+//! use std::thread;
+//!
+//! const N: usize = 3;
+//! let (in_tx, input) = csp::bounded::<u32>(0);
+//! let (output, out_rx) = csp::bounded::<u32>(0);
+//! let buffer = thread::spawn(move || {
+//!     let mut held = VecDeque::new();
+//!     let mut input_open = true;
+//!     while input_open || !held.is_empty() {
+//!         let next = held.front().copied();
+//!         csp::select! {
+//!             recv(input) -> x if input_open && held.len() < N => match x {
+//!                 Ok(x) => held.push_back(x),
+//!                 Err(_) => input_open = false,
+//!             },
+//!             send(output, next.unwrap()) -> res if next.is_some() => {
+//!                 res.unwrap();
+//!                 held.pop_front();
+//!             }
+//!         }
+//!     }
+//! });
+//! thread::spawn(move || (0..10).for_each(|i| in_tx.send(i).unwrap()));
+//! assert_eq!(out_rx.iter().take(10).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+//! buffer.join().unwrap();
+//! ```
+//!
+//! A replicated, fair `ALT`: a server that serves any number of clients, taking
+//! them in turn while several are ready, so none starves.
+//!
+//! ```
+//! use std::thread;
+//!
+//! let clients: Vec<_> = (0..3).map(|_| csp::bounded::<usize>(0)).collect();
+//! for (id, (tx, _)) in clients.iter().enumerate() {
+//!     let tx = tx.clone();
+//!     thread::spawn(move || for _ in 0..5 { tx.send(id).unwrap() });
+//! }
+//! let receivers: Vec<_> = clients.into_iter().map(|(_, rx)| rx).collect();
+//! let mut sel = csp::Select::new_fair();
+//! for rx in &receivers {
+//!     sel.recv(rx);
+//! }
+//! let mut served = [0; 3];
+//! let mut open = receivers.len();
+//! while open > 0 {
+//!     let oper = sel.select();
+//!     let index = oper.index();
+//!     match oper.recv(&receivers[index]) {
+//!         Ok(client) => served[client] += 1,
+//!         // That client is done: its channel disconnected. Stop listening to it.
+//!         Err(_) => {
+//!             sel.remove(index);
+//!             open -= 1;
+//!         }
+//!     }
+//! }
+//! assert_eq!(served, [5, 5, 5]);
+//! ```
 
 #![warn(missing_docs)]
 

@@ -378,3 +378,28 @@ fn ready_reports_without_committing() {
     assert_eq!(rx.recv_timeout(LONG), Ok(6));
     sender.join().unwrap().unwrap();
 }
+
+#[test]
+fn arms_take_handles_by_value_or_reference_as_crossbeam_does() {
+    let (tx, rx) = csp::bounded(1);
+    let (tx_ref, rx_ref) = (&tx, &rx);
+    csp::select! {
+        send(&tx, 1) -> res => res.unwrap(),
+    }
+    csp::select! {
+        recv(&rx) -> msg => assert_eq!(msg, Ok(1)),
+    }
+    csp::select! {
+        send(tx_ref, 2) -> res => res.unwrap(),
+    }
+    csp::select! {
+        recv(rx_ref) -> msg => assert_eq!(msg, Ok(2)),
+    }
+    let pipes = [csp::bounded::<u8>(1), csp::bounded::<u8>(1)];
+    pipes[1].0.send(9).unwrap();
+    let got = csp::select_biased! {
+        recv(pipes[0].1) -> msg => msg,
+        recv(pipes[1].1) -> msg => msg,
+    };
+    assert_eq!(got, Ok(9));
+}

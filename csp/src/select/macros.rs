@@ -56,6 +56,29 @@
 /// }
 /// assert!(sent > 0);
 /// ```
+///
+/// A malformed arm is a compile error that says what to write:
+///
+/// ```compile_fail
+/// let (_tx, rx) = csp::bounded::<i32>(0);
+/// csp::select! {
+///     recv(rx) => {} // error: a `recv` arm names its result: `recv(receiver) -> msg => body`
+/// }
+/// ```
+///
+/// ```compile_fail
+/// let (tx, _rx) = csp::bounded::<i32>(0);
+/// csp::select! {
+///     send(tx) -> res => {} // error: a `send` arm takes a sender and a value
+/// }
+/// ```
+///
+/// ```compile_fail
+/// csp::select! {
+///     default => {},
+///     default => {}, // error: more than one `default` arm
+/// }
+/// ```
 #[macro_export]
 macro_rules! select {
     ($($arms:tt)*) => {
