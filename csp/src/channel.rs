@@ -119,6 +119,15 @@ impl<T> Chan<T> {
         }
     }
 
+    fn watch(&self, party: &Party, arm: usize, side: Side) -> bool {
+        match &self.flavor {
+            // A notification on a ring means "look again" anyway.
+            Flavor::Array(chan) => chan.register(party, arm, side),
+            Flavor::Zero(chan) => chan.watch(party, arm, side),
+            Flavor::Timer(timer) => timer.is_ready(),
+        }
+    }
+
     fn unregister(&self, party: &Party, arm: usize, side: Side) {
         match &self.flavor {
             Flavor::Array(chan) => chan.unregister(party, arm, side),
@@ -133,14 +142,6 @@ impl<T> Chan<T> {
             Flavor::Array(chan) => chan.try_claim(side),
             Flavor::Zero(_) => Some(zero::Channel::<T>::accept(party)),
             Flavor::Timer(timer) => timer.try_claim(),
-        }
-    }
-
-    fn accept_ready(&self, party: &Party, side: Side) -> bool {
-        match &self.flavor {
-            Flavor::Array(chan) => chan.is_ready(side),
-            Flavor::Zero(chan) => chan.accept_ready(party),
-            Flavor::Timer(timer) => timer.is_ready(),
         }
     }
 
@@ -701,8 +702,8 @@ impl<T> Handle for Receiver<T> {
     fn unregister(&self, party: &Party, arm: usize) {
         self.chan.unregister(party, arm, Side::Recv);
     }
-    fn accept_ready(&self, party: &Party) -> bool {
-        self.chan.accept_ready(party, Side::Recv)
+    fn watch(&self, party: &Party, arm: usize) -> bool {
+        self.chan.watch(party, arm, Side::Recv)
     }
     fn accept(&self, party: &Party) -> Option<Token> {
         self.chan.accept(party, Side::Recv)
@@ -733,8 +734,8 @@ impl<T> Handle for Sender<T> {
     fn unregister(&self, party: &Party, arm: usize) {
         self.chan.unregister(party, arm, Side::Send);
     }
-    fn accept_ready(&self, party: &Party) -> bool {
-        self.chan.accept_ready(party, Side::Send)
+    fn watch(&self, party: &Party, arm: usize) -> bool {
+        self.chan.watch(party, arm, Side::Send)
     }
     fn accept(&self, party: &Party) -> Option<Token> {
         self.chan.accept(party, Side::Send)

@@ -84,6 +84,8 @@ pub(crate) struct Entry<T> {
     /// Null for a notify entry.
     slot: *const Slot<T>,
     arm: usize,
+    /// A watcher ([`Entry::watch`]): never a counterpart.
+    watch: bool,
 }
 
 // SAFETY: an Entry is a pair of pointers that are only dereferenced under the lock of
@@ -99,15 +101,26 @@ impl<T> Entry<T> {
             party: NonNull::from(party),
             slot: slot as *const Slot<T>,
             arm,
+            watch: false,
         }
     }
 
-    /// An entry that a counterpart only completes, telling its owner to retry.
+    /// An entry whose owner moves the value itself once completed (module docs).
     pub(crate) fn notify(party: &Party, arm: usize) -> Self {
         Self {
             party: NonNull::from(party),
             slot: ptr::null(),
             arm,
+            watch: false,
+        }
+    }
+
+    /// An entry of a party that only wants to know when this side may have a
+    /// counterpart (`Select::ready`). It is completed and passed over, never met.
+    pub(crate) fn watch(party: &Party, arm: usize) -> Self {
+        Self {
+            watch: true,
+            ..Self::notify(party, arm)
         }
     }
 
@@ -177,11 +190,32 @@ impl<T> WaitQueue<T> {
         self.entries.push_front(entry);
     }
 
-    /// Whether an entry of a party other than `party` waits here.
+    /// Whether a counterpart (not a watcher) waits here.
+    pub(crate) fn has_counterpart(&self) -> bool {
+        self.entries.iter().any(|e| !e.watch)
+    }
+
+    /// Whether a counterpart (not a watcher) of a party other than `party` waits here.
     pub(crate) fn has_other_than(&self, party: &Party) -> bool {
         self.entries
             .iter()
-            .any(|e| !ptr::eq(e.party.as_ptr(), party))
+            .any(|e| !e.watch && !ptr::eq(e.party.as_ptr(), party))
+    }
+
+    /// Removes and returns the oldest entry that is a counterpart, completing (and
+    /// waking) the watchers in front of it on the way: they only wanted to know.
+    /// Watchers are blocked threads, so waking one under the lock only unparks it.
+    pub(crate) fn pop_counterpart(&mut self) -> Option<Entry<T>> {
+        loop {
+            let entry = self.entries.pop_front()?;
+            if !entry.watch {
+                return Some(entry);
+            }
+            // SAFETY: we hold this queue's channel lock, and the entry was reachable.
+            if let Some(Some(waker)) = unsafe { entry.party() }.try_complete(entry.arm) {
+                waker.wake();
+            }
+        }
     }
 
     /// Removes and returns the oldest entry, direct or notify.

@@ -403,3 +403,23 @@ fn arms_take_handles_by_value_or_reference_as_crossbeam_does() {
     };
     assert_eq!(got, Ok(9));
 }
+
+/// A thread waiting in `Select::ready` is not a counterpart: a select that finds it
+/// must not commit to it.
+#[test]
+fn a_ready_watcher_is_never_met() {
+    let (tx, rx) = csp::bounded::<i32>(0);
+    let _keep_connected = rx.clone();
+    let watcher = thread::spawn(move || {
+        let mut sel = csp::Select::new();
+        sel.recv(&rx);
+        sel.ready()
+    });
+    thread::sleep(SETTLE);
+    let committed = csp::select! {
+        send(tx, 1) -> _ => true,
+        default(Duration::from_millis(50)) => false,
+    };
+    assert!(!committed, "a select committed to a watcher");
+    assert_eq!(watcher.join().unwrap(), 0);
+}

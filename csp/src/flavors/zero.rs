@@ -134,7 +134,7 @@ impl<T> Channel<T> {
         me: &Waiter<T>,
         woken: &mut Option<Waker>,
     ) -> Step<Result<(), SendFailure<T>>> {
-        while let Some(entry) = inner.receivers.pop() {
+        while let Some(entry) = inner.receivers.pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
             let (party, slot) = unsafe { (entry.party(), entry.slot()) };
             match slot {
@@ -215,7 +215,7 @@ impl<T> Channel<T> {
         me: &Waiter<T>,
         woken: &mut Option<Waker>,
     ) -> Step<Result<T, RecvFailure>> {
-        while let Some(entry) = inner.senders.pop() {
+        while let Some(entry) = inner.senders.pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
             let (party, slot) = unsafe { (entry.party(), entry.slot()) };
             match slot {
@@ -266,7 +266,7 @@ impl<T> Channel<T> {
             Side::Send => &mut inner.receivers,
             Side::Recv => &mut inner.senders,
         };
-        while let Some(entry) = theirs.pop() {
+        while let Some(entry) = theirs.pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
             let (party, slot) = unsafe { (entry.party(), entry.slot()) };
             if party.claim(entry.arm()) {
@@ -287,7 +287,7 @@ impl<T> Channel<T> {
             Side::Send => &inner.receivers,
             Side::Recv => &inner.senders,
         };
-        inner.disconnected || !theirs.is_empty()
+        inner.disconnected || theirs.has_counterpart()
     }
 
     /// Registers a select's `party` on `arm`, on `side`. Returns whether a counterpart
@@ -306,6 +306,22 @@ impl<T> Channel<T> {
         ready
     }
 
+    /// Registers a watcher (`Select::ready`) on `side`: it is woken by the next
+    /// counterpart to arrive on the other side, which passes over it. Returns whether
+    /// a counterpart already waits, or the channel is disconnected.
+    pub(crate) fn watch(&self, party: &Party, arm: usize, side: Side) -> bool {
+        let mut inner = lock(&self.inner);
+        if inner.disconnected {
+            return true;
+        }
+        let ready = match side {
+            Side::Send => inner.receivers.has_other_than(party),
+            Side::Recv => inner.senders.has_other_than(party),
+        };
+        inner.queue(side).push(Entry::watch(party, arm));
+        ready
+    }
+
     /// Removes a select's entry, if no counterpart has.
     pub(crate) fn unregister(&self, party: &Party, arm: usize, side: Side) {
         lock(&self.inner).queue(side).remove(party, arm);
@@ -320,16 +336,6 @@ impl<T> Channel<T> {
         } else {
             Token::Partner(partner)
         }
-    }
-
-    /// For a select that only looks for a ready arm and was completed on one of this
-    /// channel's: a partner it was given is told to start over (it will find the
-    /// select gone and wait as usual). The arm was ready either way.
-    pub(crate) fn accept_ready(&self, party: &Party) -> bool {
-        // SAFETY: a partner left on our party is a `Waiter<T>` of this channel, waiting
-        // until we complete it.
-        unsafe { self.release(Self::accept(party), Side::Recv) };
-        true
     }
 
     /// Completes a select's receive arm.

@@ -48,10 +48,9 @@ pub(crate) trait Handle {
     fn unregister(&self, party: &Party, arm: usize);
     /// After `party` was completed on this arm: the claim it stands for, if any.
     fn accept(&self, party: &Party) -> Option<Token>;
-    /// After `party` was completed on this arm by a select that only looks for a ready
-    /// arm ([`Select::ready`]): gives back whatever the completion committed (a
-    /// rendezvous partner is told to retry) and says whether the arm is ready.
-    fn accept_ready(&self, party: &Party) -> bool;
+    /// Registers `party` to be told when the arm may be ready, never to be met or
+    /// claimed (for [`Select::ready`]); returns whether it is ready already.
+    fn watch(&self, party: &Party, arm: usize) -> bool;
     /// When a timer arm fires next; `None` for channels.
     fn deadline(&self) -> Option<Instant>;
     /// Gives back a claim that will not be completed.
@@ -80,7 +79,7 @@ impl Handle for Absent {
     fn accept(&self, _: &Party) -> Option<Token> {
         None
     }
-    fn accept_ready(&self, _: &Party) -> bool {
+    fn watch(&self, _: &Party, _: usize) -> bool {
         false
     }
     fn deadline(&self) -> Option<Instant> {
@@ -190,7 +189,10 @@ fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Optio
         for position in positions() {
             registered += 1;
             let handle = arms[position].handle;
-            ready = handle.register(&party, position);
+            ready = match mode {
+                Mode::Claim => handle.register(&party, position),
+                Mode::Peek => handle.watch(&party, position),
+            };
             if ready {
                 break;
             }
@@ -206,7 +208,9 @@ fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Optio
             let handle = arms[position].handle;
             let accepted = match mode {
                 Mode::Claim => handle.accept(&party),
-                Mode::Peek => handle.accept_ready(&party).then_some(Token::Disconnected),
+                // Woken because a counterpart came by: report the arm if it still
+                // has one (the caller races for it anyway), else look again.
+                Mode::Peek => handle.is_ready().then_some(Token::Disconnected),
             };
             if let Some(token) = accepted {
                 return Some((position, token));
