@@ -423,3 +423,30 @@ fn a_ready_watcher_is_never_met() {
     assert!(!committed, "a select committed to a watcher");
     assert_eq!(watcher.join().unwrap(), 0);
 }
+
+/// With every arm ready, `select!` picks each about equally often (Go's uniform
+/// choice): a shuffle that favoured a position would show here.
+#[test]
+fn random_choice_is_uniform() {
+    let channels: Vec<_> = (0..3).map(|_| csp::bounded::<()>(1)).collect();
+    let [(t0, r0), (t1, r1), (t2, r2)] = &channels[..] else {
+        unreachable!()
+    };
+    let mut counts = [0u32; 3];
+    const ROUNDS: u32 = 6_000;
+    for _ in 0..ROUNDS {
+        for tx in [t0, t1, t2] {
+            let _ = tx.try_send(());
+        }
+        let chosen = csp::select! {
+            recv(r0) -> _ => 0,
+            recv(r1) -> _ => 1,
+            recv(r2) -> _ => 2,
+        };
+        counts[chosen] += 1;
+    }
+    // Expected 2000 each; the standard deviation is about 37.
+    for count in counts {
+        assert!((1_800..2_200).contains(&count), "{counts:?}");
+    }
+}

@@ -165,3 +165,44 @@ fn select_mixes_buffered_and_rendezvous() {
         assert!(received == [9] || received == [1, 9], "{received:?}");
     });
 }
+
+/// A claimed counterpart is given back (a `SelectedOperation` dropped without being
+/// completed) while its owner may be falling asleep: it waits on as before and meets
+/// the next receive.
+#[test]
+fn a_released_claim_leaves_the_counterpart_waiting() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let sender = thread::spawn(move || tx.send(8));
+        let mut sel = csp::Select::new();
+        sel.recv(&rx);
+        let oper = sel.select();
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(oper)));
+        assert!(dropped.is_err(), "dropping an uncompleted operation panics");
+        drop(sel);
+        assert_eq!(rx.recv(), Ok(8));
+        assert_eq!(sender.join().unwrap(), Ok(()));
+    });
+}
+
+/// A select claims room in a ring and gives it back while another sender claims the
+/// next slot: the claim is rolled back, or becomes a hole the receiver skips; either
+/// way the other value arrives, once.
+#[test]
+fn a_released_ring_claim_races_a_sender() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(2);
+        let tx2 = tx.clone();
+        let sender = thread::spawn(move || tx2.send(5).unwrap());
+        let mut sel = csp::Select::new();
+        sel.send(&tx);
+        let oper = sel.select();
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(oper)));
+        assert!(dropped.is_err());
+        drop(sel);
+        sender.join().unwrap();
+        drop(tx);
+        assert_eq!(rx.recv(), Ok(5));
+        assert_eq!(rx.recv(), Err(RecvError));
+    });
+}
