@@ -14,11 +14,14 @@ use crate::party::Until;
 use crate::select::Handle;
 use crate::select::token::Token;
 use crate::sync::{Arc, AtomicUsize, Ordering};
+use crate::waitq::Waiter;
+use std::cell::Cell;
 use std::fmt;
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// The shared state behind a channel's handles.
-struct Chan<T> {
+pub(crate) struct Chan<T> {
     flavor: Flavor<T>,
     senders: AtomicUsize,
     receivers: AtomicUsize,
@@ -140,7 +143,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             // A notification only says "retry": claim again, this arm first.
             Flavor::Array(chan) => chan.try_claim(side),
-            Flavor::Zero(_) => Some(zero::Channel::<T>::accept(party)),
+            Flavor::Zero(chan) => chan.accept(party),
             Flavor::Timer(timer) => timer.try_claim(),
         }
     }
@@ -185,6 +188,57 @@ impl<T> Chan<T> {
             // SAFETY: the caller's contract.
             Flavor::Zero(chan) => unsafe { chan.finish_send(token, value) },
             Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
+        }
+    }
+}
+
+/// The async operations (see [`crate::future`]).
+impl<T> Chan<T> {
+    pub(crate) fn poll_send(
+        &self,
+        waiter: &Waiter<T>,
+        queued: &Cell<bool>,
+        waker: &Waker,
+    ) -> Poll<Result<(), SendFailure<T>>> {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.poll_send(&waiter.party, &waiter.slot, queued, waker),
+            Flavor::Zero(chan) => chan.poll_send(waiter, queued, waker),
+            Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
+        }
+    }
+
+    pub(crate) fn cancel_send(&self, waiter: &Waiter<T>, queued: &Cell<bool>) {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.cancel(&waiter.party, Side::Send, queued),
+            Flavor::Zero(chan) => chan.cancel_send(waiter, queued),
+            Flavor::Timer(_) => {}
+        }
+    }
+
+    pub(crate) fn poll_recv(
+        &self,
+        waiter: &Waiter<T>,
+        queued: &Cell<bool>,
+        waker: &Waker,
+    ) -> Poll<Result<T, RecvFailure>> {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.poll_recv(&waiter.party, queued, waker),
+            Flavor::Zero(chan) => chan.poll_recv(waiter, queued, waker),
+            Flavor::Timer(timer) => match timer.try_claim() {
+                Some(token) => Poll::Ready(timer.finish_recv(token)),
+                None => panic!(
+                    "csp: a timer receiver (after, at, tick, never) cannot be awaited, since \
+                     nothing would wake the task; use your runtime's sleep instead"
+                ),
+            },
+        }
+    }
+
+    pub(crate) fn cancel_recv(&self, waiter: &Waiter<T>, queued: &Cell<bool>) {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.cancel(&waiter.party, Side::Recv, queued),
+            Flavor::Zero(chan) => chan.cancel_recv(waiter, queued),
+            Flavor::Timer(_) => {}
         }
     }
 }
@@ -651,7 +705,19 @@ impl<T> IntoIterator for Receiver<T> {
     }
 }
 
+impl<T> Sender<T> {
+    /// The channel behind this handle.
+    pub(crate) fn chan(&self) -> &Chan<T> {
+        &self.chan
+    }
+}
+
 impl<T> Receiver<T> {
+    /// The channel behind this handle.
+    pub(crate) fn chan(&self) -> &Chan<T> {
+        &self.chan
+    }
+
     /// A receiver for a timer channel, which has no sender.
     pub(crate) fn from_timer(timer: timer::Timer<T>) -> Self {
         Receiver {

@@ -153,6 +153,7 @@ mod backoff;
 mod channel;
 mod error;
 mod flavors;
+pub mod future;
 mod notify;
 mod padded;
 mod party;

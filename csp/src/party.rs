@@ -133,6 +133,14 @@ pub(crate) struct Party {
     partner: UnsafeCell<*const ()>,
 }
 
+// SAFETY: every field is shared by the protocol above: the state is atomic, and the
+// waker and partner cells are each touched by one side at a time, the hand-over
+// ordered by Release/Acquire on the state (module docs). A `Waker` is Send + Sync, and
+// the partner pointer is only dereferenced by the owner under that same ordering.
+unsafe impl Send for Party {}
+// SAFETY: as above.
+unsafe impl Sync for Party {}
+
 impl Party {
     /// A party in `WAITING`, with no waker and no partner.
     #[inline]
@@ -385,6 +393,38 @@ impl Party {
                 Ok(_) => return true,
                 Err(now) => state = now,
             }
+        }
+    }
+
+    /// For an async owner's poll: `Ready` once the party is done, else stores `waker`
+    /// (replacing the last one) and returns `Pending`. A claimed party is pending.
+    pub(crate) fn poll(&self, waker: &Waker) -> std::task::Poll<usize> {
+        loop {
+            let state = self.state.load(Ordering::Acquire);
+            match tag(state) {
+                DONE => return std::task::Poll::Ready(arm_of(state)),
+                // A counterpart is a few instructions from DONE.
+                WAKING => crate::sync::spin_loop(),
+                _ => {
+                    if self.sleep_with(waker.clone()) {
+                        return std::task::Poll::Pending;
+                    }
+                }
+            }
+        }
+    }
+
+    /// For an owner that goes away (a dropped future): aborts the party, or, if a
+    /// counterpart has claimed it, waits until that counterpart finishes (it is
+    /// running, and between claim and finish runs no more than a select's message
+    /// expression). Returns how the party ended.
+    pub(crate) fn cancel(&self) -> Outcome {
+        let mut backoff = Backoff::new();
+        loop {
+            if let Some(outcome) = self.try_abort() {
+                return outcome;
+            }
+            backoff.snooze();
         }
     }
 

@@ -22,6 +22,10 @@ use std::task::Waker;
 #[derive(Debug)]
 pub(crate) struct Slot<T>(UnsafeCell<Option<T>>);
 
+// SAFETY: a slot moves a `T` from one thread to another, one side at a time, each
+// access ordered by the party protocol (crate::party); `T: Send` is all that needs.
+unsafe impl<T: Send> Sync for Slot<T> {}
+
 impl<T> Slot<T> {
     /// A slot holding `value` (a waiting sender's) or nothing (a waiting receiver's).
     pub(crate) fn new(value: Option<T>) -> Self {

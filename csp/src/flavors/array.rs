@@ -25,8 +25,11 @@ use crate::padded::CachePadded;
 use crate::party::{Outcome, Party, Until};
 use crate::select::token::Token;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crate::waitq::Slot as WaitSlot;
 use crate::waker::current_thread_waker;
+use std::cell::Cell;
 use std::mem::MaybeUninit;
+use std::task::{Poll, Waker};
 
 /// One place in the ring.
 #[derive(Debug)]
@@ -415,6 +418,93 @@ impl<T> Channel<T> {
                 let value = self.read(slot, pos);
                 drop(self.try_push(value));
             }
+        }
+    }
+
+    /// Polls an async send of the value in `slot`; `queued` says whether `party` is
+    /// registered for room. A notification that finds no room is simply re-armed.
+    pub(crate) fn poll_send(
+        &self,
+        party: &Party,
+        slot: &WaitSlot<T>,
+        queued: &Cell<bool>,
+        waker: &Waker,
+    ) -> Poll<Result<(), SendFailure<T>>> {
+        loop {
+            if queued.get() {
+                if party.poll(waker).is_pending() {
+                    return Poll::Pending;
+                }
+                queued.set(false);
+            }
+            // SAFETY: the slot belongs to the future polling us; no queue points at it.
+            let value = unsafe { slot.take() }.expect("a pending send holds its value");
+            match self.try_push(value) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err((value, Attempt::Disconnected)) => {
+                    return Poll::Ready(Err(SendFailure::Disconnected(value)));
+                }
+                // SAFETY: as above.
+                Err((value, Attempt::NotReady)) => unsafe { slot.put(value) },
+            }
+            if self.arm(party, Side::Send, queued, waker) {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Polls an async receive; `queued` as for [`poll_send`](Channel::poll_send).
+    pub(crate) fn poll_recv(
+        &self,
+        party: &Party,
+        queued: &Cell<bool>,
+        waker: &Waker,
+    ) -> Poll<Result<T, RecvFailure>> {
+        loop {
+            if queued.get() {
+                if party.poll(waker).is_pending() {
+                    return Poll::Pending;
+                }
+                queued.set(false);
+            }
+            match self.try_pop() {
+                Ok(value) => return Poll::Ready(Ok(value)),
+                Err(Attempt::Disconnected) => return Poll::Ready(Err(RecvFailure::Disconnected)),
+                Err(Attempt::NotReady) => {}
+            }
+            if self.arm(party, Side::Recv, queued, waker) {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Registers an async party to be notified on `side`, then re-checks (the notify
+    /// list's handshake). Returns `true` if it should wait, `false` if it should retry
+    /// at once (it is then unregistered).
+    fn arm(&self, party: &Party, side: Side, queued: &Cell<bool>, waker: &Waker) -> bool {
+        party.reset();
+        party.sleep_with(waker.clone());
+        self.register(party, 0, side);
+        queued.set(true);
+        if !self.is_ready(side) {
+            return true;
+        }
+        if party.cancel() == Outcome::Aborted {
+            self.unregister(party, 0, side);
+        }
+        queued.set(false);
+        false
+    }
+
+    /// Cleans up after an async operation on `side` that is dropped. A notification
+    /// it received and will not use goes to the next waiter on that side.
+    pub(crate) fn cancel(&self, party: &Party, side: Side, queued: &Cell<bool>) {
+        if !queued.replace(false) {
+            return;
+        }
+        match party.cancel() {
+            Outcome::Aborted => self.unregister(party, 0, side),
+            Outcome::Done(_) => self.waiters(side).notify_one(),
         }
     }
 

@@ -1,0 +1,178 @@
+//! Async send and receive on the very same channels: [`Sender::send_async`] and
+//! [`Receiver::recv_async`].
+//!
+//! A future is a party like a blocked thread's, kept inside the (pinned) future: it
+//! waits in the channel's own queues with the task's waker where a thread's would be,
+//! so threads and tasks meet each other on one channel. Pinning is what makes this
+//! sound: the queue points into the future, and a pinned future is dropped (which
+//! takes its entry out under the lock) before its memory is reused.
+//!
+//! # Cancellation is exact
+//!
+//! A future may be dropped at any point, after any number of polls:
+//! - a [`SendFuture`] dropped before it completed either had its value taken by a
+//!   receiver that got it (the send happened, unreported), or drops the value with
+//!   itself (no receiver ever sees it). A value is never lost after a receiver was
+//!   promised it, and on a rendezvous channel a send completes only when a receive
+//!   takes the value;
+//! - a [`RecvFuture`] dropped before it completed took nothing: a value is moved
+//!   only while the receiving future is being polled, so a value is never left in a
+//!   dropped future. A sender that had chosen it starts over and goes to the next
+//!   receiver.
+
+use crate::channel::Chan;
+use crate::error::{RecvError, SendError};
+use crate::flavors::{RecvFailure, SendFailure};
+use crate::waitq::Waiter;
+use crate::{Receiver, Sender};
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// The future of [`Sender::send_async`]: resolves once the value is sent (on a
+/// rendezvous channel, once a receiver has taken it), or gives it back if every
+/// receiver is gone. See the [module docs](self) for what dropping it does.
+#[must_use = "futures do nothing unless polled"]
+pub struct SendFuture<'a, T> {
+    chan: &'a Chan<T>,
+    /// The party and, until a receiver takes it, the value.
+    waiter: Waiter<T>,
+    /// Whether `waiter` is in one of the channel's queues.
+    queued: Cell<bool>,
+    finished: Cell<bool>,
+    _pinned: PhantomPinned,
+}
+
+/// The future of [`Receiver::recv_async`]: resolves to the next value, or to an error
+/// once every sender is gone and nothing is left. See the [module docs](self) for
+/// what dropping it does.
+#[must_use = "futures do nothing unless polled"]
+pub struct RecvFuture<'a, T> {
+    chan: &'a Chan<T>,
+    waiter: Waiter<T>,
+    queued: Cell<bool>,
+    finished: Cell<bool>,
+    _pinned: PhantomPinned,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value` from an async task: the future resolves when [`send`](Sender::send)
+    /// would return, without blocking the thread. A thread may receive what a task
+    /// sends, and the reverse.
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    ///
+    /// let (tx, rx) = csp::bounded(0);
+    /// let receiver = std::thread::spawn(move || rx.recv());
+    /// block_on(tx.send_async(5)).unwrap(); // resolves once the thread has taken it
+    /// assert_eq!(receiver.join().unwrap(), Ok(5));
+    /// ```
+    pub fn send_async(&self, value: T) -> SendFuture<'_, T> {
+        SendFuture {
+            chan: self.chan(),
+            waiter: Waiter::new(Some(value)),
+            queued: Cell::new(false),
+            finished: Cell::new(false),
+            _pinned: PhantomPinned,
+        }
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Receives a value in an async task: the future resolves when
+    /// [`recv`](Receiver::recv) would return, without blocking the thread.
+    ///
+    /// # Panics
+    /// When polled on a timer receiver ([`after`](crate::after) and the like), which
+    /// only threads and thread selects can wait on: use your runtime's sleep instead.
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    ///
+    /// let (tx, rx) = csp::bounded(0);
+    /// std::thread::spawn(move || tx.send("from a thread").unwrap());
+    /// assert_eq!(block_on(rx.recv_async()), Ok("from a thread"));
+    /// assert!(block_on(rx.recv_async()).is_err()); // the sender is gone
+    /// ```
+    pub fn recv_async(&self) -> RecvFuture<'_, T> {
+        RecvFuture {
+            chan: self.chan(),
+            waiter: Waiter::new(None),
+            queued: Cell::new(false),
+            finished: Cell::new(false),
+            _pinned: PhantomPinned,
+        }
+    }
+}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Only shared access is needed (the state is in cells), so the future is never
+        // moved out of its pin.
+        let this = self.into_ref().get_ref();
+        assert!(
+            !this.finished.get(),
+            "csp::SendFuture polled after it completed; create a new one per send"
+        );
+        let poll = this.chan.poll_send(&this.waiter, &this.queued, cx.waker());
+        if poll.is_ready() {
+            this.finished.set(true);
+        }
+        poll.map_err(|failure| match failure {
+            SendFailure::Disconnected(value) | SendFailure::NotReady(value) => SendError(value),
+        })
+    }
+}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.into_ref().get_ref();
+        assert!(
+            !this.finished.get(),
+            "csp::RecvFuture polled after it completed; create a new one per receive"
+        );
+        let poll = this.chan.poll_recv(&this.waiter, &this.queued, cx.waker());
+        if poll.is_ready() {
+            this.finished.set(true);
+        }
+        poll.map_err(|_: RecvFailure| RecvError)
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        self.chan.cancel_send(&self.waiter, &self.queued);
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        self.chan.cancel_recv(&self.waiter, &self.queued);
+    }
+}
+
+impl<T> fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("queued", &self.queued.get())
+            .field("finished", &self.finished.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFuture")
+            .field("queued", &self.queued.get())
+            .field("finished", &self.finished.get())
+            .finish_non_exhaustive()
+    }
+}

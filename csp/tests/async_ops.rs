@@ -1,0 +1,285 @@
+//! Async send and receive on the same channels as threads: task/thread traffic both
+//! ways, tasks meeting tasks and selects, and a cancellation storm in which every
+//! value is accounted for.
+
+use futures::executor::block_on;
+use futures::future::{self, Either};
+use std::collections::HashSet;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::thread;
+use std::time::Duration;
+
+const SETTLE: Duration = Duration::from_millis(20);
+
+#[test]
+fn tasks_and_threads_meet_both_ways() {
+    for cap in [0, 1, 4] {
+        let (tx, rx) = csp::bounded::<u32>(cap);
+        let receiver = thread::spawn(move || (0..100).map(|_| rx.recv().unwrap()).sum::<u32>());
+        block_on(async {
+            for i in 0..100 {
+                tx.send_async(i).await.unwrap();
+            }
+        });
+        assert_eq!(receiver.join().unwrap(), (0..100).sum());
+
+        let (tx, rx) = csp::bounded::<u32>(cap);
+        let sender = thread::spawn(move || (0..100).for_each(|i| tx.send(i).unwrap()));
+        let sum = block_on(async {
+            let mut sum = 0;
+            while let Ok(v) = rx.recv_async().await {
+                sum += v;
+            }
+            sum
+        });
+        assert_eq!(sum, (0..100).sum());
+        sender.join().unwrap();
+    }
+}
+
+#[test]
+fn tasks_meet_tasks_on_one_thread() {
+    for cap in [0, 2] {
+        let (tx, rx) = csp::bounded::<u32>(cap);
+        block_on(async {
+            // Either order of first poll: the send first, then the receive first.
+            let (sent, got) = future::join(tx.send_async(1), rx.recv_async()).await;
+            assert_eq!((sent, got), (Ok(()), Ok(1)));
+            let (got, sent) = future::join(rx.recv_async(), tx.send_async(2)).await;
+            assert_eq!((sent, got), (Ok(()), Ok(2)));
+        });
+    }
+}
+
+#[test]
+fn a_rendezvous_send_future_waits_for_the_receive() {
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let mut send = pin!(tx.send_async(3));
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    assert!(send.as_mut().poll(&mut cx).is_pending());
+    assert!(send.as_mut().poll(&mut cx).is_pending(), "no receiver yet");
+    assert_eq!(rx.recv(), Ok(3));
+    assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+}
+
+#[test]
+fn dropped_futures_leave_no_trace() {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    for cap in [0, 1] {
+        // A receive polled, then dropped: the next send goes to the next receiver.
+        let (tx, rx) = csp::bounded::<u32>(cap);
+        {
+            let mut recv = pin!(rx.recv_async());
+            assert!(recv.as_mut().poll(&mut cx).is_pending());
+        }
+        tx.try_send(1).unwrap_or_else(|_| {
+            // A rendezvous has no receiver now: a thread must come.
+            let rx = rx.clone();
+            let t = thread::spawn(move || rx.recv());
+            thread::sleep(SETTLE);
+            tx.send(1).unwrap();
+            assert_eq!(t.join().unwrap(), Ok(1));
+        });
+        if cap > 0 {
+            assert_eq!(rx.try_recv(), Ok(1));
+        }
+        // A send polled, then dropped: its value is gone with it.
+        {
+            let mut send = pin!(tx.send_async(2));
+            let _ = send.as_mut().poll(&mut cx);
+        }
+        if cap == 0 {
+            assert!(
+                rx.try_recv().is_err(),
+                "a dropped rendezvous send left a value"
+            );
+        } else {
+            // The buffered send completed on its first poll: it did send.
+            assert_eq!(rx.try_recv(), Ok(2));
+        }
+    }
+}
+
+/// A thread sender commits to an async receive, which is then dropped: the sender
+/// starts over and its value goes to the next receiver, not into the dropped future.
+#[test]
+fn a_sender_that_chose_a_dropped_receive_starts_over() {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let mut recv = Box::pin(rx.recv_async());
+    assert!(recv.as_mut().poll(&mut cx).is_pending());
+    let sender = thread::spawn(move || tx.send(7));
+    thread::sleep(SETTLE); // the sender claims the queued receive and waits for it
+    drop(recv);
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(7));
+    assert_eq!(sender.join().unwrap(), Ok(()));
+}
+
+#[test]
+fn selects_meet_tasks() {
+    // A select receiving meets an async send, and a select sending meets an async
+    // receive (which nudges the select and waits to be claimed).
+    for select_first in [false, true] {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let (_keep, idle) = csp::bounded::<u32>(0);
+        let selector = thread::spawn(move || {
+            csp::select! {
+                recv(idle) -> _ => panic!("nothing is sent there"),
+                recv(rx) -> msg => msg,
+            }
+        });
+        if select_first {
+            thread::sleep(SETTLE);
+        }
+        block_on(tx.send_async(4)).unwrap();
+        assert_eq!(selector.join().unwrap(), Ok(4));
+
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let (idle, _keep) = csp::bounded::<u32>(0);
+        let selector = thread::spawn(move || {
+            csp::select! {
+                send(idle, 0) -> _ => panic!("nobody receives there"),
+                send(tx, 5) -> res => res,
+            }
+        });
+        if select_first {
+            thread::sleep(SETTLE);
+        }
+        assert_eq!(block_on(rx.recv_async()), Ok(5));
+        assert_eq!(selector.join().unwrap(), Ok(()));
+    }
+}
+
+/// A value that counts how often it is dropped, by id.
+struct Tracked {
+    id: usize,
+    drops: Arc<Vec<AtomicUsize>>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops[self.id].fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Producer and consumer tasks whose operations race short timers, so that futures
+/// are dropped at every stage; plain threads join in. Every value is dropped exactly
+/// once (none duplicated or leaked), received at most once, and every send that
+/// reported success was received.
+#[test]
+fn cancellation_storm_accounts_for_every_value() {
+    for cap in [0, 1, 3] {
+        const PRODUCERS: usize = 4;
+        const PER: usize = 300;
+        let total = PRODUCERS * PER;
+        let drops: Arc<Vec<AtomicUsize>> =
+            Arc::new((0..total).map(|_| AtomicUsize::new(0)).collect());
+        let confirmed = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = csp::bounded::<Tracked>(cap);
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let (tx, drops, confirmed) = (tx.clone(), drops.clone(), confirmed.clone());
+                thread::spawn(move || {
+                    block_on(async {
+                        for i in 0..PER {
+                            let id = p * PER + i;
+                            let value = Tracked {
+                                id,
+                                drops: drops.clone(),
+                            };
+                            if p == 0 {
+                                // One producer is a plain thread sender.
+                                tx.send(value).unwrap();
+                                confirmed.lock().unwrap().push(id);
+                                continue;
+                            }
+                            let send = pin!(tx.send_async(value));
+                            let timer = pin!(timer(i % 7));
+                            if let Either::Left((sent, _)) = future::select(send, timer).await {
+                                sent.unwrap();
+                                confirmed.lock().unwrap().push(id);
+                            }
+                        }
+                    })
+                })
+            })
+            .collect();
+        drop(tx);
+        let consumers: Vec<_> = (0..3)
+            .map(|c| {
+                let rx = rx.clone();
+                thread::spawn(move || {
+                    let mut got = Vec::new();
+                    block_on(async {
+                        let mut i = 0;
+                        loop {
+                            i += 1;
+                            if c == 0 {
+                                match rx.recv() {
+                                    Ok(v) => got.push(v.id),
+                                    Err(_) => break,
+                                }
+                                continue;
+                            }
+                            let recv = pin!(rx.recv_async());
+                            let timer = pin!(timer(i % 5));
+                            match future::select(recv, timer).await {
+                                Either::Left((Ok(v), _)) => got.push(v.id),
+                                Either::Left((Err(_), _)) => break,
+                                Either::Right(_) => {}
+                            }
+                        }
+                    });
+                    got
+                })
+            })
+            .collect();
+        drop(rx);
+        for p in producers {
+            p.join().unwrap();
+        }
+        let mut received = Vec::new();
+        for c in consumers {
+            received.extend(c.join().unwrap());
+        }
+        let received_set: HashSet<usize> = received.iter().copied().collect();
+        assert_eq!(
+            received_set.len(),
+            received.len(),
+            "a value was received twice"
+        );
+        for id in confirmed.lock().unwrap().iter() {
+            assert!(
+                received_set.contains(id),
+                "confirmed send {id} was never received"
+            );
+        }
+        for (id, count) in drops.iter().enumerate() {
+            assert_eq!(
+                count.load(Ordering::SeqCst),
+                1,
+                "value {id} dropped {count:?} times"
+            );
+        }
+    }
+}
+
+/// A future that is ready after `polls` polls (waking itself each time): a timer in
+/// poll counts, so the storm races cancellation at many points without real time.
+fn timer(polls: usize) -> impl std::future::Future<Output = ()> {
+    let mut left = polls;
+    future::poll_fn(move |cx| {
+        if left == 0 {
+            return Poll::Ready(());
+        }
+        left -= 1;
+        if left % 2 == 0 {
+            thread::yield_now();
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+}

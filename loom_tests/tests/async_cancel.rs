@@ -1,0 +1,129 @@
+//! Async operations on the same channels as threads: handoff both ways, and futures
+//! polled once then dropped while a counterpart races them. A value is delivered
+//! exactly once or stays with (and is dropped by) its owner.
+#![cfg(csp_loom)]
+
+use csp::RecvError;
+use futures::task::noop_waker_ref;
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll};
+
+fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = None;
+    builder.check(model);
+}
+
+/// A value that counts its drops.
+struct Tracked(Arc<AtomicUsize>);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs `future` to completion on this loom thread, parking it while pending: the
+/// waker is csp's own thread waker, so its counts are checked too.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let waker = csp::loom_hooks::thread_waker();
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        thread::park();
+    }
+}
+
+/// Polls `future` once with a waker that does nothing.
+fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(noop_waker_ref()))
+}
+
+#[test]
+fn task_sends_to_thread() {
+    for cap in [0, 1] {
+        exhaustive(move || {
+            let (tx, rx) = csp::bounded::<u32>(cap);
+            let receiver = thread::spawn(move || rx.recv());
+            block_on(tx.send_async(6)).unwrap();
+            assert_eq!(receiver.join().unwrap(), Ok(6));
+        });
+    }
+}
+
+#[test]
+fn thread_sends_to_task() {
+    for cap in [0, 1] {
+        exhaustive(move || {
+            let (tx, rx) = csp::bounded::<u32>(cap);
+            let sender = thread::spawn(move || tx.send(6));
+            assert_eq!(block_on(rx.recv_async()), Ok(6));
+            sender.join().unwrap().unwrap();
+        });
+    }
+}
+
+/// A send future polled once, then dropped, while a thread receives: either the
+/// receiver got the value or the dropped future dropped it; never both, never lost.
+#[test]
+fn dropped_send_future_races_a_receiver() {
+    for cap in [0, 1] {
+        exhaustive(move || {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let (tx, rx) = csp::bounded::<Tracked>(cap);
+            let receiver = thread::spawn(move || rx.recv().map(drop).is_ok());
+            {
+                let send = pin!(tx.send_async(Tracked(drops.clone())));
+                let _ = poll_once(send);
+            }
+            drop(tx);
+            receiver.join().unwrap();
+            assert_eq!(
+                drops.load(Ordering::SeqCst),
+                1,
+                "dropped once, wherever it went"
+            );
+        });
+    }
+}
+
+/// A receive future polled once, then dropped, while a thread sends: the value is
+/// not lost in the dropped future; the next receive gets it.
+#[test]
+fn dropped_recv_future_races_a_sender() {
+    for cap in [0, 1] {
+        exhaustive(move || {
+            let (tx, rx) = csp::bounded::<u32>(cap);
+            let sender = thread::spawn(move || tx.send(9));
+            let first = {
+                let recv = pin!(rx.recv_async());
+                poll_once(recv)
+            };
+            match first {
+                Poll::Ready(got) => assert_eq!(got, Ok(9)),
+                Poll::Pending => assert_eq!(rx.recv(), Ok(9)),
+            }
+            sender.join().unwrap().unwrap();
+            assert_eq!(rx.recv(), Err(RecvError));
+        });
+    }
+}
+
+/// Two futures on one thread, each polled in turn: a send and a receive meet even
+/// though neither can be the other's partner (the nudge).
+#[test]
+fn tasks_meet_on_one_thread() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let other = thread::spawn(move || block_on(tx.send_async(2)));
+        assert_eq!(block_on(rx.recv_async()), Ok(2));
+        other.join().unwrap().unwrap();
+    });
+}
