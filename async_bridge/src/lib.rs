@@ -1,7 +1,59 @@
-//! The csp channels used from async tasks: futures, `Stream`/`Sink`, async select and a
-//! small executor (issue 4). Empty until then.
+//! The csp channels used from async tasks, and a small executor built from them.
 //!
-//! The wait protocol in `csp` is already built for it: an async operation will be a
-//! party whose waker is its task's, registered in the same queues as blocked threads;
-//! an async receiver registers a *notify* entry, so a value never sits in a future
-//! that could be dropped.
+//! The futures themselves live in `csp` (they are part of its wait protocol):
+//! [`csp::Sender::send_async`], [`csp::Receiver::recv_async`], and the
+//! [`futures_core::Stream`] and [`futures_sink::Sink`] adapters
+//! [`csp::Receiver::into_stream`] and [`csp::Sender::into_sink`]. They wait in the same
+//! queues as blocked threads, so a thread and a task can meet on one channel, and a
+//! dropped future never loses a message (see [`csp::future`]). They run on any
+//! executor: tokio, `futures::executor`, or this crate's.
+//!
+//! This crate adds [`block_on`], which runs a future on the calling thread with the
+//! same waker csp's blocked threads use, and [`Executor`], a pool of workers whose run
+//! queue is a csp channel.
+//!
+//! ```
+//! use async_bridge::block_on;
+//!
+//! let (tx, rx) = csp::bounded(0);
+//! let producer = std::thread::spawn(move || tx.send("from a thread").unwrap());
+//! assert_eq!(block_on(rx.recv_async()), Ok("from a thread"));
+//! producer.join().unwrap();
+//! ```
+
+#![warn(missing_docs)]
+
+mod executor;
+mod schedule;
+
+pub use csp::future::{RecvFuture, RecvStream, SendFuture, SendSink};
+pub use executor::{Executor, JoinHandle};
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll};
+
+/// Runs `future` to completion on the calling thread, parking it while the future is
+/// pending; the waker unparks it (csp's own thread waker).
+///
+/// ```
+/// assert_eq!(async_bridge::block_on(async { 1 + 1 }), 2);
+/// ```
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let waker = csp::future::thread_waker();
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
+/// The task scheduling state machine, for the loom models in `loom_tests/`.
+#[cfg(csp_loom)]
+#[doc(hidden)]
+pub mod loom_hooks {
+    pub use crate::schedule::Schedule;
+}

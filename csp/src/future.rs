@@ -58,6 +58,18 @@ pub struct RecvFuture<'a, T> {
     _pinned: PhantomPinned,
 }
 
+/// A waker that unparks the calling thread: the very waker csp's blocked threads
+/// wait on, for executors that block a thread on a future (`block_on`).
+///
+/// ```
+/// let waker = csp::future::thread_waker();
+/// waker.wake_by_ref(); // unparks this thread: the next park returns at once
+/// std::thread::park();
+/// ```
+pub fn thread_waker() -> std::task::Waker {
+    crate::waker::current_thread_waker()
+}
+
 impl<T> Sender<T> {
     /// Sends `value` from an async task: the future resolves when [`send`](Sender::send)
     /// would return, without blocking the thread. A thread may receive what a task
@@ -173,6 +185,215 @@ impl<T> fmt::Debug for RecvFuture<'_, T> {
         f.debug_struct("RecvFuture")
             .field("queued", &self.queued.get())
             .field("finished", &self.finished.get())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The waiting state of a stream or sink, boxed once per stream so that the stream
+/// itself can move (is `Unpin`) while a queue points into this.
+struct OpState<T> {
+    waiter: Waiter<T>,
+    queued: Cell<bool>,
+}
+
+impl<T> OpState<T> {
+    fn new() -> Pin<Box<Self>> {
+        Box::pin(Self {
+            waiter: Waiter::new(None),
+            queued: Cell::new(false),
+        })
+    }
+}
+
+/// A receiver as a [`futures_core::Stream`]: yields each value, and ends once every
+/// sender is gone and nothing is left. Made by [`Receiver::into_stream`]. Dropping it
+/// while it waits takes nothing, as for [`RecvFuture`].
+///
+/// ```
+/// use futures::{StreamExt, executor::block_on};
+///
+/// let (tx, rx) = csp::bounded(0);
+/// std::thread::spawn(move || (1..=3).for_each(|i| tx.send(i).unwrap()));
+/// let all: Vec<i32> = block_on(rx.into_stream().collect());
+/// assert_eq!(all, [1, 2, 3]);
+/// ```
+pub struct RecvStream<T> {
+    receiver: Receiver<T>,
+    state: Pin<Box<OpState<T>>>,
+    ended: bool,
+}
+
+/// A sender as a [`futures_sink::Sink`]: `start_send` takes a value, `poll_flush`
+/// (and `poll_ready` before the next value) drives it until a receiver has it, or
+/// there is room in the buffer. Made by [`Sender::into_sink`]. Dropping it with a
+/// value not yet taken drops the value, as for [`SendFuture`].
+///
+/// ```
+/// use futures::{SinkExt, executor::block_on};
+///
+/// let (tx, rx) = csp::bounded(0);
+/// let receiver = std::thread::spawn(move || rx.iter().collect::<Vec<_>>());
+/// block_on(async {
+///     let mut sink = tx.into_sink();
+///     for i in 1..=3 {
+///         sink.send(i).await.unwrap();
+///     }
+/// });
+/// assert_eq!(receiver.join().unwrap(), [1, 2, 3]);
+/// ```
+pub struct SendSink<T> {
+    sender: Sender<T>,
+    state: Pin<Box<OpState<T>>>,
+    /// Whether `state` holds a value being sent.
+    busy: bool,
+}
+
+impl<T> Receiver<T> {
+    /// Turns this receiver into a [`futures_core::Stream`] of its values.
+    ///
+    /// ```
+    /// use futures::{StreamExt, executor::block_on};
+    ///
+    /// let (tx, rx) = csp::bounded(2);
+    /// tx.send('a').unwrap();
+    /// drop(tx);
+    /// let mut stream = rx.into_stream();
+    /// assert_eq!(block_on(stream.next()), Some('a'));
+    /// assert_eq!(block_on(stream.next()), None);
+    /// ```
+    pub fn into_stream(self) -> RecvStream<T> {
+        RecvStream {
+            receiver: self,
+            state: OpState::new(),
+            ended: false,
+        }
+    }
+}
+
+impl<T> Sender<T> {
+    /// Turns this sender into a [`futures_sink::Sink`] of values.
+    ///
+    /// ```
+    /// use futures::{SinkExt, executor::block_on};
+    ///
+    /// let (tx, rx) = csp::bounded(1);
+    /// block_on(tx.into_sink().send(5)).unwrap();
+    /// assert_eq!(rx.recv(), Ok(5));
+    /// ```
+    pub fn into_sink(self) -> SendSink<T> {
+        SendSink {
+            sender: self,
+            state: OpState::new(),
+            busy: false,
+        }
+    }
+}
+
+impl<T> futures_core::Stream for RecvStream<T> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let state = self.state.as_ref().get_ref();
+        let poll = self
+            .receiver
+            .chan()
+            .poll_recv(&state.waiter, &state.queued, cx.waker());
+        match poll {
+            Poll::Ready(Ok(value)) => Poll::Ready(Some(value)),
+            Poll::Ready(Err(_)) => {
+                self.ended = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> futures_core::FusedStream for RecvStream<T> {
+    fn is_terminated(&self) -> bool {
+        self.ended
+    }
+}
+
+impl<T> SendSink<T> {
+    /// Drives the value in flight, if any, until it is sent.
+    fn poll_in_flight(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
+        if !self.busy {
+            return Poll::Ready(Ok(()));
+        }
+        let state = self.state.as_ref().get_ref();
+        let poll = self
+            .sender
+            .chan()
+            .poll_send(&state.waiter, &state.queued, cx.waker());
+        if poll.is_ready() {
+            self.busy = false;
+        }
+        poll.map_err(|failure| match failure {
+            SendFailure::Disconnected(value) | SendFailure::NotReady(value) => SendError(value),
+        })
+    }
+}
+
+impl<T> futures_sink::Sink<T> for SendSink<T> {
+    type Error = SendError<T>;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.poll_in_flight(cx)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: T) -> Result<(), Self::Error> {
+        assert!(
+            !self.busy,
+            "csp::SendSink::start_send called before poll_ready returned Ready"
+        );
+        // SAFETY: nothing is in flight, so the waiter is in no queue and its slot is
+        // ours alone.
+        unsafe { self.state.waiter.slot.put(item) };
+        self.busy = true;
+        Ok(())
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.poll_in_flight(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.poll_in_flight(cx)
+    }
+}
+
+impl<T> Drop for RecvStream<T> {
+    fn drop(&mut self) {
+        self.receiver
+            .chan()
+            .cancel_recv(&self.state.waiter, &self.state.queued);
+    }
+}
+
+impl<T> Drop for SendSink<T> {
+    fn drop(&mut self) {
+        self.sender
+            .chan()
+            .cancel_send(&self.state.waiter, &self.state.queued);
+    }
+}
+
+impl<T> fmt::Debug for RecvStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvStream")
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for SendSink<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendSink")
+            .field("busy", &self.busy)
             .finish_non_exhaustive()
     }
 }

@@ -1,0 +1,254 @@
+//! A small multi-threaded executor built from csp's own parts: the run queue is a csp
+//! channel, a task's waker sends the task back into it, and a join handle is the
+//! receiving end of a one-value channel. It exists to show how async works end to
+//! end, and to run benchmarks without tokio.
+
+use crate::schedule::Schedule;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+
+type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Tasks a default executor holds at once; `spawn` waits for room beyond that.
+const DEFAULT_CAPACITY: usize = 4096;
+
+/// A spawned future and what it needs to run again.
+struct Task {
+    /// Taken out (and dropped) once the task is over.
+    future: Mutex<Option<BoxFuture>>,
+    schedule: Schedule,
+    /// The run queue, to put the task back when it is woken.
+    queue: csp::Sender<Option<Arc<Task>>>,
+    /// One value per live task, taken back when it ends (see `Executor::spawn`).
+    room: csp::Receiver<()>,
+}
+
+impl Task {
+    /// Puts the task on the run queue. Never blocks: the queue has room for every
+    /// live task, and the schedule lets each be queued at most once at a time.
+    fn enqueue(self: Arc<Self>) {
+        if let Err(err) = self.queue.try_send(Some(self.clone())) {
+            assert!(
+                err.is_disconnected(),
+                "the run queue is sized for every live task"
+            );
+            // The executor is shutting down: the task will not run again.
+        }
+    }
+
+    /// Polls the task once on this worker.
+    fn run(self: Arc<Self>) {
+        self.schedule.start();
+        let waker = Waker::from(self.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut slot = self.future.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(future) = slot.as_mut() else {
+            return;
+        };
+        // A panicking task ends (its join handle reports it); the worker goes on.
+        let poll = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
+            .unwrap_or(Poll::Ready(()));
+        match poll {
+            Poll::Pending => {
+                drop(slot);
+                if self.schedule.pause() {
+                    self.enqueue();
+                }
+            }
+            Poll::Ready(()) => {
+                *slot = None;
+                drop(slot);
+                self.schedule.finish();
+                let _ = self.room.try_recv();
+            }
+        }
+    }
+}
+
+impl Wake for Task {
+    fn wake(self: Arc<Self>) {
+        if self.schedule.wake() {
+            self.enqueue();
+        }
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.schedule.wake() {
+            self.clone().enqueue();
+        }
+    }
+}
+
+/// A pool of worker threads that run spawned futures.
+///
+/// ```
+/// let executor = async_bridge::Executor::new(2);
+/// let (tx, rx) = csp::bounded(0);
+/// let consumer = executor.spawn(async move {
+///     let mut sum = 0;
+///     while let Ok(v) = rx.recv_async().await {
+///         sum += v;
+///     }
+///     sum
+/// });
+/// executor.spawn(async move {
+///     for i in 1..=10 {
+///         tx.send_async(i).await.unwrap();
+///     }
+/// });
+/// assert_eq!(consumer.join(), 55);
+/// ```
+pub struct Executor {
+    queue: csp::Sender<Option<Arc<Task>>>,
+    workers: Vec<thread::JoinHandle<()>>,
+    /// Room for live tasks: `spawn` sends a unit (waiting while it is full) and a
+    /// task that ends takes one back.
+    room: (csp::Sender<()>, csp::Receiver<()>),
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("workers", &self.workers.len())
+            .field("live_tasks", &self.room.0.len())
+            .finish()
+    }
+}
+
+impl Executor {
+    /// An executor with `workers` threads, holding up to 4096 live tasks.
+    ///
+    /// # Panics
+    /// If `workers` is 0.
+    ///
+    /// ```
+    /// let executor = async_bridge::Executor::new(1);
+    /// assert_eq!(executor.spawn(async { 6 * 7 }).join(), 42);
+    /// ```
+    pub fn new(workers: usize) -> Self {
+        Self::with_capacity(workers, DEFAULT_CAPACITY)
+    }
+
+    /// An executor with `workers` threads, holding up to `tasks` live tasks; `spawn`
+    /// waits while that many are live.
+    ///
+    /// # Panics
+    /// If `workers` or `tasks` is 0.
+    ///
+    /// ```
+    /// let executor = async_bridge::Executor::with_capacity(2, 8);
+    /// let handles: Vec<_> = (0..32).map(|i| executor.spawn(async move { i })).collect();
+    /// assert_eq!(handles.into_iter().map(|h| h.join()).sum::<i32>(), (0..32).sum());
+    /// ```
+    pub fn with_capacity(workers: usize, tasks: usize) -> Self {
+        assert!(
+            workers > 0,
+            "async_bridge::Executor needs at least one worker"
+        );
+        assert!(
+            tasks > 0,
+            "async_bridge::Executor needs room for at least one task"
+        );
+        // Every live task is queued at most once; plus one stop message per worker.
+        let (queue, runs) = csp::bounded::<Option<Arc<Task>>>(tasks + workers);
+        let workers = (0..workers)
+            .map(|i| {
+                let runs = runs.clone();
+                thread::Builder::new()
+                    .name(format!("async_bridge-worker-{i}"))
+                    .spawn(move || {
+                        while let Ok(Some(task)) = runs.recv() {
+                            task.run();
+                        }
+                    })
+                    .expect("spawning an executor worker thread")
+            })
+            .collect();
+        Self {
+            queue,
+            workers,
+            room: csp::bounded(tasks),
+        }
+    }
+
+    /// Runs `future` on the workers; its output comes back through the handle.
+    ///
+    /// ```
+    /// let executor = async_bridge::Executor::new(2);
+    /// let handle = executor.spawn(async { "done" });
+    /// assert_eq!(handle.join(), "done");
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (result_tx, result_rx) = csp::bounded(1);
+        let future: BoxFuture = Box::pin(async move {
+            let _ = result_tx.send_async(future.await).await;
+        });
+        self.room
+            .0
+            .send(())
+            .expect("the executor holds both ends of its room channel");
+        let task = Arc::new(Task {
+            future: Mutex::new(Some(future)),
+            schedule: Schedule::new(),
+            queue: self.queue.clone(),
+            room: self.room.1.clone(),
+        });
+        task.enqueue();
+        JoinHandle {
+            result: result_rx.into_stream(),
+        }
+    }
+}
+
+impl Drop for Executor {
+    /// Stops the workers once the tasks queued so far have run; tasks still pending
+    /// then are dropped (their join handles report it).
+    fn drop(&mut self) {
+        for _ in 0..self.workers.len() {
+            let _ = self.queue.send(None);
+        }
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// The output of a spawned task: [`join`](JoinHandle::join) it from a thread, or
+/// `.await` it from a task.
+#[derive(Debug)]
+pub struct JoinHandle<T> {
+    result: csp::future::RecvStream<T>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Blocks this thread until the task's output is ready.
+    ///
+    /// # Panics
+    /// If the task panicked, or was dropped unfinished by a stopping executor.
+    pub fn join(self) -> T {
+        crate::block_on(self)
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        use futures::Stream;
+        match Pin::new(&mut self.result).poll_next(cx) {
+            Poll::Ready(Some(output)) => Poll::Ready(output),
+            Poll::Ready(None) => {
+                panic!("async_bridge: the joined task panicked, or its executor stopped first")
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
