@@ -103,18 +103,40 @@ impl Wake for Task {
 /// assert_eq!(consumer.join(), 55);
 /// ```
 pub struct Executor {
-    queue: csp::Sender<Option<Arc<Task>>>,
+    spawner: Spawner,
     workers: Vec<thread::JoinHandle<()>>,
+}
+
+/// A handle that spawns onto an [`Executor`] without owning it: clone it into tasks
+/// that spawn tasks. Spawning after the executor is gone drops the future.
+///
+/// ```
+/// let executor = async_bridge::Executor::new(2);
+/// let spawner = executor.spawner();
+/// let outer = executor.spawn(async move { spawner.spawn(async { 20 }).await + 1 });
+/// assert_eq!(outer.join(), 21);
+/// ```
+#[derive(Clone)]
+pub struct Spawner {
+    queue: csp::Sender<Option<Arc<Task>>>,
     /// Room for live tasks: `spawn` sends a unit (waiting while it is full) and a
     /// task that ends takes one back.
     room: (csp::Sender<()>, csp::Receiver<()>),
+}
+
+impl std::fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spawner")
+            .field("live_tasks", &self.room.0.len())
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for Executor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Executor")
             .field("workers", &self.workers.len())
-            .field("live_tasks", &self.room.0.len())
+            .field("live_tasks", &self.spawner.room.0.len())
             .finish()
     }
 }
@@ -169,10 +191,17 @@ impl Executor {
             })
             .collect();
         Self {
-            queue,
+            spawner: Spawner {
+                queue,
+                room: csp::bounded(tasks),
+            },
             workers,
-            room: csp::bounded(tasks),
         }
+    }
+
+    /// A handle that spawns onto this executor, for tasks that spawn tasks.
+    pub fn spawner(&self) -> Spawner {
+        self.spawner.clone()
     }
 
     /// Runs `future` on the workers; its output comes back through the handle.
@@ -187,14 +216,28 @@ impl Executor {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        self.spawner.spawn(future)
+    }
+}
+
+impl Spawner {
+    /// Runs `future` on the executor's workers, as [`Executor::spawn`]. Waits while
+    /// the executor holds as many live tasks as it has room for.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         let (result_tx, result_rx) = csp::bounded(1);
         let future: BoxFuture = Box::pin(async move {
             let _ = result_tx.send_async(future.await).await;
         });
-        self.room
-            .0
-            .send(())
-            .expect("the executor holds both ends of its room channel");
+        let handle = JoinHandle {
+            result: result_rx.into_stream(),
+        };
+        if self.room.0.send(()).is_err() {
+            return handle; // cannot happen: the spawner holds both ends
+        }
         let task = Arc::new(Task {
             future: Mutex::new(Some(future)),
             schedule: Schedule::new(),
@@ -202,9 +245,7 @@ impl Executor {
             room: self.room.1.clone(),
         });
         task.enqueue();
-        JoinHandle {
-            result: result_rx.into_stream(),
-        }
+        handle
     }
 }
 
@@ -213,10 +254,15 @@ impl Drop for Executor {
     /// then are dropped (their join handles report it).
     fn drop(&mut self) {
         for _ in 0..self.workers.len() {
-            let _ = self.queue.send(None);
+            let _ = self.spawner.queue.send(None);
         }
+        // Dropped from one of its own tasks, the executor cannot wait for the worker
+        // running it: that worker stops once this task returns.
+        let me = thread::current().id();
         for worker in self.workers.drain(..) {
-            let _ = worker.join();
+            if worker.thread().id() != me {
+                let _ = worker.join();
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ mod executor;
 mod schedule;
 
 pub use csp::future::{RecvFuture, RecvStream, SendFuture, SendSink};
-pub use executor::{Executor, JoinHandle};
+pub use executor::{Executor, JoinHandle, Spawner};
 
 use std::future::Future;
 use std::pin::pin;
