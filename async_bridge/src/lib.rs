@@ -8,6 +8,22 @@
 //! dropped future never loses a message (see [`csp::future`]). They run on any
 //! executor: tokio, `futures::executor`, or this crate's.
 //!
+//! The async select is [`select!`] (and [`select_biased!`]), also from `csp`:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! let (tx, rx) = csp::bounded(0);
+//! std::thread::spawn(move || tx.send("ready").unwrap());
+//! let got = async_bridge::block_on(async {
+//!     async_bridge::select! {
+//!         recv(rx) -> msg => msg.unwrap(),
+//!         recv(csp::after(Duration::from_secs(10))) -> _ => "timed out",
+//!     }
+//! });
+//! assert_eq!(got, "ready");
+//! ```
+//!
 //! This crate adds [`block_on`], which runs a future on the calling thread with the
 //! same waker csp's blocked threads use, and [`Executor`], a pool of workers whose run
 //! queue is a csp channel.
@@ -27,6 +43,11 @@ mod executor;
 mod schedule;
 
 pub use csp::future::{RecvFuture, RecvStream, SendFuture, SendSink};
+/// The async select (csp's `select_async!`): the thread `select!`'s arms, guards,
+/// `default` and timers, awaited in a task.
+pub use csp::select_async as select;
+/// The async `select_biased!` (csp's `select_biased_async!`).
+pub use csp::select_biased_async as select_biased;
 pub use executor::{Executor, JoinHandle, Spawner};
 
 use std::future::Future;

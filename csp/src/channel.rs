@@ -105,6 +105,22 @@ impl<T> Chan<T> {
         }
     }
 
+    fn try_claim_async(&self, side: Side) -> Option<Token> {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.try_claim(side),
+            Flavor::Zero(chan) => chan.try_claim_async(side),
+            Flavor::Timer(timer) => timer.try_claim(),
+        }
+    }
+
+    fn forgo(&self, party: &Party, side: Side) {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.pass_on(side),
+            Flavor::Zero(chan) => chan.forgo(party, side),
+            Flavor::Timer(_) => {}
+        }
+    }
+
     fn is_ready(&self, side: Side) -> bool {
         match &self.flavor {
             Flavor::Array(chan) => chan.is_ready(side),
@@ -226,10 +242,12 @@ impl<T> Chan<T> {
             Flavor::Zero(chan) => chan.poll_recv(waiter, queued, waker),
             Flavor::Timer(timer) => match timer.try_claim() {
                 Some(token) => Poll::Ready(timer.finish_recv(token)),
-                None => panic!(
-                    "csp: a timer receiver (after, at, tick, never) cannot be awaited, since \
-                     nothing would wake the task; use your runtime's sleep instead"
-                ),
+                None => {
+                    if let Some(due) = timer.deadline() {
+                        crate::alarm::wake_at(due, waker.clone());
+                    }
+                    Poll::Pending
+                }
             },
         }
     }
@@ -768,6 +786,12 @@ impl<T> Handle for Receiver<T> {
     fn unregister(&self, party: &Party, arm: usize) {
         self.chan.unregister(party, arm, Side::Recv);
     }
+    fn try_claim_async(&self) -> Option<Token> {
+        self.chan.try_claim_async(Side::Recv)
+    }
+    fn forgo(&self, party: &Party) {
+        self.chan.forgo(party, Side::Recv)
+    }
     fn watch(&self, party: &Party, arm: usize) -> bool {
         self.chan.watch(party, arm, Side::Recv)
     }
@@ -799,6 +823,12 @@ impl<T> Handle for Sender<T> {
     }
     fn unregister(&self, party: &Party, arm: usize) {
         self.chan.unregister(party, arm, Side::Send);
+    }
+    fn try_claim_async(&self) -> Option<Token> {
+        self.chan.try_claim_async(Side::Send)
+    }
+    fn forgo(&self, party: &Party) {
+        self.chan.forgo(party, Side::Send)
     }
     fn watch(&self, party: &Party, arm: usize) -> bool {
         self.chan.watch(party, arm, Side::Send)

@@ -96,11 +96,9 @@ impl<T> Sender<T> {
 
 impl<T> Receiver<T> {
     /// Receives a value in an async task: the future resolves when
-    /// [`recv`](Receiver::recv) would return, without blocking the thread.
-    ///
-    /// # Panics
-    /// When polled on a timer receiver ([`after`](crate::after) and the like), which
-    /// only threads and thread selects can wait on: use your runtime's sleep instead.
+    /// [`recv`](Receiver::recv) would return, without blocking the thread. On a timer
+    /// receiver ([`after`](crate::after) and the like) it resolves when the timer
+    /// fires; csp's one alarm thread wakes the task.
     ///
     /// ```
     /// use futures::executor::block_on;

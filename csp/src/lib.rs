@@ -149,6 +149,7 @@
 
 #![warn(missing_docs)]
 
+mod alarm;
 mod backoff;
 mod channel;
 mod error;

@@ -127,3 +127,56 @@ fn tasks_meet_on_one_thread() {
         other.join().unwrap().unwrap();
     });
 }
+
+/// An async select over two rendezvous channels, polled once (so it is registered in
+/// both), races a sender on one and is then dropped: the value is either taken by
+/// the select's poll or left for the next receive, never lost.
+#[test]
+fn dropped_async_select_races_a_sender() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let (_idle_tx, idle) = csp::bounded::<u32>(0);
+        let sender = thread::spawn(move || tx.send(5));
+        let first = {
+            let select = pin!(async {
+                csp::select_async! {
+                    recv(idle) -> _ => panic!("nothing is sent there"),
+                    recv(rx) -> msg => msg,
+                }
+            });
+            poll_once(select)
+        };
+        match first {
+            Poll::Ready(got) => assert_eq!(got, Ok(5)),
+            Poll::Pending => assert_eq!(rx.recv(), Ok(5)),
+        }
+        sender.join().unwrap().unwrap();
+    });
+}
+
+/// An async select with a send arm and a receive arm, a thread counterpart on each:
+/// exactly one arm commits; the other counterpart sees the select's handles dropped.
+#[test]
+fn async_select_send_and_recv_arms_race_two_counterparts() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound.get_or_insert(2);
+    builder.check(|| {
+        let (a_tx, a_rx) = csp::bounded::<u32>(0);
+        let (b_tx, b_rx) = csp::bounded::<u32>(0);
+        let receiver = thread::spawn(move || a_rx.recv());
+        let sender = thread::spawn(move || b_tx.send(2));
+        let chose_send = block_on(async {
+            csp::select_async! {
+                send(a_tx, 1) -> res => { res.unwrap(); true }
+                recv(b_rx) -> msg => { assert_eq!(msg, Ok(2)); false }
+            }
+        });
+        drop((a_tx, b_rx));
+        let (received, sent) = (receiver.join().unwrap(), sender.join().unwrap());
+        if chose_send {
+            assert_eq!((received, sent.is_err()), (Ok(1), true));
+        } else {
+            assert_eq!((received, sent), (Err(RecvError), Ok(())));
+        }
+    });
+}

@@ -496,6 +496,11 @@ impl<T> Channel<T> {
         false
     }
 
+    /// Passes a notification on `side` to the next waiter: its receiver will not use it.
+    pub(crate) fn pass_on(&self, side: Side) {
+        self.waiters(side).notify_one();
+    }
+
     /// Cleans up after an async operation on `side` that is dropped. A notification
     /// it received and will not use goes to the next waiter on that side.
     pub(crate) fn cancel(&self, party: &Party, side: Side, queued: &Cell<bool>) {
@@ -504,7 +509,7 @@ impl<T> Channel<T> {
         }
         match party.cancel() {
             Outcome::Aborted => self.unregister(party, 0, side),
-            Outcome::Done(_) => self.waiters(side).notify_one(),
+            Outcome::Done(_) => self.pass_on(side),
         }
     }
 

@@ -622,21 +622,26 @@ impl<T> Channel<T> {
                 if let Some(partner) = unsafe { partner.cast::<Waiter<T>>().as_ref() } {
                     complete_partner(partner, RETRY);
                 } else {
-                    self.pass_on_nudge();
+                    self.pass_on_nudge(Side::Recv);
                 }
             }
         }
     }
 
-    /// Nudges the oldest notify receiver if a sender waits: a dropped async receive
-    /// was nudged for that sender, and the nudge must not be lost with it.
-    fn pass_on_nudge(&self) {
+    /// Nudges the oldest notify entry on `side` if a counterpart waits on the other:
+    /// a dropped async party was nudged for that counterpart, and the nudge must not
+    /// be lost with it.
+    fn pass_on_nudge(&self, side: Side) {
         let mut inner = lock(&self.inner);
-        if !inner.senders.has_counterpart() {
+        let theirs_waiting = match side {
+            Side::Recv => inner.senders.has_counterpart(),
+            Side::Send => inner.receivers.has_counterpart(),
+        };
+        if !theirs_waiting {
             return;
         }
         let mut nudged = None;
-        while let Some(entry) = inner.receivers.pop_counterpart() {
+        while let Some(entry) = inner.queue(side).pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
             if let Some(waker) = unsafe { entry.party() }.try_complete(entry.arm()) {
                 nudged = waker;
@@ -645,6 +650,61 @@ impl<T> Channel<T> {
         }
         drop(inner);
         wake(nudged);
+    }
+
+    /// For an async select's arm on `side`: claims a direct entry on the other side
+    /// (a blocked thread or an async send), and never a notify entry, which would need
+    /// the select as its partner. A receive arm nudges such an entry (it will meet the
+    /// select once registered); a send arm commits to it: the value is then sent as
+    /// an async send, which nudges it and waits for it.
+    pub(crate) fn try_claim_async(&self, side: Side) -> Option<Token> {
+        let mut inner = lock(&self.inner);
+        let mut nudged = None;
+        let found = loop {
+            let theirs = match side {
+                Side::Send => &mut inner.receivers,
+                Side::Recv => &mut inner.senders,
+            };
+            let Some(entry) = theirs.pop_counterpart() else {
+                break inner.disconnected.then_some(Token::Disconnected);
+            };
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            match (slot, side) {
+                (Some(slot), _) => {
+                    if party.claim(entry.arm()) {
+                        break Some(Token::Claimed {
+                            party: NonNull::from(party),
+                            slot: (slot as *const Slot<T>).cast(),
+                            arm: entry.arm(),
+                        });
+                    }
+                }
+                (None, Side::Send) => {
+                    theirs.push_front(entry);
+                    break Some(Token::CommitSend);
+                }
+                (None, Side::Recv) => {
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        nudged = waker;
+                        break None;
+                    }
+                }
+            }
+        };
+        drop(inner);
+        wake(nudged);
+        found
+    }
+
+    /// For an async select dropped after being completed on an arm of this channel.
+    pub(crate) fn forgo(&self, party: &Party, side: Side) {
+        let partner = party.partner();
+        // SAFETY: a non-null partner is the waiting `Waiter<T>` of a blocked thread.
+        match unsafe { partner.cast::<Waiter<T>>().as_ref() } {
+            Some(partner) => complete_partner(partner, RETRY),
+            None => self.pass_on_nudge(side),
+        }
     }
 }
 

@@ -462,6 +462,23 @@ impl<'a> SelectedOperation<'a> {
         unsafe { sender.finish_select(token, value) }
     }
 
+    /// For the async select macros: completes a send at once, or, for a send arm that
+    /// must complete as an async send (`Token::CommitSend`), gives the value back for
+    /// the caller to `send_async`.
+    #[doc(hidden)]
+    pub fn send_or_commit<T>(
+        mut self,
+        sender: &Sender<T>,
+        value: T,
+    ) -> Result<Result<(), SendError<T>>, T> {
+        self.check(Handle::id(sender), "send", "sender");
+        match self.token.take().expect("completed once") {
+            Token::CommitSend => Err(value),
+            // SAFETY: as in `send`.
+            token => Ok(unsafe { sender.finish_select(token, value) }),
+        }
+    }
+
     fn check(&self, id: (*const (), crate::flavors::Side), method: &str, what: &str) {
         assert!(
             self.handle.id() == id,

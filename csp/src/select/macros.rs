@@ -83,7 +83,7 @@
 macro_rules! select {
     ($($arms:tt)*) => {
         $crate::__select_parse!(
-            ($crate::__private::Order::Random) [] () (0) $($arms)*
+            (sync ($crate::__private::Order::Random)) [] () (0) $($arms)*
         )
     };
 }
@@ -106,12 +106,85 @@ macro_rules! select {
 macro_rules! select_biased {
     ($($arms:tt)*) => {
         $crate::__select_parse!(
-            ($crate::__private::Order::Biased) [] () (0) $($arms)*
+            (sync ($crate::__private::Order::Biased)) [] () (0) $($arms)*
         )
     };
 }
 
-/// Parses `select!` arms: `(order) [arms] (default) (next index) tokens...`.
+/// [`select!`] for async tasks: the same arms, guards, `default` and timers, awaited
+/// inside an `async` block or function instead of blocking the thread. The tasks'
+/// channels must carry `Send` values. Exactly one arm commits, and dropping the select
+/// at any await point leaves no trace: a counterpart that chose it starts over, and a
+/// value never stays behind in the dropped select.
+///
+/// ```
+/// use futures::executor::block_on;
+/// use std::time::Duration;
+///
+/// let (tx, rx) = csp::bounded(0);
+/// let (_idle_tx, idle) = csp::bounded::<i32>(0);
+/// std::thread::spawn(move || tx.send(1).unwrap());
+/// block_on(async {
+///     csp::select_async! {
+///         recv(idle) -> _ => panic!("nothing is sent there"),
+///         recv(rx) -> msg => assert_eq!(msg, Ok(1)),
+///         default(Duration::from_secs(10)) => panic!("timed out"),
+///     }
+/// });
+/// ```
+///
+/// A send arm's value is evaluated only if the arm is chosen:
+///
+/// ```
+/// use futures::executor::block_on;
+///
+/// let (tx, rx) = csp::bounded(1);
+/// let (full_tx, _full_rx) = csp::bounded(1);
+/// full_tx.try_send(0).unwrap();
+/// block_on(async {
+///     csp::select_async! {
+///         send(full_tx, unreachable!("never evaluated")) -> _ => panic!("it is full"),
+///         send(tx, 7) -> res => res.unwrap(),
+///     }
+/// });
+/// assert_eq!(rx.recv(), Ok(7));
+/// ```
+#[macro_export]
+macro_rules! select_async {
+    ($($arms:tt)*) => {
+        $crate::__select_parse!(
+            (async ($crate::__private::Order::Random)) [] () (0) $($arms)*
+        )
+    };
+}
+
+/// [`select_async!`] with priority: among ready operations the first written wins.
+///
+/// ```
+/// use futures::executor::block_on;
+///
+/// let (tx1, rx1) = csp::bounded(1);
+/// let (tx2, rx2) = csp::bounded(1);
+/// tx1.send(1).unwrap();
+/// tx2.send(2).unwrap();
+/// let got = block_on(async {
+///     csp::select_biased_async! {
+///         recv(rx1) -> msg => msg.unwrap(),
+///         recv(rx2) -> msg => msg.unwrap(),
+///     }
+/// });
+/// assert_eq!(got, 1);
+/// ```
+#[macro_export]
+macro_rules! select_biased_async {
+    ($($arms:tt)*) => {
+        $crate::__select_parse!(
+            (async ($crate::__private::Order::Biased)) [] () (0) $($arms)*
+        )
+    };
+}
+
+/// Parses `select!` arms: `(mode order) [arms] (default) (next index) tokens...`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_parse {
@@ -226,7 +299,7 @@ macro_rules! __select_parse {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_expand {
-    ($order:tt [$([$kind:ident $handle:ident ($chan:expr) ($guard:expr) ($pat:pat)
+    ((sync $order:tt) [$([$kind:ident $handle:ident ($chan:expr) ($guard:expr) ($pat:pat)
         $value:tt ($body:expr) $index:tt])*] $default:tt) => {{
         $( let $handle = &$chan; let enabled: bool = $guard;
            let $handle = ($handle, enabled); )*
@@ -246,6 +319,54 @@ macro_rules! __select_expand {
             }
         }
     }};
+    ((async $order:tt) [$([$kind:ident $handle:ident ($chan:expr) ($guard:expr) ($pat:pat)
+        $value:tt ($body:expr) $index:tt])*] $default:tt) => {{
+        $( let $handle = &$chan; let enabled: bool = $guard;
+           let $handle = ($handle, enabled); )*
+        let arms: &mut [$crate::__private::AsyncArm<'_>] = &mut [
+            $( $crate::__private::AsyncArm::$kind($handle.0, $handle.1, $index) ),*
+        ];
+        let chosen = $crate::__select_run_async!($order arms $default).await;
+        match chosen {
+            ::core::option::Option::None => $crate::__select_default!($default),
+            ::core::option::Option::Some(oper) => {
+                $(
+                    if oper.index() == $index {
+                        let $pat = $crate::__select_complete_async!(
+                            $kind oper ($handle.0) $value
+                        );
+                        $body
+                    } else
+                )*
+                { ::core::unreachable!("csp::select_async! chose an index it does not have") }
+            }
+        }
+    }};
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_run_async {
+    ($order:tt $arms:ident ()) => {
+        $crate::__private::SelectFuture::new($arms, $order, false, ::core::option::Option::None)
+    };
+    ($order:tt $arms:ident ($now:tt $timeout:tt $body:tt)) => {
+        $crate::__private::SelectFuture::new($arms, $order, $now, $timeout)
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_complete_async {
+    (recv $oper:ident $handle:tt ()) => {
+        $oper.recv($handle)
+    };
+    (send $oper:ident $handle:tt ($value:expr)) => {
+        match $oper.send_or_commit($handle, $value) {
+            ::core::result::Result::Ok(result) => result,
+            ::core::result::Result::Err(value) => $handle.send_async(value).await,
+        }
+    };
 }
 
 #[doc(hidden)]

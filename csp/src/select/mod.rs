@@ -22,6 +22,7 @@
 //! keeps its arms in a `Vec` it reuses), so a select allocates nothing per call.
 
 mod api;
+mod future;
 mod macros;
 mod rng;
 pub(crate) mod token;
@@ -44,6 +45,15 @@ pub(crate) trait Handle {
     /// Registers `party` on `arm`; returns whether the arm is ready already, in which
     /// case the select must not sleep.
     fn register(&self, party: &Party, arm: usize) -> bool;
+    /// For an async select, which must never become a partner: like `try_claim`, but
+    /// a notify entry on the other side is never claimed. A receive arm nudges it (it
+    /// will come to the select once registered); a send arm commits to it
+    /// ([`Token::CommitSend`]).
+    fn try_claim_async(&self) -> Option<Token>;
+    /// For an async select dropped after a counterpart completed it on this arm:
+    /// passes on what that completion meant (a partner starts over; a nudge or a
+    /// notification goes to the next waiter), so nothing is lost with the select.
+    fn forgo(&self, party: &Party);
     /// Removes what `register` left, if no counterpart removed it.
     fn unregister(&self, party: &Party, arm: usize);
     /// After `party` was completed on this arm: the claim it stands for, if any.
@@ -75,6 +85,10 @@ impl Handle for Absent {
     fn register(&self, _: &Party, _: usize) -> bool {
         false
     }
+    fn try_claim_async(&self) -> Option<Token> {
+        None
+    }
+    fn forgo(&self, _: &Party) {}
     fn unregister(&self, _: &Party, _: usize) {}
     fn accept(&self, _: &Party) -> Option<Token> {
         None
@@ -222,6 +236,7 @@ fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Optio
 /// What `select!` and `select_biased!` expand to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use super::future::{AsyncArm, SelectFuture};
     pub use super::{Arm, Order, SelectedOperation};
     use crate::party::Until;
     use std::time::Duration;

@@ -28,4 +28,8 @@ pub(crate) enum Token {
     Ring { slot: *const (), pos: usize },
     /// A timer fired at this instant.
     Timer(Instant),
+    /// Rendezvous, async select: a send arm chose a waiting receiver that must come
+    /// and take the value itself (an async receive or a select); the arm completes
+    /// as an async send, which nudges that receiver and waits for it.
+    CommitSend,
 }

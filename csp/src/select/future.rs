@@ -1,0 +1,206 @@
+//! The async select: the same engine as [`super::run`], as a future. Its party lives
+//! in the (pinned) future; each poll tries the arms, or registers the party in every
+//! arm's queue with the task's waker and returns `Pending`.
+//!
+//! An async select may be dropped at any point, so it must never be a partner (see
+//! `crate::future`): its try-pass claims only direct entries (blocked threads, async
+//! sends). Meeting a notify entry, a receive arm nudges it, and a send arm commits and
+//! completes as an async send ([`Token::CommitSend`]). Dropped after a counterpart
+//! completed it, it passes on what that meant (`Handle::forgo`).
+
+use super::token::Token;
+use super::{Arm, Order, SelectedOperation, rng};
+use crate::alarm;
+use crate::party::{Outcome, Party};
+use std::cell::Cell;
+use std::future::Future;
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// An arm of an async select. Its constructors require `T: Send`, so every handle is
+/// `Sync` and the select future can move between threads with its task.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct AsyncArm<'a>(Arm<'a>);
+
+// SAFETY: an AsyncArm is a shared reference to a `Receiver<T>` or `Sender<T>` with
+// `T: Send` (its only constructors require it), which are `Sync`, plus an index; or to
+// the stateless `Absent` handle.
+unsafe impl Send for AsyncArm<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for AsyncArm<'_> {}
+
+impl<'a> AsyncArm<'a> {
+    /// A receive arm on `receiver`, present only if `enabled`.
+    #[doc(hidden)]
+    pub fn recv<T: Send>(receiver: &'a crate::Receiver<T>, enabled: bool, index: usize) -> Self {
+        Self(Arm::recv(receiver, enabled, index))
+    }
+
+    /// A send arm on `sender`, present only if `enabled`.
+    #[doc(hidden)]
+    pub fn send<T: Send>(sender: &'a crate::Sender<T>, enabled: bool, index: usize) -> Self {
+        Self(Arm::send(sender, enabled, index))
+    }
+}
+
+/// The future an async select awaits; see the module docs.
+#[doc(hidden)]
+#[must_use = "futures do nothing unless polled"]
+pub struct SelectFuture<'a, 'b> {
+    arms: &'b [AsyncArm<'a>],
+    start: usize,
+    /// `default`: give up at once if nothing is ready.
+    now: bool,
+    /// `default(timeout)`: give up at this instant.
+    deadline: Option<Instant>,
+    party: Party,
+    /// How many arms, from `start` on, hold an entry of `party`.
+    registered: Cell<usize>,
+    _pinned: PhantomPinned,
+}
+
+// SAFETY: the arms are Send + Sync (AsyncArm), the party is Send + Sync by its
+// protocol, and the cells are touched only by the owner through `Pin<&mut Self>`.
+unsafe impl Send for SelectFuture<'_, '_> {}
+
+impl<'a, 'b> SelectFuture<'a, 'b> {
+    /// A select over `arms` (shuffled in place for `Order::Random`).
+    #[doc(hidden)]
+    pub fn new(
+        arms: &'b mut [AsyncArm<'a>],
+        order: Order,
+        now: bool,
+        timeout: Option<Duration>,
+    ) -> Self {
+        let start = match order {
+            Order::Random => {
+                rng::shuffle(arms);
+                0
+            }
+            Order::Biased => 0,
+            Order::From(start) => start,
+        };
+        Self {
+            arms,
+            start,
+            now,
+            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
+            party: Party::new(),
+            registered: Cell::new(0),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    fn positions(&self) -> impl Iterator<Item = usize> + use<> {
+        let (start, count) = (self.start, self.arms.len());
+        (0..count).map(move |k| (start + k) % count.max(1))
+    }
+
+    fn unregister_all(&self) {
+        for position in self.positions().take(self.registered.replace(0)) {
+            self.arms[position]
+                .0
+                .handle
+                .unregister(&self.party, position);
+        }
+    }
+
+    fn chosen(&self, position: usize, token: Token) -> Option<SelectedOperation<'a>> {
+        let arm = self.arms[position].0;
+        Some(SelectedOperation::new(arm.index, arm.handle, token))
+    }
+
+    /// The earliest instant at which the select must look again: its own deadline,
+    /// or a timer arm's.
+    fn next_deadline(&self) -> Option<Instant> {
+        let timers = self
+            .arms
+            .iter()
+            .filter_map(|arm| arm.0.handle.deadline())
+            .min();
+        match (self.deadline, timers) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+impl<'a> Future for SelectFuture<'a, '_> {
+    type Output = Option<SelectedOperation<'a>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // All state is in cells and the party: shared access suffices, and nothing
+        // moves out of the pin.
+        let this = self.into_ref().get_ref();
+        loop {
+            if this.registered.get() > 0 {
+                let outcome = match this.party.poll(cx.waker()) {
+                    Poll::Ready(position) => Outcome::Done(position),
+                    Poll::Pending => {
+                        match this.next_deadline() {
+                            Some(at) if Instant::now() < at => {
+                                alarm::wake_at(at, cx.waker().clone());
+                                return Poll::Pending;
+                            }
+                            // A deadline passed: stop waiting and look again.
+                            Some(_) => this.party.cancel(),
+                            None => return Poll::Pending,
+                        }
+                    }
+                };
+                this.unregister_all();
+                if let Outcome::Done(position) = outcome {
+                    if let Some(token) = this.arms[position].0.handle.accept(&this.party) {
+                        return Poll::Ready(this.chosen(position, token));
+                    }
+                }
+            }
+            for position in this.positions() {
+                if let Some(token) = this.arms[position].0.handle.try_claim_async() {
+                    return Poll::Ready(this.chosen(position, token));
+                }
+            }
+            if this.now || this.deadline.is_some_and(|at| Instant::now() >= at) {
+                return Poll::Ready(None);
+            }
+            this.party.reset();
+            this.party.sleep_with(cx.waker().clone());
+            let mut ready = false;
+            for (k, position) in this.positions().enumerate() {
+                this.registered.set(k + 1);
+                if this.arms[position].0.handle.register(&this.party, position) {
+                    ready = true;
+                    break;
+                }
+            }
+            if ready {
+                // Something arrived meanwhile: back out (unless already completed,
+                // which the next turn of the loop accepts) and try again.
+                if this.party.cancel() == Outcome::Aborted {
+                    this.unregister_all();
+                }
+                continue;
+            }
+            if let Some(at) = this.next_deadline() {
+                alarm::wake_at(at, cx.waker().clone());
+            }
+            return Poll::Pending;
+        }
+    }
+}
+
+impl Drop for SelectFuture<'_, '_> {
+    fn drop(&mut self) {
+        if self.registered.get() == 0 {
+            return;
+        }
+        let outcome = self.party.cancel();
+        self.unregister_all();
+        if let Outcome::Done(position) = outcome {
+            self.arms[position].0.handle.forgo(&self.party);
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The async select: guards, defaults and timers; meeting threads, thread selects,
+//! async futures and other async selects either way round; and exactly-once delivery
+//! while selects are dropped at random points.
+
+use futures::executor::block_on;
+use futures::future::{self, Either};
+use std::collections::HashSet;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const SETTLE: Duration = Duration::from_millis(20);
+
+#[test]
+fn guards_defaults_and_timers() {
+    block_on(async {
+        let (tx, rx) = csp::bounded(1);
+        tx.send(1).unwrap();
+        let got = csp::select_async! {
+            recv(rx) -> _ if false => "guarded",
+            default => "default",
+        };
+        assert_eq!(got, "default");
+        let start = Instant::now();
+        let (_keep, idle) = csp::bounded::<i32>(0);
+        let timed_out = csp::select_async! {
+            recv(idle) -> _ => false,
+            default(Duration::from_millis(20)) => true,
+        };
+        assert!(timed_out && start.elapsed() >= Duration::from_millis(20));
+        let fired = csp::select_async! {
+            recv(idle) -> _ => false,
+            recv(csp::after(Duration::from_millis(10))) -> _ => true,
+        };
+        assert!(fired);
+        assert!(
+            csp::after(Duration::from_millis(1))
+                .recv_async()
+                .await
+                .is_ok()
+        );
+        let got = csp::select_biased_async! {
+            recv(rx) -> msg => msg.unwrap(),
+            default => 0,
+        };
+        assert_eq!(got, 1);
+    });
+}
+
+/// Runs `a` and `b` concurrently: `a` on another thread, `b` here, optionally after a
+/// pause so that either can be the one that waits.
+fn race<A, B, RA, RB>(a: A, b: B, b_first: bool) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send + 'static,
+    B: FnOnce() -> RB,
+    RA: Send + 'static,
+{
+    let other = thread::spawn(move || {
+        if b_first {
+            thread::sleep(SETTLE);
+        }
+        a()
+    });
+    if !b_first {
+        thread::sleep(SETTLE);
+    }
+    let rb = b();
+    (other.join().unwrap(), rb)
+}
+
+#[test]
+fn async_selects_meet_every_kind_of_counterpart() {
+    for b_first in [false, true] {
+        // Receive arm against: a thread, a thread select, an async send, an async select.
+        let senders: Vec<Box<dyn FnOnce(csp::Sender<u32>) + Send>> = vec![
+            Box::new(|tx| tx.send(1).unwrap()),
+            Box::new(|tx| {
+                let (idle, _keep) = csp::bounded::<u32>(0);
+                csp::select! { send(idle, 0) -> _ => panic!(), send(tx, 1) -> r => r.unwrap() }
+            }),
+            Box::new(|tx| block_on(tx.send_async(1)).unwrap()),
+            Box::new(|tx| {
+                let (idle, _keep) = csp::bounded::<u32>(0);
+                block_on(async {
+                    csp::select_async! { send(idle, 0) -> _ => panic!(), send(tx, 1) -> r => r.unwrap() }
+                })
+            }),
+        ];
+        for (kind, send) in senders.into_iter().enumerate() {
+            let (tx, rx) = csp::bounded::<u32>(0);
+            let (_keep, idle) = csp::bounded::<u32>(0);
+            let ((), got) = race(
+                move || send(tx),
+                || {
+                    block_on(async {
+                        csp::select_async! { recv(idle) -> _ => panic!(), recv(rx) -> m => m }
+                    })
+                },
+                b_first,
+            );
+            assert_eq!(got, Ok(1), "sender kind {kind}, select first: {b_first}");
+        }
+        // Send arm against: a thread, a thread select, an async receive, an async select.
+        let receivers: Vec<Box<dyn FnOnce(csp::Receiver<u32>) -> u32 + Send>> = vec![
+            Box::new(|rx| rx.recv().unwrap()),
+            Box::new(|rx| {
+                let (_keep, idle) = csp::bounded::<u32>(0);
+                csp::select! { recv(idle) -> _ => panic!(), recv(rx) -> m => m.unwrap() }
+            }),
+            Box::new(|rx| block_on(rx.recv_async()).unwrap()),
+            Box::new(|rx| {
+                let (_keep, idle) = csp::bounded::<u32>(0);
+                block_on(async {
+                    csp::select_async! { recv(idle) -> _ => panic!(), recv(rx) -> m => m.unwrap() }
+                })
+            }),
+        ];
+        for (kind, recv) in receivers.into_iter().enumerate() {
+            let (tx, rx) = csp::bounded::<u32>(0);
+            let (idle, _keep) = csp::bounded::<u32>(0);
+            let (got, sent) = race(
+                move || recv(rx),
+                || {
+                    block_on(async {
+                        csp::select_async! { send(idle, 0) -> _ => panic!(), send(tx, 2) -> r => r }
+                    })
+                },
+                b_first,
+            );
+            assert_eq!(
+                (got, sent),
+                (2, Ok(())),
+                "receiver kind {kind}, select first: {b_first}"
+            );
+        }
+    }
+}
+
+/// A select registered (polled once), then dropped, while threads send to it: their
+/// values are not lost; the next receives get them.
+#[test]
+fn a_dropped_select_loses_nothing() {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    for cap in [0, 1] {
+        let (tx1, rx1) = csp::bounded::<u32>(cap);
+        let (tx2, rx2) = csp::bounded::<u32>(cap);
+        {
+            let mut select = Box::pin(async {
+                csp::select_async! { recv(rx1) -> m => m, recv(rx2) -> m => m }
+            });
+            assert!(select.as_mut().poll(&mut cx).is_pending());
+            let senders = [(tx1.clone(), 1), (tx2.clone(), 2)]
+                .map(|(tx, v)| thread::spawn(move || tx.send(v)));
+            thread::sleep(SETTLE);
+            drop(select); // boxed, so this drops the select itself
+            assert_eq!(rx1.recv_timeout(Duration::from_secs(2)), Ok(1), "cap {cap}");
+            assert_eq!(rx2.recv_timeout(Duration::from_secs(10)), Ok(2));
+            for sender in senders {
+                sender.join().unwrap().unwrap();
+            }
+        }
+    }
+}
+
+struct Tracked {
+    id: usize,
+    drops: Arc<Vec<AtomicUsize>>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops[self.id].fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Tasks select over several channels (receiving, and sending their own values),
+/// racing poll-count timers so that selects are dropped at every stage, while threads
+/// and plain futures send and receive too. Every value is dropped exactly once, no
+/// value is received twice, and every send reported done was received.
+#[test]
+fn cancellation_storm_with_selects() {
+    for cap in [0, 2] {
+        const PRODUCERS: usize = 4;
+        const PER: usize = 250;
+        let total = PRODUCERS * PER;
+        let drops: Arc<Vec<AtomicUsize>> =
+            Arc::new((0..total).map(|_| AtomicUsize::new(0)).collect());
+        let confirmed = Arc::new(Mutex::new(Vec::new()));
+        let channels: Vec<_> = (0..3).map(|_| csp::bounded::<Tracked>(cap)).collect();
+        let txs: Vec<_> = channels.iter().map(|c| c.0.clone()).collect();
+        let rxs: Vec<_> = channels.iter().map(|c| c.1.clone()).collect();
+        drop(channels);
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let (txs, drops, confirmed) = (txs.clone(), drops.clone(), confirmed.clone());
+                thread::spawn(move || {
+                    block_on(async {
+                        for i in 0..PER {
+                            let id = p * PER + i;
+                            let value = Tracked {
+                                id,
+                                drops: drops.clone(),
+                            };
+                            let sent = match p {
+                                0 => txs[i % 3].send(value).is_ok(),
+                                1 => {
+                                    let send = pin!(txs[i % 3].send_async(value));
+                                    matches!(
+                                        future::select(send, ticks(i % 5)).await,
+                                        Either::Left((Ok(()), _))
+                                    )
+                                }
+                                _ => {
+                                    // The value is moved into the select's send arms only
+                                    // when one is chosen; until then the task keeps it.
+                                    let cell = Mutex::new(Some(value));
+                                    let take = || cell.lock().unwrap().take().unwrap();
+                                    let (a, b) = (&txs[i % 3], &txs[(i + 1) % 3]);
+                                    let select = pin!(async {
+                                        csp::select_async! {
+                                            send(a, take()) -> r => r.is_ok(),
+                                            send(b, take()) -> r => r.is_ok(),
+                                        }
+                                    });
+                                    matches!(
+                                        future::select(select, ticks(i % 7)).await,
+                                        Either::Left((true, _))
+                                    )
+                                }
+                            };
+                            if sent {
+                                confirmed.lock().unwrap().push(id);
+                            }
+                        }
+                    })
+                })
+            })
+            .collect();
+        drop(txs);
+        let consumers: Vec<_> = (0..3)
+            .map(|c| {
+                let rxs = rxs.clone();
+                thread::spawn(move || {
+                    let mut got = Vec::new();
+                    let mut open = [true; 3];
+                    let mut i = 0;
+                    block_on(async {
+                        while open.iter().any(|&o| o) {
+                            i += 1;
+                            let (a, b, d) = (&rxs[0], &rxs[1], &rxs[2]);
+                            let guard = open;
+                            let select = pin!(async move {
+                                csp::select_async! {
+                                    recv(a) -> m if guard[0] => (0, m.map(|v| v.id)),
+                                    recv(b) -> m if guard[1] => (1, m.map(|v| v.id)),
+                                    recv(d) -> m if guard[2] => (2, m.map(|v| v.id)),
+                                }
+                            });
+                            let deadline = if c == 0 { usize::MAX } else { i % 6 };
+                            if let Either::Left(((arm, msg), _)) =
+                                future::select(select, ticks(deadline)).await
+                            {
+                                match msg {
+                                    Ok(id) => got.push(id),
+                                    Err(_) => open[arm] = false,
+                                }
+                            }
+                        }
+                    });
+                    got
+                })
+            })
+            .collect();
+        drop(rxs);
+        for p in producers {
+            p.join().unwrap();
+        }
+        let mut received = Vec::new();
+        for c in consumers {
+            received.extend(c.join().unwrap());
+        }
+        let set: HashSet<usize> = received.iter().copied().collect();
+        assert_eq!(set.len(), received.len(), "a value was received twice");
+        for id in confirmed.lock().unwrap().iter() {
+            assert!(
+                set.contains(id),
+                "confirmed send {id} never received (cap {cap})"
+            );
+        }
+        for (id, count) in drops.iter().enumerate() {
+            assert_eq!(
+                count.load(Ordering::SeqCst),
+                1,
+                "value {id} dropped {count:?} times"
+            );
+        }
+    }
+}
+
+/// Ready after `polls` polls, waking itself each time (`usize::MAX`: never).
+fn ticks(polls: usize) -> impl std::future::Future<Output = ()> {
+    let mut left = polls;
+    future::poll_fn(move |cx| {
+        if left == 0 {
+            return Poll::Ready(());
+        }
+        if left != usize::MAX {
+            left -= 1;
+            cx.waker().wake_by_ref();
+        }
+        thread::yield_now();
+        Poll::Pending
+    })
+}
