@@ -340,7 +340,7 @@ impl Party {
                 }
                 WAITING | CLAIMED if !backoff.is_completed() => backoff.snooze(),
                 WAITING | CLAIMED => {
-                    self.sleep_with(get_waker());
+                    self.sleep_with(&get_waker());
                 }
                 SLEEPING => match until {
                     Until::Deadline(deadline) => park_until(deadline),
@@ -360,7 +360,7 @@ impl Party {
     ///
     /// Only the owner calls this; an async owner calls it again on each re-poll to
     /// replace its waker.
-    pub(crate) fn sleep_with(&self, waker: Waker) -> bool {
+    pub(crate) fn sleep_with(&self, waker: &Waker) -> bool {
         let mut state = self.state.load(Ordering::Acquire);
         loop {
             // Take the party back to an awake state first, so no counterpart reads the
@@ -382,8 +382,13 @@ impl Party {
             }
             // SAFETY: the party is awake (WAITING or CLAIMED): no counterpart reads the
             // waker until the owner (us) moves it to a sleeping state (module docs).
-            self.waker
-                .with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+            // A re-poll with the same task's waker keeps the stored one.
+            self.waker.with_mut(|slot| unsafe {
+                match &*slot {
+                    Some(stored) if stored.will_wake(waker) => {}
+                    _ => *slot = Some(waker.clone()),
+                }
+            });
             match self.state.compare_exchange(
                 awake,
                 awake + (SLEEPING - WAITING),
@@ -406,7 +411,7 @@ impl Party {
                 // A counterpart is a few instructions from DONE.
                 WAKING => crate::sync::spin_loop(),
                 _ => {
-                    if self.sleep_with(waker.clone()) {
+                    if self.sleep_with(waker) {
                         return std::task::Poll::Pending;
                     }
                 }
@@ -498,9 +503,9 @@ mod tests {
     fn a_sleeping_claimed_party_hands_its_waker_to_the_finisher() {
         let party = Party::new();
         assert!(party.claim(0));
-        assert!(party.sleep_with(current_thread_waker()));
+        assert!(party.sleep_with(&current_thread_waker()));
         assert!(party.finish().is_some());
         assert_eq!(party.done_arm(), Some(0));
-        assert!(!party.sleep_with(current_thread_waker()));
+        assert!(!party.sleep_with(&current_thread_waker()));
     }
 }

@@ -283,3 +283,100 @@ fn timer(polls: usize) -> impl std::future::Future<Output = ()> {
         Poll::Pending
     })
 }
+
+/// A waker that counts its clones, drops and wake-ups.
+#[derive(Default)]
+struct Counts {
+    clones: AtomicUsize,
+    drops: AtomicUsize,
+    wakes: AtomicUsize,
+}
+
+fn counting_waker(counts: &Arc<Counts>) -> std::task::Waker {
+    use std::task::{RawWaker, RawWakerVTable};
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
+    unsafe fn clone(p: *const ()) -> RawWaker {
+        // SAFETY: `p` came from `Arc::into_raw` and its waker is alive.
+        let counts = unsafe { &*(p as *const Counts) };
+        counts.clones.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: as above; the new waker owns the added count.
+        unsafe { Arc::increment_strong_count(p as *const Counts) };
+        RawWaker::new(p, &VTABLE)
+    }
+    unsafe fn wake(p: *const ()) {
+        // SAFETY: as in `clone`.
+        unsafe { wake_by_ref(p) };
+        // SAFETY: `wake` consumes the waker.
+        unsafe { drop_waker(p) };
+    }
+    unsafe fn wake_by_ref(p: *const ()) {
+        // SAFETY: as in `clone`.
+        unsafe { &*(p as *const Counts) }
+            .wakes
+            .fetch_add(1, Ordering::SeqCst);
+    }
+    unsafe fn drop_waker(p: *const ()) {
+        // SAFETY: as in `clone`; this waker owned one count.
+        let counts = unsafe { Arc::from_raw(p as *const Counts) };
+        counts.drops.fetch_add(1, Ordering::SeqCst);
+    }
+    let raw = RawWaker::new(Arc::into_raw(counts.clone()) as *const (), &VTABLE);
+    // SAFETY: the vtable keeps the RawWaker contract over an `Arc<Counts>`.
+    unsafe { std::task::Waker::from_raw(raw) }
+}
+
+/// Re-polled with a new waker, a waiting future is woken through the new one; every
+/// clone the channel took of either waker is dropped exactly once.
+#[test]
+fn wakers_are_replaced_on_repoll_and_never_leaked() {
+    for cap in [0, 1] {
+        let (first, second) = (Arc::new(Counts::default()), Arc::new(Counts::default()));
+        {
+            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (w1, w2) = (counting_waker(&first), counting_waker(&second));
+            let mut recv = Box::pin(rx.recv_async());
+            assert!(
+                recv.as_mut()
+                    .poll(&mut Context::from_waker(&w1))
+                    .is_pending()
+            );
+            // A spurious re-poll with the same waker keeps it; a new waker replaces it.
+            assert!(
+                recv.as_mut()
+                    .poll(&mut Context::from_waker(&w1))
+                    .is_pending()
+            );
+            assert!(
+                recv.as_mut()
+                    .poll(&mut Context::from_waker(&w2))
+                    .is_pending()
+            );
+            let sender = thread::spawn(move || tx.send(5));
+            while second.wakes.load(Ordering::SeqCst) == 0 {
+                thread::yield_now();
+            }
+            assert_eq!(
+                first.wakes.load(Ordering::SeqCst),
+                0,
+                "the stale waker was woken"
+            );
+            assert_eq!(
+                recv.as_mut().poll(&mut Context::from_waker(&w2)),
+                Poll::Ready(Ok(5))
+            );
+            sender.join().unwrap().unwrap();
+        }
+        for counts in [&first, &second] {
+            // Every clone was dropped, and the original too: nothing leaked or doubled.
+            assert_eq!(
+                counts.drops.load(Ordering::SeqCst),
+                counts.clones.load(Ordering::SeqCst) + 1
+            );
+        }
+        assert_eq!(
+            first.clones.load(Ordering::SeqCst),
+            1,
+            "the same waker was cloned again"
+        );
+    }
+}

@@ -483,7 +483,7 @@ impl<T> Channel<T> {
     /// at once (it is then unregistered).
     fn arm(&self, party: &Party, side: Side, queued: &Cell<bool>, waker: &Waker) -> bool {
         party.reset();
-        party.sleep_with(waker.clone());
+        party.sleep_with(waker);
         self.register(party, 0, side);
         queued.set(true);
         if !self.is_ready(side) {

@@ -523,7 +523,7 @@ impl<T> Channel<T> {
             }
         }
         me.party.reset();
-        me.party.sleep_with(waker.clone());
+        me.party.sleep_with(waker);
         inner.senders.push(Entry::direct(&me.party, &me.slot, 0));
         queued.set(true);
         drop(inner);
@@ -585,7 +585,7 @@ impl<T> Channel<T> {
             return Poll::Ready(Err(RecvFailure::Disconnected));
         }
         me.party.reset();
-        me.party.sleep_with(waker.clone());
+        me.party.sleep_with(waker);
         inner.receivers.push(Entry::notify(&me.party, 0));
         queued.set(true);
         drop(inner);

@@ -167,7 +167,7 @@ impl<'a> Future for SelectFuture<'a, '_> {
                 return Poll::Ready(None);
             }
             this.party.reset();
-            this.party.sleep_with(cx.waker().clone());
+            this.party.sleep_with(cx.waker());
             let mut ready = false;
             for (k, position) in this.positions().enumerate() {
                 this.registered.set(k + 1);
