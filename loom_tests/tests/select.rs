@@ -206,3 +206,28 @@ fn a_released_ring_claim_races_a_sender() {
         assert_eq!(rx.recv(), Err(RecvError));
     });
 }
+
+/// A select claims a buffered value and gives it back while another receiver takes
+/// values: the claim is undone in place, or (if the other receiver moved past it) the
+/// value goes back at the end; either way each value is received exactly once.
+#[test]
+fn a_released_value_claim_races_a_receiver() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(2);
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        drop(tx);
+        let rx2 = rx.clone();
+        let other = thread::spawn(move || rx2.try_recv().ok());
+        let mut sel = csp::Select::new();
+        sel.recv(&rx);
+        let oper = sel.select();
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(oper)));
+        assert!(dropped.is_err());
+        drop(sel);
+        let mut got: Vec<u32> = other.join().unwrap().into_iter().collect();
+        got.extend(rx.iter());
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+    });
+}

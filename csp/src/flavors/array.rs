@@ -237,6 +237,42 @@ impl<T> Channel<T> {
         value
     }
 
+    /// Puts a value a receiver claimed back at the tail, even if every sender is gone
+    /// (receivers remain to take it): for a claim given back after another receiver
+    /// moved past it. Fails, giving the value back, only if the ring is full.
+    fn put_back(&self, value: T) -> Result<(), T> {
+        let mut backoff = Backoff::new();
+        loop {
+            let tail = self.tail.load(Ordering::Relaxed);
+            let (mark, pos) = (tail & self.mark_bit, tail & !self.mark_bit);
+            let slot = &self.buffer[pos & (self.mark_bit - 1)];
+            let stamp = slot.stamp.load(Ordering::Acquire);
+            if stamp == pos {
+                // Keep the disconnection mark as it is.
+                if self
+                    .tail
+                    .compare_exchange_weak(
+                        tail,
+                        self.next(pos) | mark,
+                        Ordering::SeqCst,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
+                {
+                    self.write(slot, pos, value);
+                    return Ok(());
+                }
+                backoff.spin();
+            } else if (stamp & !self.mark_bit).wrapping_add(self.one_lap) == pos + 1
+                && self.head.load(Ordering::SeqCst).wrapping_add(self.one_lap) == pos
+            {
+                return Err(value);
+            } else {
+                backoff.snooze();
+            }
+        }
+    }
+
     /// Sends without waiting; gives the value back if the ring is full or
     /// disconnected.
     #[inline]
@@ -400,9 +436,10 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Gives up a claim that will not be completed: a claimed slot for sending becomes
-    /// a hole; a claimed value is put back at the tail if there is room (the ring
-    /// cannot give a position back), and dropped only if not.
+    /// Gives up a claim that will not be completed. A claimed slot for sending is
+    /// rolled back or becomes a hole ([`abandon`](Channel::abandon)). A claimed value
+    /// stays in place if no later receiver has claimed past it (`head` moves back);
+    /// otherwise it is put back at the tail if there is room, and dropped only if not.
     ///
     /// # Safety
     /// As for [`finish_recv`](Channel::finish_recv); `side` is the select arm's.
@@ -415,8 +452,17 @@ impl<T> Channel<T> {
         match side {
             Side::Send => self.abandon(slot, pos),
             Side::Recv => {
+                // No later receiver has claimed past it: move `head` back, and the
+                // value is where it was (its stamp never changed).
+                if self
+                    .head
+                    .compare_exchange(self.next(pos), pos, Ordering::SeqCst, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return;
+                }
                 let value = self.read(slot, pos);
-                drop(self.try_push(value));
+                drop(self.put_back(value));
             }
         }
     }

@@ -367,9 +367,10 @@ impl<'a> Select<'a> {
 /// passing the same receiver or sender that was added at its index.
 ///
 /// Dropping it without completing it is a bug: the claim is given back (a rendezvous
-/// counterpart waits on as before; a claimed buffered value is put back at the end of
-/// the buffer if there is room, else dropped), then the drop panics, unless the thread
-/// is already panicking (say, in the message expression of a `send` arm).
+/// counterpart waits on as before; a claimed buffered value stays in place, unless
+/// another receiver has moved past it meanwhile: then it goes back at the end of the
+/// buffer if there is room, and is dropped only if not), then the drop panics, unless
+/// the thread is already panicking (say, in the message expression of a `send` arm).
 /// Forgetting it (`mem::forget`) is sound, but the counterpart it claimed waits forever.
 ///
 /// ```
