@@ -1,0 +1,174 @@
+//! Async operations on a rendezvous channel (see `crate::future`). An async party
+//! can be dropped at any await point, so it must
+//! never be a partner (a pointer another party keeps outside the lock), and a value
+//! must never be pushed into its slot: it always waits as an entry in a queue, and
+//! the value moves only while the receiving side runs.
+//! - An async send waits as a *direct* entry holding its value: a receiver takes it.
+//! - An async receive waits as a *notify* entry: a blocked thread that sends claims
+//!   it and leaves its waiter as partner, which the receive takes from when polled.
+//! - Meeting a select's notify entry, which it cannot exchange with, an async party
+//!   queues itself and *nudges* the select (completes it without partner), and the
+//!   select retries and meets the queued entry.
+
+use super::{Channel, EXCHANGED, RETRY, complete_partner, take_own, wake};
+use crate::flavors::{RecvFailure, SendFailure, Side};
+use crate::party::Outcome;
+use crate::sync::lock;
+use crate::waitq::{Entry, Waiter};
+use std::cell::Cell;
+use std::task::{Poll, Waker};
+
+impl<T> Channel<T> {
+    /// Polls an async send whose value is in `me`'s slot; `queued` says whether `me`
+    /// is in `senders`.
+    pub(crate) fn poll_send(
+        &self,
+        me: &Waiter<T>,
+        queued: &Cell<bool>,
+        waker: &Waker,
+    ) -> Poll<Result<(), SendFailure<T>>> {
+        if queued.get() {
+            let Poll::Ready(_) = me.party.poll(waker) else {
+                return Poll::Pending;
+            };
+            queued.set(false);
+            // SAFETY: the party is done: its completer removed the entry and let go.
+            return Poll::Ready(match unsafe { me.slot.take() } {
+                None => Ok(()),
+                Some(value) => Err(SendFailure::Disconnected(value)),
+            });
+        }
+        let mut inner = lock(&self.inner);
+        if inner.disconnected {
+            return Poll::Ready(Err(SendFailure::Disconnected(take_own(me))));
+        }
+        let mut nudged = None;
+        while let Some(entry) = inner.receivers.pop_counterpart() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            match slot {
+                Some(slot) => {
+                    // SAFETY: as in `meet_receiver`.
+                    unsafe { slot.put(take_own(me)) };
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        drop(inner);
+                        wake(waker);
+                        return Poll::Ready(Ok(()));
+                    }
+                    // SAFETY: as in `meet_receiver`.
+                    unsafe { me.slot.put(slot.take().expect("the value just written")) };
+                }
+                None => {
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        nudged = waker;
+                        break;
+                    }
+                }
+            }
+        }
+        me.party.reset();
+        me.party.sleep_with(waker);
+        inner.senders.push(Entry::direct(&me.party, &me.slot, 0));
+        queued.set(true);
+        drop(inner);
+        wake(nudged);
+        Poll::Pending
+    }
+
+    /// Cleans up after an async send that is dropped: its value, if still in `me`, is
+    /// dropped with it, and no receiver has it.
+    pub(crate) fn cancel_send(&self, me: &Waiter<T>, queued: &Cell<bool>) {
+        if queued.replace(false) && me.party.cancel() == Outcome::Aborted {
+            lock(&self.inner).senders.remove(&me.party, 0);
+        }
+    }
+
+    /// Polls an async receive; `queued` says whether `me` is in `receivers`.
+    pub(crate) fn poll_recv(
+        &self,
+        me: &Waiter<T>,
+        queued: &Cell<bool>,
+        waker: &Waker,
+    ) -> Poll<Result<T, RecvFailure>> {
+        if queued.get() {
+            let Poll::Ready(_) = me.party.poll(waker) else {
+                return Poll::Pending;
+            };
+            queued.set(false);
+            if let Some(value) = Self::take_from_partner(me) {
+                return Poll::Ready(Ok(value));
+            }
+            // Nudged, or disconnected: look again.
+        }
+        let mut inner = lock(&self.inner);
+        let mut nudged = None;
+        while let Some(entry) = inner.senders.pop_counterpart() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            match slot {
+                Some(slot) => {
+                    // SAFETY: as in `meet_sender`.
+                    let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        drop(inner);
+                        wake(waker);
+                        return Poll::Ready(Ok(value));
+                    }
+                    // SAFETY: as in `meet_sender`.
+                    unsafe { slot.put(value) };
+                }
+                None => {
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        nudged = waker;
+                        break;
+                    }
+                }
+            }
+        }
+        if nudged.is_none() && inner.disconnected {
+            return Poll::Ready(Err(RecvFailure::Disconnected));
+        }
+        me.party.reset();
+        me.party.sleep_with(waker);
+        inner.receivers.push(Entry::notify(&me.party, 0));
+        queued.set(true);
+        drop(inner);
+        wake(nudged);
+        Poll::Pending
+    }
+
+    /// After a queued async receive was completed: takes the value from the partner
+    /// a sending thread left, and completes that partner. `None` if there was none.
+    fn take_from_partner(me: &Waiter<T>) -> Option<T> {
+        let partner = me.party.partner();
+        // SAFETY: a non-null partner is the `Waiter<T>` of a blocked thread of this
+        // channel, which waits (without deadline) until we complete it.
+        let partner = unsafe { partner.cast::<Waiter<T>>().as_ref() }?;
+        // SAFETY: the partner handed its slot to us and waits.
+        let value = unsafe { partner.slot.take() }.expect("a sending partner holds its value");
+        complete_partner(partner, EXCHANGED);
+        Some(value)
+    }
+
+    /// Cleans up after an async receive that is dropped. A partner it was given keeps
+    /// its value and starts over; a nudge it was given goes to the next receiver.
+    pub(crate) fn cancel_recv(&self, me: &Waiter<T>, queued: &Cell<bool>) {
+        if !queued.replace(false) {
+            return;
+        }
+        match me.party.cancel() {
+            Outcome::Aborted => {
+                lock(&self.inner).receivers.remove(&me.party, 0);
+            }
+            Outcome::Done(_) => {
+                let partner = me.party.partner();
+                // SAFETY: as in `take_from_partner`.
+                if let Some(partner) = unsafe { partner.cast::<Waiter<T>>().as_ref() } {
+                    complete_partner(partner, RETRY);
+                } else {
+                    self.pass_on_nudge(Side::Recv);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Rendezvous channels (`bounded(0)`): a value passes straight from a sender to a
+//! receiver; neither completes without the other. This module holds the plain
+//! (blocking and `try_`) operations; `select` the select side, `future` the async one.
+//!
+//! # Invariants (under `inner`'s lock)
+//! - `senders` and `receivers` hold three kinds of entries: *direct* entries (blocked
+//!   threads, async sends), whose slot holds the sender's value or awaits the
+//!   receiver's; *notify* entries (select arms, async receives), whose owner moves the
+//!   value itself once woken; and *watch* entries (`Select::ready`), which are only
+//!   woken and passed over.
+//! - Every entry in a queue belongs to a live party (see [`crate::party`]).
+//! - The party that arrives second acts. A plain operation finding a direct entry moves
+//!   the value through its slot and completes it, under the lock, then wakes it after
+//!   unlocking; the woken party never needs the lock again. Finding a notify entry, it
+//!   claims it, leaves it its own [`Waiter`] as *partner* and waits for the owner to
+//!   move the value and complete the waiter. Only blocked threads are ever partners:
+//!   they cannot be cancelled, so the pointer a partner leaves stays valid.
+//! - A select that finds an entry claims it under the lock and finishes it later,
+//!   outside the lock (`Token::Claimed`), or gives it back at the front of its queue.
+//! - A waiter completed on [`RETRY`] goes back to the start: the party it was partner
+//!   to gave the exchange up (a select's message expression panicked, or an async
+//!   receive was dropped).
+//! - Once `disconnected` is set, both queues are empty and stay empty.
+
+use super::{RecvFailure, SendFailure, Side};
+use crate::party::{Outcome, Until};
+use crate::sync::{Mutex, lock};
+use crate::waitq::{Entry, Slot, WaitQueue, Waiter};
+use crate::waker::current_thread_waker;
+use std::task::Waker;
+
+mod future;
+mod select;
+
+/// The arm a plain waiter is completed on when its value moved.
+const EXCHANGED: usize = 0;
+/// The arm a plain waiter is completed on when its select partner gave up the
+/// exchange: the waiter starts over.
+const RETRY: usize = 1;
+
+/// A rendezvous channel's shared state.
+#[derive(Debug)]
+pub(crate) struct Channel<T> {
+    inner: Mutex<Inner<T>>,
+}
+
+#[derive(Debug)]
+struct Inner<T> {
+    senders: WaitQueue<T>,
+    receivers: WaitQueue<T>,
+    disconnected: bool,
+}
+
+impl<T> Inner<T> {
+    fn queue(&mut self, side: Side) -> &mut WaitQueue<T> {
+        match side {
+            Side::Send => &mut self.senders,
+            Side::Recv => &mut self.receivers,
+        }
+    }
+}
+
+/// How a plain operation's attempt under the lock ended.
+enum Step<R> {
+    /// Finished with this result.
+    Done(R),
+    /// Gave its waiter to a select as partner: wait for the exchange, then act on it.
+    Exchange,
+    /// Nobody to meet: the lock is still held, so the caller may register.
+    Alone,
+}
+
+impl<T> Channel<T> {
+    pub(crate) fn new() -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                senders: WaitQueue::new(),
+                receivers: WaitQueue::new(),
+                disconnected: false,
+            }),
+        }
+    }
+
+    /// Sends `value`, waiting for a receiver until `until`.
+    pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
+        let me = Waiter::new(Some(value));
+        loop {
+            let mut inner = lock(&self.inner);
+            let mut wakers = None;
+            let step = if inner.disconnected {
+                Step::Done(Err(SendFailure::Disconnected(take_own(&me))))
+            } else {
+                Self::meet_receiver(&mut inner, &me, &mut wakers)
+            };
+            match step {
+                Step::Done(result) => {
+                    drop(inner);
+                    wake(wakers);
+                    return result;
+                }
+                Step::Exchange => {
+                    drop(inner);
+                    wake(wakers);
+                    // The value is gone unless the select gave the exchange up.
+                    if await_exchange(&me) {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Step::Alone if until == Until::Now => {
+                    return Err(SendFailure::NotReady(take_own(&me)));
+                }
+                Step::Alone => {}
+            }
+            inner.senders.push(Entry::direct(&me.party, &me.slot, 0));
+            drop(inner);
+            return match me.party.wait(until, current_thread_waker) {
+                // SAFETY: the party is done, so the counterpart that completed it removed
+                // the entry and let go of the slot before publishing DONE (crate::party).
+                Outcome::Done(_) => match unsafe { me.slot.take() } {
+                    None => Ok(()),
+                    // Completed with the value still in place: the receivers are gone.
+                    Some(value) => Err(SendFailure::Disconnected(value)),
+                },
+                Outcome::Aborted => {
+                    lock(&self.inner).senders.remove(&me.party, 0);
+                    // The entry is gone and the lock was taken after the abort, so no
+                    // counterpart can reach the slot; one that took the value
+                    // speculatively put it back before unlocking.
+                    Err(SendFailure::NotReady(take_own(&me)))
+                }
+            };
+        }
+    }
+
+    /// Offers the value in `me` to the oldest receiver that can still be completed.
+    fn meet_receiver(
+        inner: &mut Inner<T>,
+        me: &Waiter<T>,
+        woken: &mut Option<Waker>,
+    ) -> Step<Result<(), SendFailure<T>>> {
+        while let Some(entry) = inner.receivers.pop_counterpart() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            match slot {
+                Some(slot) => {
+                    // Write first, then complete: once DONE is published the owner may
+                    // read the slot and return, so the value must already be there.
+                    // SAFETY: the lock gives us the receiver's slot; our own slot is in
+                    // no queue.
+                    unsafe { slot.put(take_own(me)) };
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        *woken = waker;
+                        return Step::Done(Ok(()));
+                    }
+                    // The party ended elsewhere (a timeout): take the value back and
+                    // drop the stale entry.
+                    // SAFETY: as above; the party did not complete on this arm.
+                    unsafe { me.slot.put(slot.take().expect("the value just written")) };
+                }
+                None => {
+                    if party.claim(entry.arm()) {
+                        party.set_partner(me.as_partner());
+                        *woken = party.finish();
+                        return Step::Exchange;
+                    }
+                }
+            }
+        }
+        Step::Alone
+    }
+
+    /// Receives a value, waiting for a sender until `until`.
+    pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
+        let me = Waiter::new(None);
+        loop {
+            let mut inner = lock(&self.inner);
+            let mut wakers = None;
+            let step = match Self::meet_sender(&mut inner, &me, &mut wakers) {
+                Step::Alone if inner.disconnected => Step::Done(Err(RecvFailure::Disconnected)),
+                step => step,
+            };
+            match step {
+                Step::Done(result) => {
+                    drop(inner);
+                    wake(wakers);
+                    return result;
+                }
+                Step::Exchange => {
+                    drop(inner);
+                    wake(wakers);
+                    if await_exchange(&me) {
+                        return Ok(take_own(&me));
+                    }
+                    continue;
+                }
+                Step::Alone if until == Until::Now => return Err(RecvFailure::NotReady),
+                Step::Alone => {}
+            }
+            inner.receivers.push(Entry::direct(&me.party, &me.slot, 0));
+            drop(inner);
+            return match me.party.wait(until, current_thread_waker) {
+                // SAFETY: as in `send`: the party is done, its entry gone, its slot ours.
+                Outcome::Done(_) => unsafe { me.slot.take() }.ok_or(RecvFailure::Disconnected),
+                Outcome::Aborted => {
+                    lock(&self.inner).receivers.remove(&me.party, 0);
+                    // SAFETY: as in `send`; a counterpart that wrote speculatively and
+                    // lost the race took its value back before unlocking.
+                    debug_assert!(unsafe { me.slot.take() }.is_none());
+                    Err(RecvFailure::NotReady)
+                }
+            };
+        }
+    }
+
+    /// Takes the value of the oldest sender that can still be completed, into `me`'s
+    /// slot or straight into the result.
+    fn meet_sender(
+        inner: &mut Inner<T>,
+        me: &Waiter<T>,
+        woken: &mut Option<Waker>,
+    ) -> Step<Result<T, RecvFailure>> {
+        while let Some(entry) = inner.senders.pop_counterpart() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            match slot {
+                Some(slot) => {
+                    // Take first, then complete: once DONE is published the owner may
+                    // return and free the slot.
+                    // SAFETY: we hold the lock of the queue that held the entry.
+                    let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        *woken = waker;
+                        return Step::Done(Ok(value));
+                    }
+                    // SAFETY: as above; the party ended elsewhere, so put the value back.
+                    unsafe { slot.put(value) };
+                }
+                None => {
+                    if party.claim(entry.arm()) {
+                        party.set_partner(me.as_partner());
+                        *woken = party.finish();
+                        return Step::Exchange;
+                    }
+                }
+            }
+        }
+        Step::Alone
+    }
+
+    /// Marks the channel disconnected and completes every waiting party, so each sees
+    /// the disconnection: a sender gets its value back, a receiver gets nothing, a
+    /// select finds no partner.
+    pub(crate) fn disconnect(&self) {
+        let mut inner = lock(&self.inner);
+        if inner.disconnected {
+            return;
+        }
+        inner.disconnected = true;
+        let mut wakers = inner.senders.complete_all();
+        wakers.extend(inner.receivers.complete_all());
+        drop(inner);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// The slot a `Token::Claimed` points at, or `None` for a claimed select.
+///
+/// # Safety
+/// `slot` is null or points at the `Slot<T>` of a party this caller holds a claim on.
+unsafe fn claimed_slot<'a, T>(slot: *const ()) -> Option<&'a Slot<T>> {
+    // SAFETY: the caller's contract; the claim keeps the party's memory alive.
+    unsafe { slot.cast::<Slot<T>>().as_ref() }
+}
+
+/// Waits for the select that `me` was given to as partner to complete it. Returns
+/// `true` if the value moved, `false` if the select gave up and `me` must start over.
+fn await_exchange<T>(me: &Waiter<T>) -> bool {
+    match me.party.wait(Until::Forever, current_thread_waker) {
+        Outcome::Done(EXCHANGED) => true,
+        Outcome::Done(_) => {
+            me.party.reset();
+            false
+        }
+        Outcome::Aborted => unreachable!("a wait without deadline does not abort"),
+    }
+}
+
+/// Completes a partner waiter, which waits for exactly this.
+fn complete_partner<T>(partner: &Waiter<T>, arm: usize) {
+    let waker = partner
+        .party
+        .try_complete(arm)
+        .expect("a partner waits until its select completes it");
+    wake(waker);
+}
+
+/// Takes the value from a waiter's own slot; the waiter is in no queue.
+fn take_own<T>(me: &Waiter<T>) -> T {
+    // SAFETY: `me` is ours and no queue holds an entry for it (never pushed, or removed
+    // or completed), so no counterpart touches its slot.
+    unsafe { me.slot.take() }.expect("a waiter's own value is in its slot")
+}
+
+/// Wakes `waker`, if any. Call only after releasing the channel lock: a waker may run
+/// arbitrary code, which must never run under our lock.
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}

@@ -1,0 +1,298 @@
+//! The rendezvous side of select: claiming a waiting counterpart under the lock and
+//! finishing it outside (`Token::Claimed`), a select's own entries, exchanges with a
+//! partner, and giving claims back. See `crate::select` for the engine.
+
+use super::{
+    Channel, EXCHANGED, RETRY, await_exchange, claimed_slot, complete_partner, take_own, wake,
+};
+use crate::flavors::{RecvFailure, SendFailure, Side};
+use crate::party::{Party, Until};
+use crate::select::token::Token;
+use crate::sync::lock;
+use crate::waitq::{Entry, Slot, Waiter};
+use std::ptr::{self, NonNull};
+
+impl<T> Channel<T> {
+    /// For a select: claims the oldest counterpart waiting on the other side of `side`.
+    /// Returns `None` if there is none and the channel is connected.
+    pub(crate) fn try_claim(&self, side: Side) -> Option<Token> {
+        let mut inner = lock(&self.inner);
+        let theirs = match side {
+            Side::Send => &mut inner.receivers,
+            Side::Recv => &mut inner.senders,
+        };
+        while let Some(entry) = theirs.pop_counterpart() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            if party.claim(entry.arm()) {
+                return Some(Token::Claimed {
+                    party: NonNull::from(party),
+                    slot: slot.map_or(ptr::null(), |slot| (slot as *const Slot<T>).cast()),
+                    arm: entry.arm(),
+                });
+            }
+        }
+        inner.disconnected.then_some(Token::Disconnected)
+    }
+
+    /// Whether a select arm on `side` would find a counterpart or the disconnection.
+    pub(crate) fn is_ready(&self, side: Side) -> bool {
+        let inner = lock(&self.inner);
+        let theirs = match side {
+            Side::Send => &inner.receivers,
+            Side::Recv => &inner.senders,
+        };
+        inner.disconnected || theirs.has_counterpart()
+    }
+
+    /// Registers a select's `party` on `arm`, on `side`. Returns whether a counterpart
+    /// (other than the select itself) already waits, or the channel is disconnected:
+    /// then the select must not sleep, but retry.
+    pub(crate) fn register(&self, party: &Party, arm: usize, side: Side) -> bool {
+        let mut inner = lock(&self.inner);
+        if inner.disconnected {
+            return true;
+        }
+        let ready = match side {
+            Side::Send => inner.receivers.has_other_than(party),
+            Side::Recv => inner.senders.has_other_than(party),
+        };
+        inner.queue(side).push(Entry::notify(party, arm));
+        ready
+    }
+
+    /// Registers a watcher (`Select::ready`) on `side`: it is woken by the next
+    /// counterpart to arrive on the other side, which passes over it. Returns whether
+    /// a counterpart already waits, or the channel is disconnected.
+    pub(crate) fn watch(&self, party: &Party, arm: usize, side: Side) -> bool {
+        let mut inner = lock(&self.inner);
+        if inner.disconnected {
+            return true;
+        }
+        let ready = match side {
+            Side::Send => inner.receivers.has_other_than(party),
+            Side::Recv => inner.senders.has_other_than(party),
+        };
+        inner.queue(side).push(Entry::watch(party, arm));
+        ready
+    }
+
+    /// Removes a select's entry, if no counterpart has.
+    pub(crate) fn unregister(&self, party: &Party, arm: usize, side: Side) {
+        lock(&self.inner).queue(side).remove(party, arm);
+    }
+
+    /// For a select completed on one of this channel's arms: the partner it must
+    /// exchange with, or the disconnection. `None` if it was only *nudged*: an async
+    /// counterpart, which cannot be a partner, queued itself and asks it to retry.
+    pub(crate) fn accept(&self, party: &Party) -> Option<Token> {
+        let partner = party.partner();
+        if !partner.is_null() {
+            Some(Token::Partner(partner))
+        } else if lock(&self.inner).disconnected {
+            Some(Token::Disconnected)
+        } else {
+            None
+        }
+    }
+
+    /// Completes a select's receive arm.
+    ///
+    /// # Safety
+    /// `token` came from this channel's [`try_claim`](Channel::try_claim) with
+    /// `Side::Recv` or its [`accept`](Channel::accept) on a receive arm, and was not
+    /// used before.
+    pub(crate) unsafe fn finish_recv(&self, token: Token) -> Result<T, RecvFailure> {
+        match token {
+            Token::Claimed { party, slot, .. } => {
+                // SAFETY: a claimed party stays alive until we finish it (crate::party).
+                let party = unsafe { party.as_ref() };
+                // SAFETY: the claim keeps the blocked party, and the slot beside it, alive.
+                if let Some(slot) = unsafe { claimed_slot::<T>(slot) } {
+                    // SAFETY: the claim gives us the blocked sender's slot.
+                    let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
+                    wake(party.finish());
+                    return Ok(value);
+                }
+                // A select's send arm: it moves its value into our waiter.
+                let me = Waiter::new(None);
+                party.set_partner(me.as_partner());
+                wake(party.finish());
+                if await_exchange(&me) {
+                    Ok(take_own(&me))
+                } else {
+                    self.recv(Until::Forever)
+                }
+            }
+            Token::Partner(partner) => {
+                // SAFETY: the partner is a `Waiter<T>` of this channel, waiting (without
+                // a deadline) until we complete it.
+                let partner = unsafe { &*partner.cast::<Waiter<T>>() };
+                // SAFETY: the partner handed its slot to us and waits.
+                let value =
+                    unsafe { partner.slot.take() }.expect("a sending partner holds its value");
+                complete_partner(partner, EXCHANGED);
+                Ok(value)
+            }
+            Token::Disconnected => Err(RecvFailure::Disconnected),
+            _ => unreachable!("a rendezvous select arm holds a rendezvous token"),
+        }
+    }
+
+    /// Completes a select's send arm with `value`.
+    ///
+    /// # Safety
+    /// As for [`finish_recv`](Channel::finish_recv), with `Side::Send`.
+    pub(crate) unsafe fn finish_send(&self, token: Token, value: T) -> Result<(), SendFailure<T>> {
+        match token {
+            Token::Claimed { party, slot, .. } => {
+                // SAFETY: a claimed party stays alive until we finish it (crate::party).
+                let party = unsafe { party.as_ref() };
+                // SAFETY: the claim keeps the blocked party, and the slot beside it, alive.
+                if let Some(slot) = unsafe { claimed_slot::<T>(slot) } {
+                    // SAFETY: the claim gives us the blocked receiver's slot.
+                    unsafe { slot.put(value) };
+                    wake(party.finish());
+                    return Ok(());
+                }
+                // A select's receive arm: it takes the value from our waiter.
+                let me = Waiter::new(Some(value));
+                party.set_partner(me.as_partner());
+                wake(party.finish());
+                if await_exchange(&me) {
+                    Ok(())
+                } else {
+                    self.send(take_own(&me), Until::Forever)
+                }
+            }
+            Token::Partner(partner) => {
+                // SAFETY: as in `finish_recv`.
+                let partner = unsafe { &*partner.cast::<Waiter<T>>() };
+                // SAFETY: the partner handed its slot to us and waits.
+                unsafe { partner.slot.put(value) };
+                complete_partner(partner, EXCHANGED);
+                Ok(())
+            }
+            Token::Disconnected => Err(SendFailure::Disconnected(value)),
+            _ => unreachable!("a rendezvous select arm holds a rendezvous token"),
+        }
+    }
+
+    /// Gives back a claim that will not be completed, leaving the counterpart as if
+    /// it had never been chosen.
+    ///
+    /// # Safety
+    /// As for [`finish_recv`](Channel::finish_recv); `side` is the select arm's.
+    pub(crate) unsafe fn release(&self, token: Token, side: Side) {
+        match token {
+            Token::Claimed { party, slot, arm } => {
+                // SAFETY: a claimed party stays alive until we finish or unclaim it.
+                let party_ref = unsafe { party.as_ref() };
+                let mut inner = lock(&self.inner);
+                if inner.disconnected {
+                    drop(inner);
+                    wake(party_ref.finish());
+                    return;
+                }
+                // SAFETY: as above.
+                let entry = match unsafe { claimed_slot::<T>(slot) } {
+                    Some(slot) => Entry::direct(party_ref, slot, arm),
+                    None => Entry::notify(party_ref, arm),
+                };
+                let theirs = match side {
+                    Side::Send => &mut inner.receivers,
+                    Side::Recv => &mut inner.senders,
+                };
+                theirs.push_front(entry);
+                let waker = party_ref.unclaim();
+                drop(inner);
+                wake(waker);
+            }
+            Token::Partner(partner) => {
+                // SAFETY: as in `finish_recv`.
+                let partner = unsafe { &*partner.cast::<Waiter<T>>() };
+                complete_partner(partner, RETRY);
+            }
+            _ => {}
+        }
+    }
+
+    /// Nudges the oldest notify entry on `side` if a counterpart waits on the other:
+    /// a dropped async party was nudged for that counterpart, and the nudge must not
+    /// be lost with it.
+    pub(super) fn pass_on_nudge(&self, side: Side) {
+        let mut inner = lock(&self.inner);
+        let theirs_waiting = match side {
+            Side::Recv => inner.senders.has_counterpart(),
+            Side::Send => inner.receivers.has_counterpart(),
+        };
+        if !theirs_waiting {
+            return;
+        }
+        let mut nudged = None;
+        while let Some(entry) = inner.queue(side).pop_counterpart() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            if let Some(waker) = unsafe { entry.party() }.try_complete(entry.arm()) {
+                nudged = waker;
+                break;
+            }
+        }
+        drop(inner);
+        wake(nudged);
+    }
+
+    /// For an async select's arm on `side`: claims a direct entry on the other side
+    /// (a blocked thread or an async send), and never a notify entry, which would need
+    /// the select as its partner. A receive arm nudges such an entry (it will meet the
+    /// select once registered); a send arm commits to it: the value is then sent as
+    /// an async send, which nudges it and waits for it.
+    pub(crate) fn try_claim_async(&self, side: Side) -> Option<Token> {
+        let mut inner = lock(&self.inner);
+        let mut nudged = None;
+        let found = loop {
+            let theirs = match side {
+                Side::Send => &mut inner.receivers,
+                Side::Recv => &mut inner.senders,
+            };
+            let Some(entry) = theirs.pop_counterpart() else {
+                break inner.disconnected.then_some(Token::Disconnected);
+            };
+            // SAFETY: we hold the lock of the queue that held the entry.
+            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            match (slot, side) {
+                (Some(slot), _) => {
+                    if party.claim(entry.arm()) {
+                        break Some(Token::Claimed {
+                            party: NonNull::from(party),
+                            slot: (slot as *const Slot<T>).cast(),
+                            arm: entry.arm(),
+                        });
+                    }
+                }
+                (None, Side::Send) => {
+                    theirs.push_front(entry);
+                    break Some(Token::CommitSend);
+                }
+                (None, Side::Recv) => {
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        nudged = waker;
+                        break None;
+                    }
+                }
+            }
+        };
+        drop(inner);
+        wake(nudged);
+        found
+    }
+
+    /// For an async select dropped after being completed on an arm of this channel.
+    pub(crate) fn forgo(&self, party: &Party, side: Side) {
+        let partner = party.partner();
+        // SAFETY: a non-null partner is the waiting `Waiter<T>` of a blocked thread.
+        match unsafe { partner.cast::<Waiter<T>>().as_ref() } {
+            Some(partner) => complete_partner(partner, RETRY),
+            None => self.pass_on_nudge(side),
+        }
+    }
+}
