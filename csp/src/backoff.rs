@@ -28,6 +28,14 @@ const PAUSES_PER_CHECK: u32 = 2;
 /// `bounded(1024)` from ~0.95x to ~0.6x crossbeam's). The spin phase lasts as long.
 const RING_PAUSES_PER_CHECK: u32 = 8;
 
+/// While spinning for a party, the check at which we yield once instead of pausing,
+/// so that a counterpart that happens to share our CPU is not kept waiting for the
+/// whole spin phase. Measured on the 2-core machine: a cold two-thread ping-pong
+/// (threads just spawned, often on one CPU) from ~7 us to ~0.3 us a round trip; the
+/// warm ping-pong unchanged. Yielding periodically instead cost 4x4 rendezvous
+/// throughput 3x, and ring polling 1.5x, so it is one yield, and none for rings.
+const YIELD_AT: u32 = 16;
+
 /// Yields before parking. A yield costs a syscall and lets a counterpart on the same
 /// CPU run; a few catch a counterpart that answers quickly, without parking.
 const YIELDS: u32 = 4;
@@ -41,13 +49,18 @@ pub(crate) struct Backoff {
     step: u32,
     spin_checks: u32,
     pauses_per_check: u32,
+    /// The spin check that yields instead (`u32::MAX`: none).
+    yield_at: u32,
 }
 
 impl Backoff {
     /// A fresh backoff; it spins only if this process can run on more than one CPU.
     #[inline]
     pub(crate) fn new() -> Self {
-        Self::with_pauses(PAUSES_PER_CHECK)
+        Self {
+            yield_at: YIELD_AT,
+            ..Self::with_pauses(PAUSES_PER_CHECK)
+        }
     }
 
     /// A backoff for polling a full or empty ring: checks less often, as long in all.
@@ -67,6 +80,7 @@ impl Backoff {
             step: 0,
             spin_checks,
             pauses_per_check,
+            yield_at: u32::MAX,
         }
     }
 
@@ -84,8 +98,14 @@ impl Backoff {
     #[inline]
     pub(crate) fn snooze(&mut self) {
         if self.step < self.spin_checks {
-            for _ in 0..self.pauses_per_check {
-                spin_loop();
+            if self.step == self.yield_at {
+                // A counterpart on this same CPU (a thread just started, say) cannot
+                // answer while we spin: let it run, once, early.
+                yield_now();
+            } else {
+                for _ in 0..self.pauses_per_check {
+                    spin_loop();
+                }
             }
         } else {
             yield_now();
