@@ -1,28 +1,31 @@
-//! Async channels side by side (issue 4's bar): two tasks ping-ponging over a pair of
-//! channels, on tokio's current-thread runtime, on tokio's multi-thread runtime (two
-//! workers), and on async_bridge's own executor (one worker); and buffered throughput
-//! (capacity 1024) on tokio multi-thread. Peers without a true rendezvous use their
-//! smallest capacity: tokio mpsc and async-channel 1, futures mpsc 0 (one slot per
-//! sender); flume and kanal have a rendezvous (0).
+//! Async scenarios: two tasks ping-ponging over a pair of channels (latency), and one
+//! task streaming to another over `bounded(1024)` (throughput), on tokio's
+//! current-thread and multi-thread runtimes and on async_bridge's executor.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 /// What the benchmarks need from an async channel.
-trait AsyncLib {
+pub trait AsyncLib {
+    /// The library's name in reports.
     const NAME: &'static str;
     /// The capacity used for the ping-pong.
     const PING_PONG_CAP: usize;
+    /// The sending end.
     type Tx: Send + 'static;
+    /// The receiving end.
     type Rx: Send + 'static;
+    /// A channel of capacity `cap`.
     fn bounded(cap: usize) -> (Self::Tx, Self::Rx);
+    /// Sends `v`, panicking if the channel is closed.
     fn send(tx: &mut Self::Tx, v: u64) -> impl Future<Output = ()> + Send;
+    /// Receives a value, or `None` once the channel is closed and empty.
     fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send;
 }
 
-struct Csp;
+/// A library in the comparison.
+pub struct Csp;
 impl AsyncLib for Csp {
     const NAME: &'static str = "csp";
     const PING_PONG_CAP: usize = 0;
@@ -39,7 +42,8 @@ impl AsyncLib for Csp {
     }
 }
 
-struct TokioMpsc;
+/// A library in the comparison.
+pub struct TokioMpsc;
 impl AsyncLib for TokioMpsc {
     const NAME: &'static str = "tokio-mpsc";
     const PING_PONG_CAP: usize = 1;
@@ -56,7 +60,8 @@ impl AsyncLib for TokioMpsc {
     }
 }
 
-struct AsyncChannel;
+/// A library in the comparison.
+pub struct AsyncChannel;
 impl AsyncLib for AsyncChannel {
     const NAME: &'static str = "async-channel";
     const PING_PONG_CAP: usize = 1;
@@ -73,7 +78,8 @@ impl AsyncLib for AsyncChannel {
     }
 }
 
-struct FuturesMpsc;
+/// A library in the comparison.
+pub struct FuturesMpsc;
 impl AsyncLib for FuturesMpsc {
     const NAME: &'static str = "futures-mpsc";
     const PING_PONG_CAP: usize = 0;
@@ -90,7 +96,8 @@ impl AsyncLib for FuturesMpsc {
     }
 }
 
-struct Flume;
+/// A library in the comparison.
+pub struct Flume;
 impl AsyncLib for Flume {
     const NAME: &'static str = "flume";
     const PING_PONG_CAP: usize = 0;
@@ -107,7 +114,8 @@ impl AsyncLib for Flume {
     }
 }
 
-struct Kanal;
+/// A library in the comparison.
+pub struct Kanal;
 impl AsyncLib for Kanal {
     const NAME: &'static str = "kanal";
     const PING_PONG_CAP: usize = 0;
@@ -125,15 +133,19 @@ impl AsyncLib for Kanal {
 }
 
 /// Where the tasks run.
-#[derive(Clone, Copy)]
-enum Runtime {
+#[derive(Clone, Copy, Debug)]
+pub enum Runtime {
+    /// tokio's current-thread runtime.
     TokioCurrentThread,
+    /// tokio's multi-thread runtime with two workers.
     TokioMultiThread,
+    /// async_bridge's executor with one worker.
     Own,
 }
 
 impl Runtime {
-    fn name(self) -> &'static str {
+    /// The runtime's name in reports.
+    pub fn name(self) -> &'static str {
         match self {
             Runtime::TokioCurrentThread => "tokio-current-thread",
             Runtime::TokioMultiThread => "tokio-multi-thread",
@@ -142,8 +154,10 @@ impl Runtime {
     }
 
     /// Runs `tasks` to completion on this runtime; returns the time the last one
-    /// reported (each task returns its own elapsed time; the longest counts).
-    fn run(self, tasks: Vec<Pin<Box<dyn Future<Output = Duration> + Send>>>) -> Duration {
+    /// reported (each task returns its own elapsed time).
+    /// Runs `tasks` to completion on this runtime; returns the longest time a task
+    /// reported.
+    pub fn run(self, tasks: Vec<Pin<Box<dyn Future<Output = Duration> + Send>>>) -> Duration {
         match self {
             Runtime::TokioCurrentThread | Runtime::TokioMultiThread => {
                 let rt = match self {
@@ -173,97 +187,47 @@ impl Runtime {
     }
 }
 
-fn ping_pong<L: AsyncLib>(
-    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    rt: Runtime,
-) {
-    g.bench_function(BenchmarkId::new(L::NAME, rt.name()), |b| {
-        b.iter_custom(|iters| {
-            let (mut ping_tx, mut ping_rx) = L::bounded(L::PING_PONG_CAP);
-            let (mut pong_tx, mut pong_rx) = L::bounded(L::PING_PONG_CAP);
-            let echo = Box::pin(async move {
-                while let Some(v) = L::recv(&mut ping_rx).await {
-                    L::send(&mut pong_tx, v).await;
-                }
-                Duration::ZERO
-            });
-            let driver = Box::pin(async move {
-                let start = Instant::now();
-                for i in 0..iters {
-                    L::send(&mut ping_tx, i).await;
-                    assert_eq!(L::recv(&mut pong_rx).await, Some(i));
-                }
-                let elapsed = start.elapsed();
-                drop(ping_tx);
-                elapsed
-            });
-            rt.run(vec![echo, driver])
-        })
+/// `iters` round trips between two tasks on `rt`, over two channels of the library's
+/// smallest capacity (0 where it has a rendezvous).
+pub fn ping_pong<L: AsyncLib>(rt: Runtime, iters: u64) -> Duration {
+    let (mut ping_tx, mut ping_rx) = L::bounded(L::PING_PONG_CAP);
+    let (mut pong_tx, mut pong_rx) = L::bounded(L::PING_PONG_CAP);
+    let echo = Box::pin(async move {
+        while let Some(v) = L::recv(&mut ping_rx).await {
+            L::send(&mut pong_tx, v).await;
+        }
+        Duration::ZERO
     });
-}
-
-fn throughput<L: AsyncLib>(
-    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    rt: Runtime,
-) {
-    g.bench_function(BenchmarkId::new(L::NAME, rt.name()), |b| {
-        b.iter_custom(|iters| {
-            let (mut tx, mut rx) = L::bounded(1024);
-            let start = Instant::now();
-            let producer = Box::pin(async move {
-                for i in 0..iters {
-                    L::send(&mut tx, i).await;
-                }
-                Duration::ZERO
-            });
-            let consumer = Box::pin(async move {
-                let mut n = 0;
-                while L::recv(&mut rx).await.is_some() {
-                    n += 1;
-                }
-                assert_eq!(n, iters);
-                start.elapsed()
-            });
-            rt.run(vec![producer, consumer])
-        })
+    let driver = Box::pin(async move {
+        let start = Instant::now();
+        for i in 0..iters {
+            L::send(&mut ping_tx, i).await;
+            assert_eq!(L::recv(&mut pong_rx).await, Some(i));
+        }
+        let elapsed = start.elapsed();
+        drop(ping_tx);
+        elapsed
     });
+    rt.run(vec![echo, driver])
 }
 
-macro_rules! for_each_lib {
-    ($f:ident, $g:expr, $rt:expr) => {
-        $f::<Csp>($g, $rt);
-        $f::<TokioMpsc>($g, $rt);
-        $f::<AsyncChannel>($g, $rt);
-        $f::<FuturesMpsc>($g, $rt);
-        $f::<Flume>($g, $rt);
-        $f::<Kanal>($g, $rt);
-    };
+/// `iters` messages from one task to another on `rt` over `bounded(1024)`.
+pub fn throughput<L: AsyncLib>(rt: Runtime, iters: u64) -> Duration {
+    let (mut tx, mut rx) = L::bounded(1024);
+    let start = Instant::now();
+    let producer = Box::pin(async move {
+        for i in 0..iters {
+            L::send(&mut tx, i).await;
+        }
+        Duration::ZERO
+    });
+    let consumer = Box::pin(async move {
+        let mut n = 0;
+        while L::recv(&mut rx).await.is_some() {
+            n += 1;
+        }
+        assert_eq!(n, iters);
+        start.elapsed()
+    });
+    rt.run(vec![producer, consumer])
 }
-
-fn async_ping_pong(c: &mut Criterion) {
-    let mut g = c.benchmark_group("async_ping_pong_round_trip");
-    g.throughput(Throughput::Elements(1));
-    for rt in [Runtime::TokioCurrentThread, Runtime::TokioMultiThread] {
-        for_each_lib!(ping_pong, &mut g, rt);
-    }
-    ping_pong::<Csp>(&mut g, Runtime::Own);
-    g.finish();
-}
-
-fn async_throughput(c: &mut Criterion) {
-    let mut g = c.benchmark_group("async_buffered_1x1_cap1024");
-    g.throughput(Throughput::Elements(1));
-    for_each_lib!(throughput, &mut g, Runtime::TokioMultiThread);
-    throughput::<Csp>(&mut g, Runtime::Own);
-    g.finish();
-}
-
-criterion_group! {
-    name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(15);
-    targets = async_ping_pong, async_throughput
-}
-criterion_main!(benches);

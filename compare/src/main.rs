@@ -1,0 +1,289 @@
+//! The side-by-side comparison: runs every scenario for csp and its peers, shows
+//! progress, prints a table of time per operation and each library's ratio to csp,
+//! and writes it to a report folder with the machine it ran on.
+//!
+//! ```sh
+//! cargo run --release -p csp-compare                  # everything (a few minutes)
+//! cargo run --release -p csp-compare -- --quick       # shorter runs, under 30 s
+//! cargo run --release -p csp-compare -- --only select --only ping_pong
+//! cargo run --release -p csp-compare -- --cpus 0      # pinned to one CPU
+//! ```
+
+use csp_compare::Scenario;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime};
+
+const USAGE: &str = "usage: csp-compare [--quick] [--only NAME]... [--messages N] [--runs N] \
+                     [--cpus LIST] [--out DIR]
+  --quick         runs of ~50 ms instead of ~250 ms, 3 of them (under 30 s on 2 cores)
+  --only NAME     only scenarios whose name contains NAME (repeatable)
+  --messages N    messages (or round trips) per run, for every scenario
+  --runs N        runs per measurement; the median counts (default 5, quick 3)
+  --cpus LIST     pin to these CPUs, as taskset takes them (0 or 0,1 or 0-3)
+  --out DIR       the report folder (default: report)";
+
+struct Options {
+    quick: bool,
+    only: Vec<String>,
+    messages: Option<u64>,
+    runs: usize,
+    cpus: Option<String>,
+    out: PathBuf,
+}
+
+fn parse() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    let mut options = Options {
+        quick: false,
+        only: Vec::new(),
+        messages: None,
+        runs: 0,
+        cpus: None,
+        out: PathBuf::from("report"),
+    };
+    let number = |value: Option<String>, flag: &str| -> Result<u64, String> {
+        value
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{flag} takes a positive number"))
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => options.quick = true,
+            "--only" => options.only.push(args.next().ok_or("--only takes a name")?),
+            "--messages" => options.messages = Some(number(args.next(), "--messages")?),
+            "--runs" => options.runs = number(args.next(), "--runs")? as usize,
+            "--cpus" => options.cpus = Some(args.next().ok_or("--cpus takes a list")?),
+            "--out" => options.out = PathBuf::from(args.next().ok_or("--out takes a folder")?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if options.runs == 0 {
+        options.runs = if options.quick { 3 } else { 5 };
+    }
+    Ok(options)
+}
+
+/// Re-runs this program under `taskset` when asked to pin, once.
+fn pin(cpus: &str) -> ! {
+    let status = Command::new("taskset")
+        .arg("-c")
+        .arg(cpus)
+        .args(std::env::args_os())
+        .env("CSP_COMPARE_PINNED", cpus)
+        .status()
+        .unwrap_or_else(|err| {
+            eprintln!("csp-compare: --cpus needs taskset ({err})");
+            std::process::exit(2)
+        });
+    std::process::exit(status.code().unwrap_or(1))
+}
+
+/// One library's result in one scenario.
+struct Measured {
+    lib: &'static str,
+    note: &'static str,
+    nanos: f64,
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// How long one measured run should last: long enough that thread start-up and
+/// first parks are noise, short enough for the whole comparison to stay quick.
+fn target(options: &Options) -> Duration {
+    Duration::from_millis(if options.quick { 50 } else { 250 })
+}
+
+fn measure(
+    scenario: &Scenario,
+    options: &Options,
+    step: &mut usize,
+    steps: usize,
+) -> Vec<Measured> {
+    scenario
+        .entries
+        .iter()
+        .map(|entry| {
+            *step += 1;
+            eprint!("[{step:>3}/{steps}] {} {:<18} ", scenario.name, entry.lib);
+            // Probe runs, for at least one target's time, warm up (threads, caches,
+            // allocator) and calibrate the message count, unless it is given.
+            let probe = (scenario.messages / 100).max(100);
+            let warm_up = Instant::now();
+            let mut took = (entry.run)(probe);
+            while warm_up.elapsed() < target(options) {
+                took = (entry.run)(probe);
+            }
+            let took = took.max(Duration::from_micros(1));
+            let messages = options.messages.unwrap_or_else(|| {
+                let scale = target(options).as_secs_f64() / took.as_secs_f64();
+                ((probe as f64 * scale) as u64).clamp(probe, scenario.messages * 20)
+            });
+            let samples = (0..options.runs)
+                .map(|_| (entry.run)(messages).as_nanos() as f64 / messages as f64)
+                .collect();
+            let nanos = median(samples);
+            eprintln!("{} ({messages} per run)", human(nanos));
+            Measured {
+                lib: entry.lib,
+                note: entry.note,
+                nanos,
+            }
+        })
+        .collect()
+}
+
+fn human(nanos: f64) -> String {
+    if nanos >= 1_000_000.0 {
+        format!("{:.2} ms", nanos / 1_000_000.0)
+    } else if nanos >= 1_000.0 {
+        format!("{:.2} µs", nanos / 1_000.0)
+    } else {
+        format!("{nanos:.1} ns")
+    }
+}
+
+/// The machine, as the report records it.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|release| {
+            release
+                .lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|n| n.trim_matches('"').to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::OS.into());
+    let pinned = std::env::var("CSP_COMPARE_PINNED")
+        .map(|cpus| format!(", pinned to CPUs {cpus}"))
+        .unwrap_or_default();
+    format!("{cores} CPUs available ({model}){pinned}, {os}")
+}
+
+/// Today's date (UTC), from the system clock.
+fn today() -> String {
+    let days = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn table(results: &[(&Scenario, Vec<Measured>)]) -> String {
+    let mut out = String::new();
+    let mut kind = "";
+    for (scenario, measured) in results {
+        if scenario.kind != kind {
+            kind = scenario.kind;
+            let _ = writeln!(out, "\n## {kind}\n");
+            let _ = writeln!(out, "| scenario | library | time per op | vs csp | note |");
+            let _ = writeln!(out, "|---|---|---:|---:|---|");
+        }
+        let csp = measured[0].nanos;
+        for m in measured {
+            let _ = writeln!(
+                out,
+                "| {} ({}) | {} | {} | {:.2}x | {} |",
+                scenario.name,
+                scenario.unit,
+                m.lib,
+                human(m.nanos),
+                m.nanos / csp,
+                m.note
+            );
+        }
+    }
+    out
+}
+
+fn main() {
+    let options = match parse() {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("csp-compare: {message}");
+            }
+            eprintln!("{USAGE}");
+            std::process::exit(if message.is_empty() { 0 } else { 2 });
+        }
+    };
+    if let Some(cpus) = &options.cpus {
+        if std::env::var_os("CSP_COMPARE_PINNED").is_none() {
+            pin(cpus);
+        }
+    }
+    let scenarios: Vec<Scenario> = csp_compare::scenarios()
+        .into_iter()
+        .filter(|s| {
+            options.only.is_empty()
+                || options
+                    .only
+                    .iter()
+                    .any(|o| s.name.contains(o.as_str()) || s.kind == o)
+        })
+        .collect();
+    if scenarios.is_empty() {
+        eprintln!("csp-compare: no scenario matches {:?}", options.only);
+        std::process::exit(2);
+    }
+    let steps = scenarios.iter().map(|s| s.entries.len()).sum();
+    let started = Instant::now();
+    let mut step = 0;
+    eprintln!(
+        "csp-compare: {} scenarios, {steps} measurements, median of {} runs",
+        scenarios.len(),
+        options.runs
+    );
+    let results: Vec<(&Scenario, Vec<Measured>)> = scenarios
+        .iter()
+        .map(|s| (s, measure(s, &options, &mut step, steps)))
+        .collect();
+    let elapsed = started.elapsed();
+    let mut report = format!(
+        "# csp side by side\n\n{}; {}{}; took {:.0?}.\nGo: not part of the comparison yet.\n",
+        today(),
+        machine(),
+        if options.quick { "; quick run" } else { "" },
+        Duration::from_secs(elapsed.as_secs()),
+    );
+    report.push_str(&table(&results));
+    println!("{report}");
+    if let Err(err) = std::fs::create_dir_all(&options.out)
+        .and_then(|()| std::fs::write(options.out.join("results.md"), &report))
+    {
+        eprintln!(
+            "csp-compare: could not write {}: {err}",
+            options.out.display()
+        );
+        std::process::exit(1);
+    }
+    eprintln!(
+        "csp-compare: report written to {}",
+        options.out.join("results.md").display()
+    );
+}
