@@ -7,10 +7,10 @@
 //! measured a 13x slowdown from spinning there).
 //!
 //! The constants were tuned on the 2-core development machine with the rendezvous
-//! ping-pong scenario (`csp-compare`, threads/ping_pong): checking often (every two pause hints)
-//! answers a counterpart on the other core in a few hundred nanoseconds, where
-//! exponential spinning (crossbeam's `Backoff`) overshoots; the number of yields
-//! made no measurable difference on one core.
+//! ping-pong scenario (`csp-compare`, threads/ping_pong): checking often (every two
+//! pause hints) answers a counterpart on the other core in a few hundred nanoseconds,
+//! where exponential spinning (crossbeam's `Backoff`) overshoots; the number of
+//! yields made no measurable difference on one core.
 
 use crate::sync::{parallelism, spin_loop, yield_now};
 
