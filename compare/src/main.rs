@@ -1,6 +1,8 @@
 //! The side-by-side comparison: runs every scenario for csp and its peers, shows
 //! progress, prints a table of time per operation and each library's ratio to csp,
-//! and writes it to a report folder with the machine it ran on.
+//! and writes a report folder: the table as Markdown (`results.md`), the figures as
+//! JSON (`results.json`), and an SVG bar chart per scenario (`charts/`), with the
+//! date and the machine it ran on.
 //!
 //! ```sh
 //! cargo run --release -p csp-compare                  # everything (a few minutes)
@@ -8,6 +10,8 @@
 //! cargo run --release -p csp-compare -- --only select --only ping_pong
 //! cargo run --release -p csp-compare -- --cpus 0      # pinned to one CPU
 //! ```
+
+mod chart;
 
 use csp_compare::Scenario;
 use std::fmt::Write as _;
@@ -221,6 +225,87 @@ fn table(results: &[(&Scenario, Vec<Measured>)]) -> String {
     out
 }
 
+/// A JSON string literal (names and notes are plain text; escape what JSON needs).
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json(date: &str, machine: &str, quick: bool, results: &[(&Scenario, Vec<Measured>)]) -> String {
+    let scenarios: Vec<String> = results
+        .iter()
+        .map(|(scenario, measured)| {
+            let csp = measured[0].nanos;
+            let rows: Vec<String> = measured
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{{\"library\": {}, \"ns_per_op\": {:.3}, \"vs_csp\": {:.4}, \"note\": {}}}",
+                        json_string(m.lib),
+                        m.nanos,
+                        m.nanos / csp,
+                        json_string(m.note)
+                    )
+                })
+                .collect();
+            format!(
+                "    {{\"kind\": {}, \"name\": {}, \"unit\": {}, \"results\": [\n      {}\n    ]}}",
+                json_string(scenario.kind),
+                json_string(&scenario.name),
+                json_string(scenario.unit),
+                rows.join(",\n      ")
+            )
+        })
+        .collect();
+    format!(
+        "{{\n  \"date\": {},\n  \"machine\": {},\n  \"quick\": {quick},\n  \"go\": \"skipped: not part of the comparison yet\",\n  \"scenarios\": [\n{}\n  ]\n}}\n",
+        json_string(date),
+        json_string(machine),
+        scenarios.join(",\n")
+    )
+}
+
+/// The chart file of a scenario, relative to the report folder.
+fn chart_file(scenario: &Scenario) -> String {
+    format!(
+        "charts/{}-{}.svg",
+        scenario.kind,
+        scenario.name.replace('/', "-")
+    )
+}
+
+/// Writes the report folder: Markdown, JSON and one chart per scenario.
+fn write_report(
+    out: &std::path::Path,
+    markdown: &str,
+    json: &str,
+    results: &[(&Scenario, Vec<Measured>)],
+) -> Result<(), String> {
+    std::fs::create_dir_all(out.join("charts")).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("results.md"), markdown).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("results.json"), json).map_err(|e| e.to_string())?;
+    for (scenario, measured) in results {
+        let bars: Vec<(&str, f64)> = measured.iter().map(|m| (m.lib, m.nanos)).collect();
+        let title = format!("{} {}", scenario.kind, scenario.name);
+        chart::bars(
+            &out.join(chart_file(scenario)),
+            &title,
+            scenario.unit,
+            &bars,
+        )?;
+    }
+    Ok(())
+}
+
 fn main() {
     let options = match parse() {
         Ok(options) => options,
@@ -264,26 +349,33 @@ fn main() {
         .map(|s| (s, measure(s, &options, &mut step, steps)))
         .collect();
     let elapsed = started.elapsed();
+    let (date, machine) = (today(), machine());
     let mut report = format!(
-        "# csp side by side\n\n{}; {}{}; took {:.0?}.\nGo: not part of the comparison yet.\n",
-        today(),
-        machine(),
+        "# csp side by side\n\n{date}; {machine}{}; took {:.0?}.\nGo: not part of the comparison yet.\n",
         if options.quick { "; quick run" } else { "" },
         Duration::from_secs(elapsed.as_secs()),
     );
     report.push_str(&table(&results));
     println!("{report}");
-    if let Err(err) = std::fs::create_dir_all(&options.out)
-        .and_then(|()| std::fs::write(options.out.join("results.md"), &report))
-    {
+    report.push_str("\n## Charts\n\n");
+    for (scenario, _) in &results {
+        report.push_str(&format!(
+            "![{} {}]({})\n",
+            scenario.kind,
+            scenario.name,
+            chart_file(scenario)
+        ));
+    }
+    let json = json(&date, &machine, options.quick, &results);
+    if let Err(err) = write_report(&options.out, &report, &json, &results) {
         eprintln!(
-            "csp-compare: could not write {}: {err}",
+            "csp-compare: could not write the report to {}: {err}",
             options.out.display()
         );
         std::process::exit(1);
     }
     eprintln!(
-        "csp-compare: report written to {}",
-        options.out.join("results.md").display()
+        "csp-compare: report written to {} (results.md, results.json, charts/)",
+        options.out.display()
     );
 }

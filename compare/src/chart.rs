@@ -1,0 +1,72 @@
+//! One SVG bar chart per scenario: time per operation for each library, on a log
+//! scale (peers differ by up to 100x), csp's bar in its own colour.
+
+use plotters::prelude::*;
+use std::path::Path;
+
+/// Draws `bars` (library, nanoseconds per operation) as a horizontal bar chart.
+pub fn bars(path: &Path, title: &str, unit: &str, bars: &[(&str, f64)]) -> Result<(), String> {
+    if bars.is_empty() {
+        return Ok(());
+    }
+    let height = 70 + 34 * bars.len() as u32;
+    let root = SVGBackend::new(path, (720, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let low = bars.iter().map(|b| b.1).fold(f64::INFINITY, f64::min) / 2.0;
+    let high = bars.iter().map(|b| b.1).fold(0.0, f64::max) * 2.0;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(150)
+        // Segmented 0..=n-1 gives exactly n rows.
+        .build_cartesian_2d(
+            (low..high).log_scale(),
+            (0..bars.len() - 1).into_segmented(),
+        )
+        .map_err(|e| e.to_string())?;
+    // Row 0 is at the bottom: list the bars top down, csp (the first) on top.
+    let row = |i: usize| bars.len() - 1 - i;
+    let labels: Vec<String> = bars.iter().rev().map(|b| b.0.to_owned()).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(bars.len())
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .x_labels(4)
+        .x_label_formatter(&|nanos| crate::human(*nanos))
+        .x_desc(format!("time per {unit} (log scale; shorter is faster)"))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, &(lib, nanos))| {
+            let colour = if lib.starts_with("csp") {
+                RGBColor(200, 60, 40)
+            } else {
+                RGBColor(90, 110, 150)
+            };
+            let mut bar = Rectangle::new(
+                [
+                    (low, SegmentValue::Exact(row(i))),
+                    (nanos, SegmentValue::Exact(row(i) + 1)),
+                ],
+                colour.filled(),
+            );
+            bar.set_margin(4, 4, 0, 0);
+            bar
+        }))
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, &(_, nanos))| {
+            Text::new(
+                crate::human(nanos),
+                (nanos * 1.08, SegmentValue::CenterOf(row(i))),
+                ("sans-serif", 13).into_font(),
+            )
+        }))
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
