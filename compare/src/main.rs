@@ -225,6 +225,63 @@ fn table(results: &[(&Scenario, Vec<Measured>)]) -> String {
     out
 }
 
+/// Runs the Go reference (`compare/go/main.go`) for the selected scenarios it has, if
+/// `go` is on PATH, and adds its rows. Returns what the report says about Go.
+fn run_go(options: &Options, results: &mut [(&Scenario, Vec<Measured>)]) -> String {
+    let Ok(version) = Command::new("go").arg("version").output() else {
+        return "Go: skipped (go is not on PATH)".into();
+    };
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/go/main.go");
+    let mut command = Command::new("go");
+    command
+        .args(["run", program, "-runs", &options.runs.to_string()])
+        .args(["-target-ms", &target(options).as_millis().to_string()]);
+    let mut any = false;
+    for (scenario, _) in results.iter() {
+        if scenario.kind != "async" {
+            command.args(["-only", &scenario.name]);
+            any = true;
+        }
+    }
+    if !any {
+        return format!("Go: {version}; no selected scenario has a Go counterpart");
+    }
+    eprintln!("csp-compare: running the Go reference ({version})");
+    let output = match command.output() {
+        Ok(output) if output.status.success() => output,
+        Ok(output) => {
+            return format!(
+                "Go: failed ({})",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Err(err) => return format!("Go: failed ({err})"),
+    };
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Some((name, nanos)) = line.split_once('\t') else {
+            continue;
+        };
+        let Ok(nanos) = nanos.trim().parse::<f64>() else {
+            continue;
+        };
+        if let Some((_, measured)) = results
+            .iter_mut()
+            .find(|(s, _)| s.kind != "async" && s.name == name)
+        {
+            eprintln!("[go] {name:<30} {}", human(nanos));
+            measured.push(Measured {
+                lib: "go",
+                note: "goroutines and chans",
+                nanos,
+            });
+        }
+    }
+    format!(
+        "Go: {version}, goroutines and chans (`compare/go/main.go`); async scenarios have no Go row"
+    )
+}
+
 /// A JSON string literal (names and notes are plain text; escape what JSON needs).
 fn json_string(text: &str) -> String {
     let mut out = String::from("\"");
@@ -240,7 +297,13 @@ fn json_string(text: &str) -> String {
     out
 }
 
-fn json(date: &str, machine: &str, quick: bool, results: &[(&Scenario, Vec<Measured>)]) -> String {
+fn json(
+    date: &str,
+    machine: &str,
+    quick: bool,
+    go: &str,
+    results: &[(&Scenario, Vec<Measured>)],
+) -> String {
     let scenarios: Vec<String> = results
         .iter()
         .map(|(scenario, measured)| {
@@ -267,9 +330,10 @@ fn json(date: &str, machine: &str, quick: bool, results: &[(&Scenario, Vec<Measu
         })
         .collect();
     format!(
-        "{{\n  \"date\": {},\n  \"machine\": {},\n  \"quick\": {quick},\n  \"go\": \"skipped: not part of the comparison yet\",\n  \"scenarios\": [\n{}\n  ]\n}}\n",
+        "{{\n  \"date\": {},\n  \"machine\": {},\n  \"quick\": {quick},\n  \"go\": {},\n  \"scenarios\": [\n{}\n  ]\n}}\n",
         json_string(date),
         json_string(machine),
+        json_string(go),
         scenarios.join(",\n")
     )
 }
@@ -344,14 +408,15 @@ fn main() {
         scenarios.len(),
         options.runs
     );
-    let results: Vec<(&Scenario, Vec<Measured>)> = scenarios
+    let mut results: Vec<(&Scenario, Vec<Measured>)> = scenarios
         .iter()
         .map(|s| (s, measure(s, &options, &mut step, steps)))
         .collect();
+    let go = run_go(&options, &mut results);
     let elapsed = started.elapsed();
     let (date, machine) = (today(), machine());
     let mut report = format!(
-        "# csp side by side\n\n{date}; {machine}{}; took {:.0?}.\nGo: not part of the comparison yet.\n",
+        "# csp side by side\n\n{date}; {machine}{}; took {:.0?}.\n{go}.\n",
         if options.quick { "; quick run" } else { "" },
         Duration::from_secs(elapsed.as_secs()),
     );
@@ -366,7 +431,7 @@ fn main() {
             chart_file(scenario)
         ));
     }
-    let json = json(&date, &machine, options.quick, &results);
+    let json = json(&date, &machine, options.quick, &go, &results);
     if let Err(err) = write_report(&options.out, &report, &json, &results) {
         eprintln!(
             "csp-compare: could not write the report to {}: {err}",
