@@ -416,9 +416,9 @@ fn main() {
     let elapsed = started.elapsed();
     let (date, machine) = (today(), machine());
     let mut report = format!(
-        "# csp side by side\n\n{date}; {machine}{}; took {:.0?}.\n{go}.\n",
+        "# csp side by side\n\n{date}; {machine}{}; took {} s.\n{go}.\n",
         if options.quick { "; quick run" } else { "" },
-        Duration::from_secs(elapsed.as_secs()),
+        elapsed.as_secs(),
     );
     report.push_str(&table(&results));
     println!("{report}");
