@@ -214,14 +214,18 @@ pub fn ping_pong<L: AsyncLib>(rt: Runtime, iters: u64) -> Duration {
 /// `iters` messages from one task to another on `rt` over `bounded(1024)`.
 pub fn throughput<L: AsyncLib>(rt: Runtime, iters: u64) -> Duration {
     let (mut tx, mut rx) = L::bounded(1024);
-    let start = Instant::now();
+    // The clock starts when the first task runs, not while the runtime is built.
+    let start = std::sync::Arc::new(std::sync::OnceLock::new());
+    let started = start.clone();
     let producer = Box::pin(async move {
+        started.get_or_init(Instant::now);
         for i in 0..iters {
             L::send(&mut tx, i).await;
         }
         Duration::ZERO
     });
     let consumer = Box::pin(async move {
+        let start = *start.get_or_init(Instant::now);
         let mut n = 0;
         while L::recv(&mut rx).await.is_some() {
             n += 1;

@@ -83,11 +83,11 @@ fn thread_scenarios() -> Vec<Scenario> {
             unit: "round trip",
             messages: 20_000,
             entries: vec![
-                entry("csp", move |n| ping_pong::<Csp>(cap, n)),
-                entry("crossbeam", move |n| ping_pong::<Crossbeam>(cap, n)),
-                entry("std-mpsc", move |n| ping_pong::<StdMpsc>(cap, n)),
-                entry("flume", move |n| ping_pong::<Flume>(cap, n)),
-                entry("kanal", move |n| ping_pong::<Kanal>(cap, n)),
+                entry("csp", ping_pong::<Csp>(cap)),
+                entry("crossbeam", ping_pong::<Crossbeam>(cap)),
+                entry("std-mpsc", ping_pong::<StdMpsc>(cap)),
+                entry("flume", ping_pong::<Flume>(cap)),
+                entry("kanal", ping_pong::<Kanal>(cap)),
             ],
         });
     }

@@ -1,7 +1,7 @@
 //! Thread scenarios: a two-party ping-pong (latency), and `senders` x `receivers`
 //! sharing one channel (throughput), for csp and its thread peers.
 
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -111,25 +111,60 @@ lib!(
     |_r| unreachable!("std mpsc receivers cannot be cloned")
 );
 
-/// `iters` round trips between this thread and an echo thread, over two channels of
-/// `cap`; returns the time they took.
-pub fn ping_pong<L: Lib>(cap: usize, iters: u64) -> Duration {
-    let (ping_tx, ping_rx) = L::bounded(cap);
-    let (pong_tx, pong_rx) = L::bounded(cap);
-    let echo = thread::spawn(move || {
-        while let Some(v) = L::recv(&ping_rx) {
-            L::send(&pong_tx, v);
+/// A ping-pong pair and its echo thread, kept alive across runs so that thread
+/// start-up and placement are not what is measured.
+pub struct PingPong<L: Lib> {
+    ping: Option<L::Tx>,
+    pong: L::Rx,
+    echo: Option<thread::JoinHandle<()>>,
+}
+
+impl<L: Lib> PingPong<L> {
+    /// Two channels of `cap` and an echo thread on the far end.
+    pub fn new(cap: usize) -> Self {
+        let (ping_tx, ping_rx) = L::bounded(cap);
+        let (pong_tx, pong_rx) = L::bounded(cap);
+        let echo = thread::spawn(move || {
+            while let Some(v) = L::recv(&ping_rx) {
+                L::send(&pong_tx, v);
+            }
+        });
+        Self {
+            ping: Some(ping_tx),
+            pong: pong_rx,
+            echo: Some(echo),
         }
-    });
-    let start = Instant::now();
-    for i in 0..iters {
-        L::send(&ping_tx, i);
-        assert_eq!(L::recv(&pong_rx), Some(i));
     }
-    let elapsed = start.elapsed();
-    drop(ping_tx);
-    echo.join().unwrap();
-    elapsed
+
+    /// `iters` round trips; returns the time they took.
+    pub fn run(&self, iters: u64) -> Duration {
+        let ping = self.ping.as_ref().expect("alive until dropped");
+        let start = Instant::now();
+        for i in 0..iters {
+            L::send(ping, i);
+            assert_eq!(L::recv(&self.pong), Some(i));
+        }
+        start.elapsed()
+    }
+}
+
+impl<L: Lib> Drop for PingPong<L> {
+    fn drop(&mut self) {
+        drop(self.ping.take()); // the echo's loop ends once its input disconnects
+        if let Some(echo) = self.echo.take() {
+            let _ = echo.join();
+        }
+    }
+}
+
+/// A ping-pong measurement over capacity `cap` whose pair lives as long as the
+/// returned function: made on the first run, reused by the next.
+pub fn ping_pong<L: Lib>(cap: usize) -> impl Fn(u64) -> Duration + Send + Sync {
+    let pair: Mutex<Option<PingPong<L>>> = Mutex::new(None);
+    move |iters| {
+        let mut pair = pair.lock().unwrap_or_else(|p| p.into_inner());
+        pair.get_or_insert_with(|| PingPong::new(cap)).run(iters)
+    }
 }
 
 /// `senders` threads each send their share of `iters` messages to `receivers`
