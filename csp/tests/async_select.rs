@@ -315,3 +315,28 @@ fn ticks(polls: usize) -> impl std::future::Future<Output = ()> {
         Poll::Pending
     })
 }
+
+/// Polling a waiting select again and again (a task woken by other futures) does not
+/// pile alarms up: the task's waker is held once for the deadline, not once a poll.
+#[test]
+fn repolling_a_timed_select_holds_one_alarm() {
+    struct Wakes;
+    impl futures::task::ArcWake for Wakes {
+        fn wake_by_ref(_: &Arc<Self>) {}
+    }
+    let wakes = Arc::new(Wakes);
+    let waker = futures::task::waker(wakes.clone());
+    let mut cx = Context::from_waker(&waker);
+    let (_keep, idle) = csp::bounded::<u32>(0);
+    let mut select = Box::pin(async {
+        csp::select_async! {
+            recv(idle) -> _ => false,
+            default(Duration::from_secs(30)) => true,
+        }
+    });
+    for _ in 0..100 {
+        assert!(select.as_mut().poll(&mut cx).is_pending());
+    }
+    // Ours, the waker's, and a few held by the select (its party, one alarm).
+    assert!(Arc::strong_count(&wakes) < 8, "{} wakers held", Arc::strong_count(&wakes));
+}

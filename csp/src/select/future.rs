@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::marker::PhantomPinned;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// An arm of an async select. Its constructors require `T: Send`, so every handle is
@@ -59,6 +59,9 @@ pub struct SelectFuture<'a, 'b> {
     party: Party,
     /// How many arms, from `start` on, hold an entry of `party`.
     registered: Cell<usize>,
+    /// The deadline an alarm is already set for, and for which waker, so that polls
+    /// that find nothing new do not pile alarms up.
+    alarm: Cell<Option<(Instant, Waker)>>,
     _pinned: PhantomPinned,
 }
 
@@ -90,6 +93,7 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
             deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
             party: Party::new(),
             registered: Cell::new(0),
+            alarm: Cell::new(None),
             _pinned: PhantomPinned,
         }
     }
@@ -111,6 +115,19 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
     fn chosen(&self, position: usize, token: Token) -> Option<SelectedOperation<'a>> {
         let arm = self.arms[position].0;
         Some(SelectedOperation::new(arm.index, arm.handle, token))
+    }
+
+    /// Asks the alarm thread to wake this task at `at`, unless it already will.
+    fn wake_at(&self, at: Instant, cx: &Context<'_>) {
+        let set = self.alarm.take();
+        let same =
+            matches!(&set, Some((when, waker)) if *when == at && waker.will_wake(cx.waker()));
+        if same {
+            self.alarm.set(set);
+        } else {
+            alarm::wake_at(at, cx.waker().clone());
+            self.alarm.set(Some((at, cx.waker().clone())));
+        }
     }
 
     /// The earliest instant at which the select must look again: its own deadline,
@@ -142,7 +159,7 @@ impl<'a> Future for SelectFuture<'a, '_> {
                     Poll::Pending => {
                         match this.next_deadline() {
                             Some(at) if Instant::now() < at => {
-                                alarm::wake_at(at, cx.waker().clone());
+                                this.wake_at(at, cx);
                                 return Poll::Pending;
                             }
                             // A deadline passed: stop waiting and look again.
@@ -185,7 +202,7 @@ impl<'a> Future for SelectFuture<'a, '_> {
                 continue;
             }
             if let Some(at) = this.next_deadline() {
-                alarm::wake_at(at, cx.waker().clone());
+                this.wake_at(at, cx);
             }
             return Poll::Pending;
         }
