@@ -338,5 +338,9 @@ fn repolling_a_timed_select_holds_one_alarm() {
         assert!(select.as_mut().poll(&mut cx).is_pending());
     }
     // Ours, the waker's, and a few held by the select (its party, one alarm).
-    assert!(Arc::strong_count(&wakes) < 8, "{} wakers held", Arc::strong_count(&wakes));
+    assert!(
+        Arc::strong_count(&wakes) < 8,
+        "{} wakers held",
+        Arc::strong_count(&wakes)
+    );
 }
