@@ -10,7 +10,7 @@
 //!   queues itself and *nudges* the select (completes it without partner), and the
 //!   select retries and meets the queued entry.
 
-use super::{Channel, EXCHANGED, RETRY, complete_partner, take_own, wake};
+use super::{Channel, EXCHANGED, RETRY, Step, complete_partner, take_own, wake};
 use crate::flavors::{RecvFailure, SendFailure, Side};
 use crate::party::Outcome;
 use crate::sync::lock;
@@ -43,28 +43,14 @@ impl<T> Channel<T> {
             return Poll::Ready(Err(SendFailure::Disconnected(take_own(me))));
         }
         let mut nudged = None;
-        while let Some(entry) = inner.receivers.pop_counterpart() {
-            // SAFETY: we hold the lock of the queue that held the entry.
-            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
-            match slot {
-                Some(slot) => {
-                    // SAFETY: as in `meet_receiver`.
-                    unsafe { slot.put(take_own(me)) };
-                    if let Some(waker) = party.try_complete(entry.arm()) {
-                        drop(inner);
-                        wake(waker);
-                        return Poll::Ready(Ok(()));
-                    }
-                    // SAFETY: as in `meet_receiver`.
-                    unsafe { me.slot.put(slot.take().expect("the value just written")) };
-                }
-                None => {
-                    if let Some(waker) = party.try_complete(entry.arm()) {
-                        nudged = waker;
-                        break;
-                    }
-                }
+        match Self::meet_receiver(&mut inner, me, false, &mut nudged) {
+            Step::Done(result) => {
+                drop(inner);
+                wake(nudged);
+                return Poll::Ready(result);
             }
+            Step::Exchange => unreachable!("an async party is never a partner"),
+            Step::Alone => {}
         }
         me.party.reset();
         me.party.sleep_with(waker);
@@ -102,28 +88,14 @@ impl<T> Channel<T> {
         }
         let mut inner = lock(&self.inner);
         let mut nudged = None;
-        while let Some(entry) = inner.senders.pop_counterpart() {
-            // SAFETY: we hold the lock of the queue that held the entry.
-            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
-            match slot {
-                Some(slot) => {
-                    // SAFETY: as in `meet_sender`.
-                    let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
-                    if let Some(waker) = party.try_complete(entry.arm()) {
-                        drop(inner);
-                        wake(waker);
-                        return Poll::Ready(Ok(value));
-                    }
-                    // SAFETY: as in `meet_sender`.
-                    unsafe { slot.put(value) };
-                }
-                None => {
-                    if let Some(waker) = party.try_complete(entry.arm()) {
-                        nudged = waker;
-                        break;
-                    }
-                }
+        match Self::meet_sender(&mut inner, me, false, &mut nudged) {
+            Step::Done(result) => {
+                drop(inner);
+                wake(nudged);
+                return Poll::Ready(result);
             }
+            Step::Exchange => unreachable!("an async party is never a partner"),
+            Step::Alone => {}
         }
         if nudged.is_none() && inner.disconnected {
             return Poll::Ready(Err(RecvFailure::Disconnected));

@@ -60,13 +60,14 @@ impl<T> Inner<T> {
     }
 }
 
-/// How a plain operation's attempt under the lock ended.
+/// How an operation's attempt under the lock ended.
 enum Step<R> {
     /// Finished with this result.
     Done(R),
     /// Gave its waiter to a select as partner: wait for the exchange, then act on it.
     Exchange,
-    /// Nobody to meet: the lock is still held, so the caller may register.
+    /// Nobody to meet (or only a nudged notify party, which will come): the lock is
+    /// still held, so the caller may register.
     Alone,
 }
 
@@ -90,7 +91,7 @@ impl<T> Channel<T> {
             let step = if inner.disconnected {
                 Step::Done(Err(SendFailure::Disconnected(take_own(&me))))
             } else {
-                Self::meet_receiver(&mut inner, &me, &mut wakers)
+                Self::meet_receiver(&mut inner, &me, true, &mut wakers)
             };
             match step {
                 Step::Done(result) => {
@@ -134,9 +135,13 @@ impl<T> Channel<T> {
     }
 
     /// Offers the value in `me` to the oldest receiver that can still be completed.
+    /// A notify receiver (a select, an async receive) must come and take the value:
+    /// if `me` may be a partner (a blocked thread), it is left to it; if not (an async
+    /// send), the receiver is nudged and `Alone` says `me` must queue itself for it.
     fn meet_receiver(
         inner: &mut Inner<T>,
         me: &Waiter<T>,
+        may_partner: bool,
         woken: &mut Option<Waker>,
     ) -> Step<Result<(), SendFailure<T>>> {
         while let Some(entry) = inner.receivers.pop_counterpart() {
@@ -158,11 +163,17 @@ impl<T> Channel<T> {
                     // SAFETY: as above; the party did not complete on this arm.
                     unsafe { me.slot.put(slot.take().expect("the value just written")) };
                 }
-                None => {
+                None if may_partner => {
                     if party.claim(entry.arm()) {
                         party.set_partner(me.as_partner());
                         *woken = party.finish();
                         return Step::Exchange;
+                    }
+                }
+                None => {
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        *woken = waker;
+                        return Step::Alone;
                     }
                 }
             }
@@ -176,7 +187,7 @@ impl<T> Channel<T> {
         loop {
             let mut inner = lock(&self.inner);
             let mut wakers = None;
-            let step = match Self::meet_sender(&mut inner, &me, &mut wakers) {
+            let step = match Self::meet_sender(&mut inner, &me, true, &mut wakers) {
                 Step::Alone if inner.disconnected => Step::Done(Err(RecvFailure::Disconnected)),
                 step => step,
             };
@@ -214,10 +225,12 @@ impl<T> Channel<T> {
     }
 
     /// Takes the value of the oldest sender that can still be completed, into `me`'s
-    /// slot or straight into the result.
+    /// slot or straight into the result. A notify sender (a select's send arm) is
+    /// given `me` as partner if `may_partner`, else nudged, as in `meet_receiver`.
     fn meet_sender(
         inner: &mut Inner<T>,
         me: &Waiter<T>,
+        may_partner: bool,
         woken: &mut Option<Waker>,
     ) -> Step<Result<T, RecvFailure>> {
         while let Some(entry) = inner.senders.pop_counterpart() {
@@ -236,11 +249,17 @@ impl<T> Channel<T> {
                     // SAFETY: as above; the party ended elsewhere, so put the value back.
                     unsafe { slot.put(value) };
                 }
-                None => {
+                None if may_partner => {
                     if party.claim(entry.arm()) {
                         party.set_partner(me.as_partner());
                         *woken = party.finish();
                         return Step::Exchange;
+                    }
+                }
+                None => {
+                    if let Some(waker) = party.try_complete(entry.arm()) {
+                        *woken = waker;
+                        return Step::Alone;
                     }
                 }
             }
