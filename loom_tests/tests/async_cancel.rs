@@ -3,6 +3,8 @@
 //! exactly once or stays with (and is dropped by) its owner.
 #![cfg(csp_loom)]
 
+use loom_tests::{bounded, exhaustive};
+
 use csp::RecvError;
 use futures::task::noop_waker_ref;
 use loom::sync::Arc;
@@ -11,12 +13,6 @@ use loom::thread;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll};
-
-fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = None;
-    builder.check(model);
-}
 
 /// A value that counts its drops.
 struct Tracked(Arc<AtomicUsize>);
@@ -158,9 +154,7 @@ fn dropped_async_select_races_a_sender() {
 /// exactly one arm commits; the other counterpart sees the select's handles dropped.
 #[test]
 fn async_select_send_and_recv_arms_race_two_counterparts() {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound.get_or_insert(2);
-    builder.check(|| {
+    bounded(|| {
         let (a_tx, a_rx) = csp::bounded::<u32>(0);
         let (b_tx, b_rx) = csp::bounded::<u32>(0);
         let receiver = thread::spawn(move || a_rx.recv());

@@ -1,26 +1,12 @@
 //! Handoff, buffering and disconnection, and the thread waker's reference counts.
 #![cfg(csp_loom)]
 
+use loom_tests::{bounded, exhaustive};
+
 use csp::{RecvError, SendError, TryRecvError};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
-
-/// Explores every interleaving: for models of two threads (the main one included),
-/// whatever `LOOM_MAX_PREEMPTIONS` says.
-fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = None;
-    builder.check(model);
-}
-
-/// Explores interleavings with at most `LOOM_MAX_PREEMPTIONS` preemptions (default 2):
-/// for models of three threads or more, whose full space is too large for CI.
-fn bounded(model: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound.get_or_insert(2);
-    builder.check(model);
-}
 
 /// One sender, one receiver: the value crosses, and the send cannot return before
 /// the receive has started taking it (the receiver checks the sender's flag first).

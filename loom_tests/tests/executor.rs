@@ -3,6 +3,8 @@
 //! never on the run queue twice.
 #![cfg(csp_loom)]
 
+use loom_tests::exhaustive;
+
 use async_bridge::loom_hooks::Schedule;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
@@ -10,9 +12,7 @@ use loom::thread;
 
 #[test]
 fn wake_while_running_requeues_once() {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = None;
-    builder.check(|| {
+    exhaustive(|| {
         let schedule = Arc::new(Schedule::new());
         let queued = Arc::new(AtomicUsize::new(0));
         // A worker takes the task off the queue and polls it, which returns Pending.
@@ -39,9 +39,7 @@ fn wake_while_running_requeues_once() {
 
 #[test]
 fn two_wakers_queue_an_idle_task_once() {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = None;
-    builder.check(|| {
+    exhaustive(|| {
         let schedule = Arc::new(Schedule::new());
         schedule.start();
         assert!(!schedule.pause(), "not woken during the poll");

@@ -2,22 +2,10 @@
 //! several arms, against disconnection, and select against select.
 #![cfg(csp_loom)]
 
+use loom_tests::{bounded, exhaustive};
+
 use csp::{RecvError, SendError};
 use loom::thread;
-
-/// Every interleaving, for two-thread models.
-fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = None;
-    builder.check(model);
-}
-
-/// At most `LOOM_MAX_PREEMPTIONS` preemptions (default 2), for three threads or more.
-fn bounded(model: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound.get_or_insert(2);
-    builder.check(model);
-}
 
 /// Two selects compete for one sender's value: exactly one gets it, the other sees
 /// its second arm disconnect.
