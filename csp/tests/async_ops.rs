@@ -2,6 +2,10 @@
 //! ways, tasks meeting tasks and selects, and a cancellation storm in which every
 //! value is accounted for.
 
+mod common;
+
+use common::{Tracked, ticks};
+
 use futures::executor::block_on;
 use futures::future::{self, Either};
 use std::collections::HashSet;
@@ -153,18 +157,6 @@ fn selects_meet_tasks() {
     }
 }
 
-/// A value that counts how often it is dropped, by id.
-struct Tracked {
-    id: usize,
-    drops: Arc<Vec<AtomicUsize>>,
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.drops[self.id].fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Producer and consumer tasks whose operations race short timers, so that futures
 /// are dropped at every stage; plain threads join in. Every value is dropped exactly
 /// once (none duplicated or leaked), received at most once, and every send that
@@ -197,7 +189,7 @@ fn cancellation_storm_accounts_for_every_value() {
                                 continue;
                             }
                             let send = pin!(tx.send_async(value));
-                            let timer = pin!(timer(i % 7));
+                            let timer = pin!(ticks(i % 7));
                             if let Either::Left((sent, _)) = future::select(send, timer).await {
                                 sent.unwrap();
                                 confirmed.lock().unwrap().push(id);
@@ -225,7 +217,7 @@ fn cancellation_storm_accounts_for_every_value() {
                                 continue;
                             }
                             let recv = pin!(rx.recv_async());
-                            let timer = pin!(timer(i % 5));
+                            let timer = pin!(ticks(i % 5));
                             match future::select(recv, timer).await {
                                 Either::Left((Ok(v), _)) => got.push(v.id),
                                 Either::Left((Err(_), _)) => break,
@@ -265,23 +257,6 @@ fn cancellation_storm_accounts_for_every_value() {
             );
         }
     }
-}
-
-/// A future that is ready after `polls` polls (waking itself each time): a timer in
-/// poll counts, so the storm races cancellation at many points without real time.
-fn timer(polls: usize) -> impl std::future::Future<Output = ()> {
-    let mut left = polls;
-    future::poll_fn(move |cx| {
-        if left == 0 {
-            return Poll::Ready(());
-        }
-        left -= 1;
-        if left % 2 == 0 {
-            thread::yield_now();
-        }
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
 }
 
 /// A waker that counts its clones, drops and wake-ups.

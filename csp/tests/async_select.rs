@@ -2,13 +2,17 @@
 //! async futures and other async selects either way round; and exactly-once delivery
 //! while selects are dropped at random points.
 
+mod common;
+
+use common::{Tracked, ticks};
+
 use futures::executor::block_on;
 use futures::future::{self, Either};
 use std::collections::HashSet;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::Context;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -165,17 +169,6 @@ fn a_dropped_select_loses_nothing() {
     }
 }
 
-struct Tracked {
-    id: usize,
-    drops: Arc<Vec<AtomicUsize>>,
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.drops[self.id].fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 /// Tasks select over several channels (receiving, and sending their own values),
 /// racing poll-count timers so that selects are dropped at every stage, while threads
 /// and plain futures send and receive too. Every value is dropped exactly once, no
@@ -298,22 +291,6 @@ fn cancellation_storm_with_selects() {
             );
         }
     }
-}
-
-/// Ready after `polls` polls, waking itself each time (`usize::MAX`: never).
-fn ticks(polls: usize) -> impl std::future::Future<Output = ()> {
-    let mut left = polls;
-    future::poll_fn(move |cx| {
-        if left == 0 {
-            return Poll::Ready(());
-        }
-        if left != usize::MAX {
-            left -= 1;
-            cx.waker().wake_by_ref();
-        }
-        thread::yield_now();
-        Poll::Pending
-    })
 }
 
 /// Polling a waiting select again and again (a task woken by other futures) does not
