@@ -4,12 +4,11 @@
 //! end, and to run benchmarks without tokio.
 
 use crate::schedule::Schedule;
+use crate::sync::{Arc, Mutex, thread};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread;
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 

@@ -41,6 +41,7 @@
 
 mod executor;
 mod schedule;
+mod sync;
 
 pub use csp::future::{RecvFuture, RecvStream, SendFuture, SendSink};
 /// The async select (csp's `select_async!`): the thread `select!`'s arms, guards,
@@ -68,7 +69,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
             return output;
         }
-        std::thread::park();
+        sync::thread::park();
     }
 }
 

@@ -2,10 +2,7 @@
 //! running. It decides, without a lock, who puts a task back on the run queue, so a
 //! task is queued at most once at a time and a wake-up is never lost.
 
-#[cfg(csp_loom)]
-use loom::sync::atomic::{AtomicUsize, Ordering};
-#[cfg(not(csp_loom))]
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::{AtomicUsize, Ordering};
 
 /// Not queued, not running: a wake-up must queue it.
 const IDLE: usize = 0;

@@ -434,7 +434,7 @@ impl Party {
     }
 
     /// The arm the party was completed on, if it has been.
-    #[cfg(all(test, not(csp_loom)))]
+    #[cfg(all(test, not(any(csp_loom, csp_shuttle))))]
     fn done_arm(&self) -> Option<usize> {
         let state = self.state.load(Ordering::Acquire);
         (tag(state) == DONE).then(|| arm_of(state))
@@ -465,7 +465,7 @@ impl Party {
     }
 }
 
-#[cfg(all(test, not(csp_loom)))]
+#[cfg(all(test, not(any(csp_loom, csp_shuttle))))]
 mod tests {
     use super::*;
     use crate::waker::current_thread_waker;

@@ -1,8 +1,10 @@
 //! The one place concurrency primitives come from.
 //!
 //! Under `--cfg csp_loom` every type is loom's, so the models in `loom_tests/` explore
-//! every interleaving of the real code; otherwise they are std's at zero cost. Nothing
-//! else in the crate names `std::sync`, `std::thread` or `std::cell::UnsafeCell`.
+//! every interleaving of the real code; under `--cfg csp_shuttle` they are shuttle's, so
+//! randomized schedulers can drive many threads through it (`loom_tests/tests/shuttle.rs`);
+//! otherwise they are std's at zero cost. Nothing else in the crate names `std::sync`,
+//! `std::thread` or `std::cell::UnsafeCell`.
 
 #[cfg(csp_loom)]
 pub(crate) use loom::{
@@ -14,7 +16,17 @@ pub(crate) use loom::{
     thread::{Thread, current as current_thread, park, yield_now},
 };
 
-#[cfg(not(csp_loom))]
+#[cfg(csp_shuttle)]
+pub(crate) use shuttle::{
+    hint::spin_loop,
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    thread::{Thread, current as current_thread, park, yield_now},
+};
+
+#[cfg(not(any(csp_loom, csp_shuttle)))]
 pub(crate) use std::{
     hint::spin_loop,
     sync::{
@@ -26,15 +38,15 @@ pub(crate) use std::{
 
 /// Parks the current thread until unparked or until `deadline`.
 ///
-/// loom has no time: under loom this is a plain `park`, so models never rely on a
-/// timeout firing (timeouts are covered by stress tests instead).
-#[cfg(csp_loom)]
+/// loom and shuttle have no time: under them this is a plain `park`, so models never
+/// rely on a timeout firing (timeouts are covered by stress tests instead).
+#[cfg(any(csp_loom, csp_shuttle))]
 pub(crate) fn park_until(_deadline: std::time::Instant) {
     park();
 }
 
 /// Parks the current thread until unparked or until `deadline`.
-#[cfg(not(csp_loom))]
+#[cfg(not(any(csp_loom, csp_shuttle)))]
 pub(crate) fn park_until(deadline: std::time::Instant) {
     let now = std::time::Instant::now();
     if deadline > now {
@@ -44,7 +56,7 @@ pub(crate) fn park_until(deadline: std::time::Instant) {
 
 /// How many threads can truly run at once for this process (its CPU affinity mask
 /// included, so `taskset -c 0` yields 1). Spinning only pays when this is above one.
-#[cfg(not(csp_loom))]
+#[cfg(not(any(csp_loom, csp_shuttle)))]
 #[inline]
 pub(crate) fn parallelism() -> usize {
     use std::sync::OnceLock;
@@ -58,6 +70,13 @@ pub(crate) fn parallelism() -> usize {
     1
 }
 
+/// Under shuttle, two: the spinning paths, which loom never takes, get explored too
+/// (every spin is a scheduling point there).
+#[cfg(csp_shuttle)]
+pub(crate) fn parallelism() -> usize {
+    2
+}
+
 /// Locks a mutex; a poisoned lock is taken over, because no code of ours panics while
 /// holding a channel lock with its state half-updated (user code never runs under it).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -68,7 +87,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// std's `UnsafeCell` with loom's closure-based access API, so code reads the same in
-/// both modes and loom can check every access for data races.
+/// every mode and loom can check every access for data races.
 #[cfg(not(csp_loom))]
 #[derive(Debug)]
 pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);

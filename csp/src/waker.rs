@@ -60,8 +60,13 @@ pub(crate) fn new_thread_waker() -> Waker {
     unsafe { Waker::from_raw(raw) }
 }
 
-#[cfg(not(csp_loom))]
+#[cfg(not(any(csp_loom, csp_shuttle)))]
 std::thread_local! {
+    static THREAD_WAKER: Waker = new_thread_waker();
+}
+
+#[cfg(csp_shuttle)]
+shuttle::thread_local! {
     static THREAD_WAKER: Waker = new_thread_waker();
 }
 

@@ -1,9 +1,12 @@
-//! loom model checks of the csp wait protocol. They compile only under
-//! `--cfg csp_loom`; run them with `scripts/loom.sh` (see the README).
+//! loom model checks of the csp wait protocol, and shuttle tests of larger programs.
+//! The models compile only under `--cfg csp_loom` (run them with `scripts/loom.sh`),
+//! the shuttle tests only under `--cfg csp_shuttle` (`scripts/shuttle.sh`).
 //!
-//! Each model spawns loom threads around real csp channels; loom explores their
+//! Each loom model spawns loom threads around real csp channels; loom explores their
 //! interleavings (exhaustively for two threads, bounded by `LOOM_MAX_PREEMPTIONS` for
-//! more) and checks every atomic, lock, `UnsafeCell` access and `Arc` count.
+//! more) and checks every atomic, lock, `UnsafeCell` access and `Arc` count. shuttle
+//! samples schedules of many more threads at random, and prints any failing one so it
+//! can be replayed.
 
 /// Explores every interleaving: for models of two threads (the main one included),
 /// whatever `LOOM_MAX_PREEMPTIONS` says.
@@ -21,4 +24,43 @@ pub fn bounded(model: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound.get_or_insert(2);
     builder.check(model);
+}
+
+/// Runs `model` under shuttle's randomized schedulers, for what loom cannot explore
+/// (eight threads and more, sixteen channels, whole executors): first uniformly random
+/// schedules, then PCT (probabilistic concurrency testing, depth 3), each for
+/// `CSP_SHUTTLE_ITERATIONS` schedules (default 1000), from the seed `CSP_SHUTTLE_SEED`
+/// (default: fresh, printed). A failure prints its schedule; `CSP_SHUTTLE_REPLAY=<that
+/// string>` (with the test's name as the filter) replays exactly that schedule.
+#[cfg(csp_shuttle)]
+pub fn explore(model: impl Fn() + Sync + Send + 'static) {
+    use shuttle::scheduler::{PctScheduler, RandomScheduler};
+    use shuttle::{Config, Runner};
+    use std::sync::Arc;
+
+    let model = Arc::new(model);
+    let run = move || {
+        let model = Arc::clone(&model);
+        move || model()
+    };
+    if let Ok(schedule) = std::env::var("CSP_SHUTTLE_REPLAY") {
+        shuttle::replay(run(), schedule.trim());
+        return;
+    }
+    let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let iterations = number("CSP_SHUTTLE_ITERATIONS").unwrap_or(1000) as usize;
+    let seed = number("CSP_SHUTTLE_SEED").unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    // Captured by the test harness, and shown when the test fails.
+    println!("shuttle seed {seed} ({iterations} schedules per scheduler)");
+    let config = || {
+        let mut config = Config::new();
+        config.silence_warnings = true;
+        config
+    };
+    Runner::new(RandomScheduler::new_from_seed(seed, iterations), config()).run(run());
+    Runner::new(PctScheduler::new_from_seed(seed, 3, iterations), config()).run(run());
 }

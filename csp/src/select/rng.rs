@@ -1,6 +1,7 @@
 //! The random order of `select!` and `Select::new()`: a per-thread xorshift generator.
 //! Fairness needs only a uniform shuffle, not cryptographic randomness. Under loom the
-//! order is fixed, because models must be deterministic.
+//! order is fixed, because models must be deterministic; under shuttle it comes from
+//! shuttle's generator, which a replayed schedule reproduces.
 
 /// Shuffles `items` uniformly (Fisher–Yates).
 pub(crate) fn shuffle<T>(items: &mut [T]) {
@@ -9,7 +10,7 @@ pub(crate) fn shuffle<T>(items: &mut [T]) {
     }
 }
 
-#[cfg(not(csp_loom))]
+#[cfg(not(any(csp_loom, csp_shuttle)))]
 fn below(bound: usize) -> usize {
     use std::cell::Cell;
     std::thread_local! {
@@ -39,4 +40,10 @@ fn below(bound: usize) -> usize {
 #[cfg(csp_loom)]
 fn below(_bound: usize) -> usize {
     0
+}
+
+#[cfg(csp_shuttle)]
+fn below(bound: usize) -> usize {
+    use shuttle::rand::Rng;
+    shuttle::rand::thread_rng().gen_range(0..bound)
 }
