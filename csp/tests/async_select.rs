@@ -321,3 +321,21 @@ fn repolling_a_timed_select_holds_one_alarm() {
         Arc::strong_count(&wakes)
     );
 }
+
+/// An async select with a send arm may `.await` after choosing; the task stays `Send`,
+/// so it can be spawned on multi-threaded executors.
+#[test]
+fn async_select_futures_are_send() {
+    fn assert_send<F: std::future::Future + Send>(future: F) -> F {
+        future
+    }
+    let (tx, rx) = csp::bounded::<u32>(1);
+    let sent = block_on(assert_send(async {
+        csp::select_async! {
+            send(tx, 7) -> sent => sent.is_ok(),
+            recv(rx) -> _ => false,
+        }
+    }));
+    assert!(sent);
+    assert_eq!(rx.try_recv(), Ok(7));
+}

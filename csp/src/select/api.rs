@@ -466,8 +466,7 @@ impl<'a> SelectedOperation<'a> {
     /// For the async select macros: completes a send at once, or, for a send arm that
     /// must complete as an async send (`Token::CommitSend`), gives the value back for
     /// the caller to `send_async`.
-    #[doc(hidden)]
-    pub fn send_or_commit<T>(
+    pub(crate) fn send_or_commit<T>(
         mut self,
         sender: &Sender<T>,
         value: T,

@@ -12,6 +12,7 @@ use super::token::Token;
 use super::{Arm, Order, SelectedOperation, rng};
 use crate::alarm;
 use crate::party::{Outcome, Party};
+use crate::{Receiver, RecvError, SendError, Sender};
 use std::cell::Cell;
 use std::future::Future;
 use std::marker::PhantomPinned;
@@ -69,6 +70,41 @@ pub struct SelectFuture<'a, 'b> {
 // protocol, and the cells are touched only by the owner through `Pin<&mut Self>`.
 unsafe impl Send for SelectFuture<'_, '_> {}
 
+/// The operation an async select chose, to complete at once: a [`SelectedOperation`]
+/// that may move between threads with its task, so that a task awaiting
+/// `select_async!` (whose send arms may `.await` after choosing) stays `Send`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct AsyncSelected<'a>(SelectedOperation<'a>);
+
+// SAFETY: it is made only from an `AsyncArm`, whose handle is a `Receiver<T>` or
+// `Sender<T>` with `T: Send` (so `Sync`: the reference may cross threads) or `Absent`.
+// Its token points at parties and slots that the wait protocol lets any thread
+// complete: a claimed party is finished by whoever claimed it, from any thread, and
+// the values in slots are `T: Send`.
+unsafe impl Send for AsyncSelected<'_> {}
+
+impl<'a> AsyncSelected<'a> {
+    /// See [`SelectedOperation::index`].
+    pub fn index(&self) -> usize {
+        self.0.index()
+    }
+
+    /// See [`SelectedOperation::recv`].
+    pub fn recv<T>(self, receiver: &Receiver<T>) -> Result<T, RecvError> {
+        self.0.recv(receiver)
+    }
+
+    /// See [`SelectedOperation::send_or_commit`].
+    pub fn send_or_commit<T>(
+        self,
+        sender: &Sender<T>,
+        value: T,
+    ) -> Result<Result<(), SendError<T>>, T> {
+        self.0.send_or_commit(sender, value)
+    }
+}
+
 impl<'a, 'b> SelectFuture<'a, 'b> {
     /// A select over `arms` (shuffled in place for `Order::Random`).
     #[doc(hidden)]
@@ -112,9 +148,11 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
         }
     }
 
-    fn chosen(&self, position: usize, token: Token) -> Option<SelectedOperation<'a>> {
+    fn chosen(&self, position: usize, token: Token) -> Option<AsyncSelected<'a>> {
         let arm = self.arms[position].0;
-        Some(SelectedOperation::new(arm.index, arm.handle, token))
+        Some(AsyncSelected(SelectedOperation::new(
+            arm.index, arm.handle, token,
+        )))
     }
 
     /// Asks the alarm thread to wake this task at `at`, unless it already will.
@@ -146,7 +184,7 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
 }
 
 impl<'a> Future for SelectFuture<'a, '_> {
-    type Output = Option<SelectedOperation<'a>>;
+    type Output = Option<AsyncSelected<'a>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // All state is in cells and the party: shared access suffices, and nothing

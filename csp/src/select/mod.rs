@@ -236,7 +236,7 @@ fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Optio
 /// What `select!` and `select_biased!` expand to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::future::{AsyncArm, SelectFuture};
+    pub use super::future::{AsyncArm, AsyncSelected, SelectFuture};
     pub use super::{Arm, Order, SelectedOperation};
     use crate::party::Until;
     use std::time::Duration;
