@@ -81,3 +81,31 @@ impl Schedule {
         self.state.store(DONE, Ordering::Release);
     }
 }
+
+#[cfg(all(test, not(any(csp_loom, csp_shuttle))))]
+mod tests {
+    use super::Schedule;
+
+    #[test]
+    fn a_wake_while_idle_queues_the_task_once() {
+        let schedule = Schedule::new();
+        schedule.start();
+        assert!(!schedule.pause(), "not woken while running");
+        assert!(schedule.wake(), "idle: the waker queues it");
+        assert!(!schedule.wake(), "already queued");
+    }
+
+    #[test]
+    fn a_wake_while_running_is_left_to_the_worker() {
+        let schedule = Schedule::new();
+        assert!(!schedule.wake(), "queued for its first poll");
+        schedule.start();
+        assert!(!schedule.wake(), "running: the worker re-queues it");
+        assert!(!schedule.wake(), "already marked");
+        assert!(schedule.pause(), "woken while running");
+        assert!(!schedule.wake(), "queued again");
+        schedule.start();
+        schedule.finish();
+        assert!(!schedule.wake(), "a finished task is never queued");
+    }
+}

@@ -450,3 +450,50 @@ fn random_choice_is_uniform() {
         assert!((1_800..2_200).contains(&count), "{counts:?}");
     }
 }
+
+#[test]
+fn ready_waits_only_for_an_operation_that_can_proceed() {
+    let (_tx, idle) = csp::bounded::<i32>(0);
+    let (busy_tx, busy) = csp::bounded::<i32>(1);
+    let mut sel = csp::Select::new();
+    sel.recv(&idle);
+    let busy_index = sel.recv(&busy);
+    assert!(sel.try_ready().is_err(), "nothing can proceed yet");
+    let start = Instant::now();
+    assert!(sel.ready_timeout(SETTLE).is_err());
+    assert!(
+        start.elapsed() >= SETTLE,
+        "ready_timeout waited its timeout"
+    );
+    busy_tx.send(1).unwrap();
+    for _ in 0..8 {
+        // Random order, but only the ready arm may be reported.
+        assert_eq!(sel.try_ready(), Ok(busy_index));
+        assert_eq!(sel.ready(), busy_index);
+    }
+}
+
+/// Every public type has a `Debug` that says what it is and what state it is in.
+#[test]
+fn debug_output_names_the_type_and_its_state() {
+    let (tx, rx) = csp::bounded::<i32>(1);
+    let mut sel = csp::Select::new();
+    sel.recv(&rx);
+    sel.send(&tx);
+    assert_eq!(format!("{sel:?}"), "Select { operations: 2, kind: Random }");
+    let arm = csp::__private::Arm::recv(&rx, true, 3);
+    assert_eq!(format!("{arm:?}"), "Arm { index: 3 }");
+    let send = tx.send_async(1);
+    assert_eq!(
+        format!("{send:?}"),
+        "SendFuture { queued: false, finished: false, .. }"
+    );
+    let recv = rx.recv_async();
+    assert_eq!(
+        format!("{recv:?}"),
+        "RecvFuture { queued: false, finished: false, .. }"
+    );
+    let (sink, stream) = (tx.clone().into_sink(), rx.clone().into_stream());
+    assert_eq!(format!("{sink:?}"), "SendSink { busy: false, .. }");
+    assert_eq!(format!("{stream:?}"), "RecvStream { ended: false, .. }");
+}

@@ -294,3 +294,24 @@ fn zero_sized_values_and_huge_capacity() {
     // A capacity whose ring index cannot be represented is a clear panic.
     let _ = csp::bounded::<()>(usize::MAX);
 }
+
+#[test]
+fn queries_on_timers_and_a_buffered_sender() {
+    let timer = csp::after(Duration::from_millis(20));
+    assert!(timer.is_empty() && !timer.is_full());
+    assert_eq!((timer.len(), timer.capacity()), (0, Some(1)));
+    thread::sleep(Duration::from_millis(30));
+    assert!(
+        !timer.is_empty() && timer.is_full(),
+        "a fired timer holds its message"
+    );
+    assert_eq!(timer.len(), 1);
+    let never = csp::never::<Instant>();
+    assert!(
+        never.is_empty() && never.is_full(),
+        "never has no room at all"
+    );
+    let (tx, _rx) = csp::bounded(2);
+    tx.send(1).unwrap();
+    assert!(!tx.is_empty() && !tx.is_full());
+}
