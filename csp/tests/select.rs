@@ -497,3 +497,44 @@ fn debug_output_names_the_type_and_its_state() {
     assert_eq!(format!("{sink:?}"), "SendSink { busy: false, .. }");
     assert_eq!(format!("{stream:?}"), "RecvStream { ended: false, .. }");
 }
+
+/// CPU time this thread has run, in nanoseconds (Linux's schedstat).
+#[cfg(target_os = "linux")]
+fn thread_cpu_ns() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    stat.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// Waiting selects sleep: over a 200 ms wait with nothing ready, the thread runs for
+/// a small fraction of it (a spinning wait would run for all of it).
+#[cfg(target_os = "linux")]
+#[test]
+fn waiting_selects_sleep_rather_than_spin() {
+    const WAIT: Duration = Duration::from_millis(200);
+    let (_tx, idle) = csp::bounded::<i32>(0);
+    let (_tx1, idle1) = csp::bounded::<i32>(1);
+    let mut sel = csp::Select::new();
+    sel.recv(&idle);
+    sel.recv(&idle1);
+    let waits: [(&str, &mut dyn FnMut()); 3] = [
+        ("ready_timeout", &mut || {
+            assert!(sel.ready_timeout(WAIT).is_err())
+        }),
+        ("recv_timeout", &mut || {
+            assert!(idle.recv_timeout(WAIT).is_err())
+        }),
+        ("select!", &mut || {
+            csp::select! {
+                recv(idle) -> _ => panic!("nothing was sent"),
+                recv(idle1) -> _ => panic!("nothing was sent"),
+                default(WAIT) => {},
+            }
+        }),
+    ];
+    for (name, wait) in waits {
+        let before = thread_cpu_ns();
+        wait();
+        let ran = Duration::from_nanos(thread_cpu_ns() - before);
+        assert!(ran < WAIT / 4, "{name} ran {ran:?} of its {WAIT:?} wait");
+    }
+}
