@@ -9,7 +9,7 @@ use common::{Tracked, ticks};
 use futures::executor::block_on;
 use futures::future::{self, Either};
 use std::collections::HashSet;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -354,4 +354,87 @@ fn wakers_are_replaced_on_repoll_and_never_leaked() {
             "the same waker was cloned again"
         );
     }
+}
+
+#[test]
+fn streams_and_sinks_carry_every_value_then_end() {
+    use futures::stream::FusedStream;
+    use futures::{SinkExt, StreamExt};
+    for cap in [0, 2] {
+        let (tx, rx) = csp::bounded::<u32>(cap);
+        let mut stream = rx.into_stream();
+        assert!(!stream.is_terminated());
+        let producer = thread::spawn(move || {
+            block_on(async move {
+                let mut sink = tx.into_sink();
+                for i in 0..50 {
+                    sink.feed(i).await.unwrap();
+                }
+                sink.close().await.unwrap();
+            })
+        });
+        let all: Vec<u32> = block_on((&mut stream).collect());
+        assert_eq!(all, (0..50).collect::<Vec<_>>());
+        assert!(stream.is_terminated(), "the stream ended with its senders");
+        assert_eq!(block_on(stream.next()), None);
+        producer.join().unwrap();
+    }
+}
+
+/// `flush` and `close` return only once the value is sent: on a rendezvous channel,
+/// once a receiver has it, so dropping the sink afterwards cannot take it back.
+#[test]
+fn a_flushed_or_closed_sink_has_delivered() {
+    use futures::SinkExt;
+    for close in [false, true] {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let receiver = thread::spawn(move || rx.recv());
+        let mut sink = tx.into_sink();
+        block_on(async {
+            sink.feed(7).await.unwrap();
+            if close {
+                sink.close().await.unwrap();
+            } else {
+                sink.flush().await.unwrap();
+            }
+        });
+        drop(sink);
+        assert_eq!(receiver.join().unwrap(), Ok(7), "close: {close}");
+    }
+}
+
+/// A stream or sink dropped while it waits leaves no entry behind: its value (a
+/// sink's) is dropped once with it, and later operations meet nobody.
+#[test]
+fn dropped_streams_and_sinks_leave_no_trace() {
+    use futures::{Sink, Stream};
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    let drops = Arc::new((0..2).map(|_| AtomicUsize::new(0)).collect::<Vec<_>>());
+    let tracked = |id| Tracked {
+        id,
+        drops: Arc::clone(&drops),
+    };
+    let (tx, rx) = csp::bounded::<Tracked>(0);
+    {
+        let mut stream = rx.clone().into_stream();
+        assert!(Pin::new(&mut stream).poll_next(&mut cx).is_pending());
+    }
+    match tx.send_timeout(tracked(0), SETTLE) {
+        Err(csp::SendTimeoutError::Timeout(value)) => assert_eq!(value.id, 0),
+        other => panic!("a dropped stream received: {:?}", other.is_ok()),
+    }
+    assert_eq!(drops[0].load(Ordering::SeqCst), 1);
+    {
+        let mut sink = tx.clone().into_sink();
+        assert!(Pin::new(&mut sink).poll_ready(&mut cx).is_ready());
+        Pin::new(&mut sink).start_send(tracked(1)).unwrap();
+        assert!(Pin::new(&mut sink).poll_flush(&mut cx).is_pending());
+    }
+    assert_eq!(
+        drops[1].load(Ordering::SeqCst),
+        1,
+        "the sink dropped its value"
+    );
+    assert!(rx.recv_timeout(SETTLE).is_err(), "a dropped sink sent");
+    assert_eq!(drops[1].load(Ordering::SeqCst), 1, "dropped exactly once");
 }

@@ -471,6 +471,12 @@ fn ready_waits_only_for_an_operation_that_can_proceed() {
         assert_eq!(sel.try_ready(), Ok(busy_index));
         assert_eq!(sel.ready(), busy_index);
     }
+    // A send arm is ready while there is room, and not once the buffer is full.
+    let mut sel = csp::Select::new();
+    sel.send(&busy_tx);
+    assert!(sel.try_ready().is_err(), "the buffer is full");
+    assert_eq!(busy.try_recv(), Ok(1));
+    assert_eq!(sel.try_ready(), Ok(0), "there is room");
 }
 
 /// Every public type has a `Debug` that says what it is and what state it is in.
