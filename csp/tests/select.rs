@@ -522,12 +522,20 @@ fn waiting_selects_sleep_rather_than_spin() {
     let mut sel = csp::Select::new();
     sel.recv(&idle);
     sel.recv(&idle1);
-    let waits: [(&str, &mut dyn FnMut()); 3] = [
+    let (full, _keep) = csp::bounded::<i32>(1);
+    full.send(0).unwrap();
+    let waits: [(&str, &mut dyn FnMut()); 5] = [
         ("ready_timeout", &mut || {
             assert!(sel.ready_timeout(WAIT).is_err())
         }),
         ("recv_timeout", &mut || {
             assert!(idle.recv_timeout(WAIT).is_err())
+        }),
+        ("buffered recv_timeout", &mut || {
+            assert!(idle1.recv_timeout(WAIT).is_err())
+        }),
+        ("buffered send_timeout", &mut || {
+            assert!(full.send_timeout(1, WAIT).is_err())
         }),
         ("select!", &mut || {
             csp::select! {
