@@ -17,6 +17,10 @@ enum Op {
     AbandonSend,
     /// Selects a receive arm, then drops the operation without completing it.
     AbandonRecv,
+    /// Selects a receive arm, lets a plain receive move past the claimed value, then
+    /// drops the operation: the value goes back at the tail (or in place, if the
+    /// receive found nothing).
+    AbandonRecvPassed,
     CloneSender,
     CloneReceiver,
     DropSender,
@@ -30,6 +34,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<u8>().prop_map(Op::SelectRecvThenSend),
         1 => Just(Op::AbandonSend),
         1 => Just(Op::AbandonRecv),
+        1 => Just(Op::AbandonRecvPassed),
         1 => Just(Op::CloneSender),
         1 => Just(Op::CloneReceiver),
         1 => Just(Op::DropSender),
@@ -140,6 +145,28 @@ fn check(cap: usize, ops: Vec<Op>) {
                     assert!(model.can_recv());
                     // Nobody else receives here: the claimed value stays in place.
                     assert!(quiet(move || drop(oper)).is_err(), "the drop must panic");
+                }
+            }
+            Op::AbandonRecvPassed => {
+                let Some(rx) = rxs.last() else { continue };
+                let mut sel = csp::Select::new();
+                sel.recv(rx);
+                if let Ok(oper) = sel.try_select() {
+                    assert!(model.can_recv());
+                    let claimed = model.queue.pop_front();
+                    let want = match model.queue.pop_front() {
+                        Some(v) => Ok(v),
+                        None if model.senders == 0 => Err(csp::TryRecvError::Disconnected),
+                        None => Err(csp::TryRecvError::Empty),
+                    };
+                    let passed = want.is_ok();
+                    assert_eq!(rx.try_recv(), want);
+                    assert!(quiet(move || drop(oper)).is_err(), "the drop must panic");
+                    match claimed {
+                        Some(v) if passed => model.queue.push_back(v),
+                        Some(v) => model.queue.push_front(v),
+                        None => {}
+                    }
                 }
             }
             Op::CloneSender => {

@@ -215,9 +215,24 @@ impl<T> Channel<T> {
                         Attempt::NotReady
                     });
                 }
-                backoff.spin();
+                // A sender is writing it; a select's claim may hold it for a while.
+                backoff.snooze();
                 head = self.head.load(Ordering::Relaxed);
             } else {
+                // Either `head` is stale, or the slot still holds the previous lap's
+                // value, whose receiver is reading it (a select's claim may hold it
+                // for a while). Then no value of this lap can be here yet: the slot
+                // must be freed first, so `tail` cannot have moved past `head`, and
+                // `tail == head` says the channel is empty. Waiting for the reader
+                // instead would hang a thread that holds the claim itself.
+                let tail = self.tail.load(Ordering::SeqCst);
+                if tail & !self.mark_bit == head {
+                    return Err(if tail & self.mark_bit != 0 {
+                        Attempt::Disconnected
+                    } else {
+                        Attempt::NotReady
+                    });
+                }
                 backoff.snooze();
                 head = self.head.load(Ordering::Relaxed);
             }
@@ -459,6 +474,8 @@ impl<T> Channel<T> {
                     .compare_exchange(self.next(pos), pos, Ordering::SeqCst, Ordering::Relaxed)
                     .is_ok()
                 {
+                    // Receivers that found the channel empty meanwhile may be asleep.
+                    self.receivers.notify_one();
                     return;
                 }
                 let value = self.read(slot, pos);
