@@ -438,3 +438,43 @@ fn dropped_streams_and_sinks_leave_no_trace() {
     assert!(rx.recv_timeout(SETTLE).is_err(), "a dropped sink sent");
     assert_eq!(drops[1].load(Ordering::SeqCst), 1, "dropped exactly once");
 }
+
+/// A waker that records that it was woken.
+struct Flag(std::sync::atomic::AtomicBool);
+
+impl futures::task::ArcWake for Flag {
+    fn wake_by_ref(flag: &Arc<Self>) {
+        flag.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// An async send nudges the oldest async receive and queues itself; if that receive
+/// is dropped before it comes for the value, the nudge passes to the next one.
+#[test]
+fn a_dropped_receive_passes_its_nudge_on() {
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let mut first = Box::pin(rx.recv_async());
+    let mut second = Box::pin(rx.recv_async());
+    let mut send = Box::pin(tx.send_async(7));
+    let noop = &mut Context::from_waker(futures::task::noop_waker_ref());
+    let flag = Arc::new(Flag(std::sync::atomic::AtomicBool::new(false)));
+    let flag_waker = futures::task::waker(Arc::clone(&flag));
+    let flagged = &mut Context::from_waker(&flag_waker);
+    assert!(first.as_mut().poll(noop).is_pending());
+    assert!(second.as_mut().poll(flagged).is_pending());
+    assert!(
+        send.as_mut().poll(noop).is_pending(),
+        "async sends always queue"
+    );
+    assert!(
+        !flag.0.load(Ordering::SeqCst),
+        "the oldest receive was nudged"
+    );
+    drop(first);
+    assert!(
+        flag.0.load(Ordering::SeqCst),
+        "the nudge passed to the next receive"
+    );
+    assert_eq!(second.as_mut().poll(flagged), Poll::Ready(Ok(7)));
+    assert_eq!(send.as_mut().poll(noop), Poll::Ready(Ok(())));
+}

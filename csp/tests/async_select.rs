@@ -339,3 +339,59 @@ fn async_select_futures_are_send() {
     assert!(sent);
     assert_eq!(rx.try_recv(), Ok(7));
 }
+
+/// CPU time this thread has run, in nanoseconds (Linux's schedstat).
+#[cfg(target_os = "linux")]
+fn thread_cpu_ns() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    stat.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// An async select waiting for its timeout sleeps (its task is not polled in a loop).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_waiting_async_select_sleeps() {
+    const WAIT: Duration = Duration::from_millis(200);
+    let (_tx, idle) = csp::bounded::<i32>(0);
+    let (_tx1, idle1) = csp::bounded::<i32>(1);
+    let before = thread_cpu_ns();
+    let timed_out = block_on(async {
+        csp::select_async! {
+            recv(idle) -> _ => false,
+            recv(idle1) -> _ => false,
+            default(WAIT) => true,
+        }
+    });
+    let ran = Duration::from_nanos(thread_cpu_ns() - before);
+    assert!(timed_out);
+    assert!(ran < WAIT / 4, "ran {ran:?} of its {WAIT:?} wait");
+}
+
+/// A pending async select that is dropped takes every entry out of the queues: a
+/// later send meets nobody.
+#[test]
+fn a_dropped_async_select_leaves_no_entry() {
+    let (tx0, rx0) = csp::bounded::<i32>(0);
+    let (tx1, rx1) = csp::bounded::<i32>(0);
+    {
+        let mut select = Box::pin(async {
+            csp::select_async! {
+                recv(rx0) -> _ => {},
+                recv(rx1) -> _ => {},
+            }
+        });
+        let noop = &mut Context::from_waker(futures::task::noop_waker_ref());
+        assert!(select.as_mut().poll(noop).is_pending());
+    }
+    // A send arm is ready only if a receiver waits: none may be left.
+    let mut sel = csp::Select::new();
+    sel.send(&tx0);
+    sel.send(&tx1);
+    assert!(sel.try_ready().is_err(), "a dropped select left an entry");
+    for tx in [&tx0, &tx1] {
+        assert_eq!(
+            tx.send_timeout(1, SETTLE),
+            Err(csp::SendTimeoutError::Timeout(1))
+        );
+    }
+}
