@@ -524,7 +524,12 @@ fn waiting_selects_sleep_rather_than_spin() {
     sel.recv(&idle1);
     let (full, _keep) = csp::bounded::<i32>(1);
     full.send(0).unwrap();
-    let waits: [(&str, &mut dyn FnMut()); 5] = [
+    let mut send_sel = csp::Select::new();
+    send_sel.send(&full);
+    let waits: [(&str, &mut dyn FnMut()); 6] = [
+        ("ready_timeout on a send arm", &mut || {
+            assert!(send_sel.ready_timeout(WAIT).is_err())
+        }),
         ("ready_timeout", &mut || {
             assert!(sel.ready_timeout(WAIT).is_err())
         }),
