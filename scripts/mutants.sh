@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Mutation testing of the concurrency modules that .cargo/mutants.toml lists (waiting,
+# handoff, select, the async futures, the executor), in passes that share one output
+# dir, each retesting only what the earlier ones missed (cargo-mutants --iterate):
+#   tests    the unit and integration tests (debug build; doctests skipped)
+#   shuttle  the shuttle tests, with a fixed seed
+#   loom     the loom models (release build, LOOM_MAX_PREEMPTIONS default 2)
+# `scripts/mutants.sh` runs all three; `scripts/mutants.sh shuttle` one of them.
+# Results: target/mutants/mutants.out/{caught,missed,timeout,unviable}.txt, and
+# previously_caught.txt for what earlier passes caught. See docs/verification.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
+out=${MUTANTS_OUT:-target/mutants}
+jobs=${MUTANTS_JOBS:-2}
+pass=${1:-all}
+iterate=()
+[[ -d $out/mutants.out ]] && iterate=(--iterate)
+
+# cargo-mutants exits non-zero when mutants survive; the passes go on regardless.
+if [[ $pass == all || $pass == tests ]]; then
+    cargo mutants --workspace -j "$jobs" -o "$out" "${iterate[@]}" || true
+    iterate=(--iterate)
+fi
+if [[ $pass == all || $pass == shuttle ]]; then
+    CSP_SHUTTLE_SEED=1 RUSTFLAGS="--cfg csp_shuttle" cargo mutants --workspace \
+        -j "$jobs" -o "$out" --iterate --test-package loom_tests --profile release \
+        --cargo-test-arg=--test --cargo-test-arg=shuttle || true
+fi
+if [[ $pass == all || $pass == loom ]]; then
+    RUSTFLAGS="--cfg csp_loom" cargo mutants --workspace -j "$jobs" -o "$out" --iterate \
+        --test-package loom_tests --profile release || true
+fi
