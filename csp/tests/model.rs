@@ -21,6 +21,9 @@ enum Op {
     /// drops the operation: the value goes back at the tail (or in place, if the
     /// receive found nothing).
     AbandonRecvPassed,
+    /// As `AbandonRecvPassed`, filling the ring with sends before the drop: the value
+    /// still goes back, as the newest.
+    AbandonRecvPassedFull(u8),
     CloneSender,
     CloneReceiver,
     DropSender,
@@ -35,6 +38,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::AbandonSend),
         1 => Just(Op::AbandonRecv),
         1 => Just(Op::AbandonRecvPassed),
+        1 => any::<u8>().prop_map(Op::AbandonRecvPassedFull),
         1 => Just(Op::CloneSender),
         1 => Just(Op::CloneReceiver),
         1 => Just(Op::DropSender),
@@ -147,7 +151,7 @@ fn check(cap: usize, ops: Vec<Op>) {
                     assert!(quiet(move || drop(oper)).is_err(), "the drop must panic");
                 }
             }
-            Op::AbandonRecvPassed => {
+            Op::AbandonRecvPassed | Op::AbandonRecvPassedFull(_) => {
                 let Some(rx) = rxs.last() else { continue };
                 let mut sel = csp::Select::new();
                 sel.recv(rx);
@@ -161,6 +165,13 @@ fn check(cap: usize, ops: Vec<Op>) {
                     };
                     let passed = want.is_ok();
                     assert_eq!(rx.try_recv(), want);
+                    if let (Op::AbandonRecvPassedFull(v), Some(tx)) = (&op, txs.last()) {
+                        // While the claim holds its slot the ring has one slot less;
+                        // whatever is accepted queues after what is there.
+                        while tx.try_send(*v).is_ok() {
+                            model.queue.push_back(*v);
+                        }
+                    }
                     assert!(quiet(move || drop(oper)).is_err(), "the drop must panic");
                     match claimed {
                         Some(v) if passed => model.queue.push_back(v),

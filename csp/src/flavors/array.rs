@@ -133,11 +133,13 @@ impl<T> Channel<T> {
             } else if (stamp & !self.mark_bit).wrapping_add(self.one_lap) == tail + 1 {
                 // The slot still holds last lap's value (or hole): full, unless a
                 // receiver has already claimed it.
+                // A select's claim may hold it indefinitely, possibly from this very
+                // thread: wait a little, then report no room.
                 let head = self.head.load(Ordering::SeqCst);
-                if head.wrapping_add(self.one_lap) == tail {
+                if head.wrapping_add(self.one_lap) == tail || backoff.is_completed() {
                     return Err(Attempt::NotReady);
                 }
-                backoff.spin();
+                backoff.snooze();
                 tail = self.tail.load(Ordering::Relaxed);
             } else {
                 // Another sender claimed `tail` and has not stored its stamp yet, or our
@@ -215,7 +217,11 @@ impl<T> Channel<T> {
                         Attempt::NotReady
                     });
                 }
-                // A sender is writing it; a select's claim may hold it for a while.
+                // A sender is writing it; a select's claim may hold it indefinitely,
+                // possibly from this very thread: wait a little, then report empty.
+                if backoff.is_completed() {
+                    return Err(Attempt::NotReady);
+                }
                 backoff.snooze();
                 head = self.head.load(Ordering::Relaxed);
             } else {
@@ -252,38 +258,49 @@ impl<T> Channel<T> {
         value
     }
 
-    /// Puts a value a receiver claimed back at the tail, even if every sender is gone
-    /// (receivers remain to take it): for a claim given back after another receiver
-    /// moved past it. Fails, giving the value back, only if the ring is full.
-    fn put_back(&self, value: T) -> Result<(), T> {
+    /// Puts the value a receiver claimed at `pos` back, after another receiver moved
+    /// past it: at the tail, as the newest value, even if every sender is gone
+    /// (receivers remain to take it). The claimed slot keeps its value until the value
+    /// has a new home, so no sender can take the room meanwhile: the value is never
+    /// dropped for want of room. If the tail has come round to that very slot (the
+    /// ring is otherwise full), the value stays where it is and the slot is stamped
+    /// as the tail's.
+    fn put_back(&self, slot: &Slot<T>, pos: usize) {
         let mut backoff = Backoff::new();
+        let home = pos.wrapping_add(self.one_lap);
         loop {
             let tail = self.tail.load(Ordering::Relaxed);
-            let (mark, pos) = (tail & self.mark_bit, tail & !self.mark_bit);
-            let slot = &self.buffer[pos & (self.mark_bit - 1)];
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == pos {
-                // Keep the disconnection mark as it is.
-                if self
-                    .tail
+            let (mark, at) = (tail & self.mark_bit, tail & !self.mark_bit);
+            // Keep the disconnection mark as it is.
+            let claim = |tail| {
+                self.tail
                     .compare_exchange_weak(
                         tail,
-                        self.next(pos) | mark,
+                        self.next(at) | mark,
                         Ordering::SeqCst,
                         Ordering::Relaxed,
                     )
                     .is_ok()
-                {
-                    self.write(slot, pos, value);
-                    return Ok(());
+            };
+            if at == home {
+                if claim(tail) {
+                    slot.stamp.store(home + 1, Ordering::Release);
+                    self.receivers.notify_one();
+                    return;
                 }
                 backoff.spin();
-            } else if (stamp & !self.mark_bit).wrapping_add(self.one_lap) == pos + 1
-                && self.head.load(Ordering::SeqCst).wrapping_add(self.one_lap) == pos
-            {
-                return Err(value);
-            } else {
+                continue;
+            }
+            let target = &self.buffer[at & (self.mark_bit - 1)];
+            if target.stamp.load(Ordering::Acquire) != at {
+                // The tail's slot still holds a value being read.
                 backoff.snooze();
+            } else if claim(tail) {
+                let value = self.read(slot, pos);
+                self.write(target, at, value);
+                return;
+            } else {
+                backoff.spin();
             }
         }
     }
@@ -478,8 +495,7 @@ impl<T> Channel<T> {
                     self.receivers.notify_one();
                     return;
                 }
-                let value = self.read(slot, pos);
-                drop(self.put_back(value));
+                self.put_back(slot, pos);
             }
         }
     }
