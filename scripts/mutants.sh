@@ -17,17 +17,31 @@ pass=${1:-all}
 iterate=()
 [[ -d $out/mutants.out ]] && iterate=(--iterate)
 
+# --iterate skips what earlier runs caught or found unviable, but retests timeouts;
+# a hang is a failure, so count timeouts as caught before iterating (else a rerun
+# spends most of its time waiting out hangs again).
+count_timeouts_as_caught() {
+    local dir=$out/mutants.out
+    if [[ -s $dir/timeout.txt ]]; then
+        cat "$dir/timeout.txt" >> "$dir/caught.txt"
+        : > "$dir/timeout.txt"
+    fi
+}
+
 # cargo-mutants exits non-zero when mutants survive; the passes go on regardless.
 if [[ $pass == all || $pass == tests ]]; then
+    [[ ${#iterate[@]} -gt 0 ]] && count_timeouts_as_caught
     cargo mutants --workspace -j "$jobs" -o "$out" "${iterate[@]}" || true
     iterate=(--iterate)
 fi
 if [[ $pass == all || $pass == shuttle ]]; then
+    count_timeouts_as_caught
     CSP_SHUTTLE_SEED=1 RUSTFLAGS="--cfg csp_shuttle" cargo mutants --workspace \
         -j "$jobs" -o "$out" --iterate --test-package loom_tests --profile release \
         --cargo-test-arg=--test --cargo-test-arg=shuttle || true
 fi
 if [[ $pass == all || $pass == loom ]]; then
+    count_timeouts_as_caught
     RUSTFLAGS="--cfg csp_loom" cargo mutants --workspace -j "$jobs" -o "$out" --iterate \
         --test-package loom_tests --profile release || true
 fi
