@@ -209,13 +209,8 @@ impl<T> Channel<T> {
                 }
             } else if stamp == head {
                 // The slot awaits this lap's value: empty, unless a sender has claimed it.
-                let tail = self.tail.load(Ordering::SeqCst);
-                if tail & !self.mark_bit == head {
-                    return Err(if tail & self.mark_bit != 0 {
-                        Attempt::Disconnected
-                    } else {
-                        Attempt::NotReady
-                    });
+                if let Some(nothing) = self.empty_at(head) {
+                    return Err(nothing);
                 }
                 // A sender is writing it; a select's claim may hold it indefinitely,
                 // possibly from this very thread: wait a little, then report empty.
@@ -231,18 +226,23 @@ impl<T> Channel<T> {
                 // must be freed first, so `tail` cannot have moved past `head`, and
                 // `tail == head` says the channel is empty. Waiting for the reader
                 // instead would hang a thread that holds the claim itself.
-                let tail = self.tail.load(Ordering::SeqCst);
-                if tail & !self.mark_bit == head {
-                    return Err(if tail & self.mark_bit != 0 {
-                        Attempt::Disconnected
-                    } else {
-                        Attempt::NotReady
-                    });
+                if let Some(nothing) = self.empty_at(head) {
+                    return Err(nothing);
                 }
                 backoff.snooze();
                 head = self.head.load(Ordering::Relaxed);
             }
         }
+    }
+
+    /// If `tail` is at `head`, nothing is buffered: why (disconnected or not yet).
+    fn empty_at(&self, head: usize) -> Option<Attempt> {
+        let tail = self.tail.load(Ordering::SeqCst);
+        (tail & !self.mark_bit == head).then_some(if tail & self.mark_bit != 0 {
+            Attempt::Disconnected
+        } else {
+            Attempt::NotReady
+        })
     }
 
     /// Takes the value from a slot claimed by [`start_recv`](Channel::start_recv) and
