@@ -11,8 +11,8 @@ use crate::error::{
 use crate::flavors::{RecvFailure, SendFailure, Side, array, timer, zero};
 use crate::party::Party;
 use crate::party::Until;
-use crate::select::Handle;
 use crate::select::token::Token;
+use crate::select::{AsyncHandle, Handle, StashedSender};
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::waitq::Waiter;
 use std::cell::Cell;
@@ -102,22 +102,6 @@ impl<T> Chan<T> {
             Flavor::Array(chan) => chan.try_claim(side),
             Flavor::Zero(chan) => chan.try_claim(side),
             Flavor::Timer(timer) => timer.try_claim(),
-        }
-    }
-
-    fn try_claim_async(&self, side: Side) -> Option<Token> {
-        match &self.flavor {
-            Flavor::Array(chan) => chan.try_claim(side),
-            Flavor::Zero(chan) => chan.try_claim_async(side),
-            Flavor::Timer(timer) => timer.try_claim(),
-        }
-    }
-
-    fn forgo(&self, party: &Party, side: Side) {
-        match &self.flavor {
-            Flavor::Array(chan) => chan.pass_on(side),
-            Flavor::Zero(chan) => chan.forgo(party, side),
-            Flavor::Timer(_) => {}
         }
     }
 
@@ -786,12 +770,6 @@ impl<T> Handle for Receiver<T> {
     fn unregister(&self, party: &Party, arm: usize) {
         self.chan.unregister(party, arm, Side::Recv);
     }
-    fn try_claim_async(&self) -> Option<Token> {
-        self.chan.try_claim_async(Side::Recv)
-    }
-    fn forgo(&self, party: &Party) {
-        self.chan.forgo(party, Side::Recv)
-    }
     fn watch(&self, party: &Party, arm: usize) -> bool {
         self.chan.watch(party, arm, Side::Recv)
     }
@@ -824,12 +802,6 @@ impl<T> Handle for Sender<T> {
     fn unregister(&self, party: &Party, arm: usize) {
         self.chan.unregister(party, arm, Side::Send);
     }
-    fn try_claim_async(&self) -> Option<Token> {
-        self.chan.try_claim_async(Side::Send)
-    }
-    fn forgo(&self, party: &Party) {
-        self.chan.forgo(party, Side::Send)
-    }
     fn watch(&self, party: &Party, arm: usize) -> bool {
         self.chan.watch(party, arm, Side::Send)
     }
@@ -845,5 +817,64 @@ impl<T> Handle for Sender<T> {
     }
     fn id(&self) -> (*const (), Side) {
         (Arc::as_ptr(&self.chan).cast(), Side::Send)
+    }
+}
+
+/// An async select's receive arm; see `crate::select::future`.
+impl<T> AsyncHandle for Receiver<T> {
+    fn try_claim_async(&self) -> Option<Token> {
+        match &self.chan.flavor {
+            Flavor::Array(chan) => chan.try_claim(Side::Recv),
+            Flavor::Zero(chan) => chan.try_recv_async(),
+            Flavor::Timer(timer) => timer.try_claim(),
+        }
+    }
+    fn register_async(&self, party: &Party, arm: usize) -> bool {
+        self.chan.register(party, arm, Side::Recv)
+    }
+    fn accept_async(&self, party: &Party) -> Option<Token> {
+        self.chan.accept(party, Side::Recv)
+    }
+    fn forgo(&self, party: &Party) {
+        match &self.chan.flavor {
+            Flavor::Array(chan) => chan.pass_on(Side::Recv),
+            Flavor::Zero(chan) => chan.forgo(party, Side::Recv),
+            Flavor::Timer(_) => {}
+        }
+    }
+}
+
+/// An async select's send arm, with the value it offers; see `crate::select::future`.
+impl<T> AsyncHandle for StashedSender<'_, T> {
+    fn try_claim_async(&self) -> Option<Token> {
+        match &self.sender.chan.flavor {
+            Flavor::Array(chan) => chan.try_claim(Side::Send),
+            Flavor::Zero(chan) => chan.try_send_async(&self.stash),
+            Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
+        }
+    }
+    fn register_async(&self, party: &Party, arm: usize) -> bool {
+        match &self.sender.chan.flavor {
+            Flavor::Array(chan) => chan.register(party, arm, Side::Send),
+            Flavor::Zero(chan) => chan.register_send_async(party, arm, &self.stash),
+            Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
+        }
+    }
+    fn accept_async(&self, _: &Party) -> Option<Token> {
+        match &self.sender.chan.flavor {
+            // A notification only says "retry": claim again, this arm first.
+            Flavor::Array(chan) => chan.try_claim(Side::Send),
+            Flavor::Zero(chan) => chan.accept_send_async(&self.stash),
+            Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
+        }
+    }
+    fn forgo(&self, _: &Party) {
+        match &self.sender.chan.flavor {
+            Flavor::Array(chan) => chan.pass_on(Side::Send),
+            // Completed as a direct entry: the value was taken (sent, unreported), or
+            // the channel is gone. Nothing is owed to anyone.
+            Flavor::Zero(_) => {}
+            Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
+        }
     }
 }

@@ -44,7 +44,7 @@
 //! | `PRI ALT` | (none) | [`select_biased!`], [`Select::new_biased`] |
 //! | fair `ALT` (JCSP `fairSelect`) | (none) | [`Select::new_fair`] |
 //! | `c ? x` | `case x := <-c:` | `recv(c) -> x => ...` |
-//! | output guard | `case c <- v:` | `send(c, v) -> res => ...` (`v` evaluated only if chosen) |
+//! | output guard | `case c <- v:` | `send(c, v) -> res => ...` (`v` evaluated only if chosen; in [`select_async!`], when the select starts) |
 //! | `cond & c ? x` | a nil channel | `recv(c) -> x if cond => ...` |
 //! | `TRUE & SKIP` | `default:` | `default => ...` |
 //! | `tim ? AFTER t` | `case <-time.After(d):` | `recv(csp::at(t)) -> _`, `recv(csp::after(d)) -> _`, or `default(d) => ...` |

@@ -44,6 +44,15 @@ impl<T> Slot<T> {
         self.0.with_mut(|value| unsafe { (*value).take() })
     }
 
+    /// Whether the slot holds a value.
+    ///
+    /// # Safety
+    /// As for [`Slot::take`].
+    pub(crate) unsafe fn is_filled(&self) -> bool {
+        // SAFETY: exclusive access, by the caller's contract.
+        self.0.with(|value| unsafe { (*value).is_some() })
+    }
+
     /// Puts `value` into the slot, which must be empty; the contract of [`Slot::take`].
     ///
     /// # Safety
@@ -220,6 +229,38 @@ impl<T> WaitQueue<T> {
                 waker.wake();
             }
         }
+    }
+
+    /// Removes and returns the oldest direct entry, wherever it is in the queue, after
+    /// waking the watchers. Async parties, which cannot wait as partners, serve these
+    /// first (see the zero flavor's `meet_receiver`).
+    pub(crate) fn pop_direct(&mut self) -> Option<Entry<T>> {
+        self.wake_watchers();
+        let index = self.entries.iter().position(|e| !e.slot.is_null())?;
+        self.entries.remove(index)
+    }
+
+    /// Removes and returns the oldest notify entry, wherever it is in the queue,
+    /// leaving direct entries where they are, after waking the watchers.
+    pub(crate) fn pop_notify(&mut self) -> Option<Entry<T>> {
+        self.wake_watchers();
+        let index = self.entries.iter().position(|e| e.slot.is_null())?;
+        self.entries.remove(index)
+    }
+
+    /// Completes (and wakes) every watcher: a counterpart came by, which is all they
+    /// wanted to know. As in `pop_counterpart`, waking one under the lock only unparks
+    /// a thread.
+    fn wake_watchers(&mut self) {
+        self.entries.retain(|entry| {
+            if entry.watch {
+                // SAFETY: we hold this queue's channel lock, and the entry was reachable.
+                if let Some(Some(waker)) = unsafe { entry.party() }.try_complete(entry.arm) {
+                    waker.wake();
+                }
+            }
+            !entry.watch
+        });
     }
 
     /// Removes and returns the oldest entry, direct or notify.

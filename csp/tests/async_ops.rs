@@ -478,3 +478,26 @@ fn a_dropped_receive_passes_its_nudge_on() {
     assert_eq!(second.as_mut().poll(flagged), Poll::Ready(Ok(7)));
     assert_eq!(send.as_mut().poll(noop), Poll::Ready(Ok(())));
 }
+
+/// An async send meets an async receive queued ahead of a blocked thread: it nudges
+/// the receive, which is then dropped. The thread must still get the value (never a
+/// false disconnection), and the send must complete.
+#[test]
+fn a_nudge_passed_on_never_fakes_a_disconnection() {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let mut recv = Box::pin(rx.recv_async());
+    assert!(recv.as_mut().poll(&mut cx).is_pending());
+    let receiver = {
+        let rx = rx.clone();
+        thread::spawn(move || rx.recv_timeout(Duration::from_secs(10)))
+    };
+    thread::sleep(SETTLE); // the thread queues behind the async receive
+    let mut send = pin!(tx.send_async(5));
+    let first = send.as_mut().poll(&mut cx);
+    drop(recv);
+    assert_eq!(receiver.join().unwrap(), Ok(5));
+    if first.is_pending() {
+        assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+    }
+}

@@ -179,8 +179,9 @@ fn cancellation_storm_with_selects() {
         const PRODUCERS: usize = 4;
         const PER: usize = 250;
         let total = PRODUCERS * PER;
+        // Selects offer a second value on their other arm, numbered from `total` on.
         let drops: Arc<Vec<AtomicUsize>> =
-            Arc::new((0..total).map(|_| AtomicUsize::new(0)).collect());
+            Arc::new((0..2 * total).map(|_| AtomicUsize::new(0)).collect());
         let confirmed = Arc::new(Mutex::new(Vec::new()));
         let channels: Vec<_> = (0..3).map(|_| csp::bounded::<Tracked>(cap)).collect();
         let txs: Vec<_> = channels.iter().map(|c| c.0.clone()).collect();
@@ -207,21 +208,25 @@ fn cancellation_storm_with_selects() {
                                     )
                                 }
                                 _ => {
-                                    // The value is moved into the select's send arms only
-                                    // when one is chosen; until then the task keeps it.
-                                    let cell = Mutex::new(Some(value));
-                                    let take = || cell.lock().unwrap().take().unwrap();
+                                    // Each send arm offers its own value; the one whose
+                                    // arm does not commit is dropped with the select.
+                                    let other = Tracked {
+                                        id: total + id,
+                                        drops: drops.clone(),
+                                    };
                                     let (a, b) = (&txs[i % 3], &txs[(i + 1) % 3]);
                                     let select = pin!(async {
                                         csp::select_async! {
-                                            send(a, take()) -> r => r.is_ok(),
-                                            send(b, take()) -> r => r.is_ok(),
+                                            send(a, value) -> r => r.is_ok().then_some(id),
+                                            send(b, other) -> r => r.is_ok().then_some(total + id),
                                         }
                                     });
-                                    matches!(
-                                        future::select(select, ticks(i % 7)).await,
-                                        Either::Left((true, _))
-                                    )
+                                    if let Either::Left((Some(sent), _)) =
+                                        future::select(select, ticks(i % 7)).await
+                                    {
+                                        confirmed.lock().unwrap().push(sent);
+                                    }
+                                    false
                                 }
                             };
                             if sent {
@@ -284,9 +289,11 @@ fn cancellation_storm_with_selects() {
             );
         }
         for (id, count) in drops.iter().enumerate() {
+            // Only selects (producers 2 and up) made values past `total`.
+            let made = id < total || (id - total) / PER >= 2;
             assert_eq!(
                 count.load(Ordering::SeqCst),
-                1,
+                usize::from(made),
                 "value {id} dropped {count:?} times"
             );
         }
@@ -394,4 +401,48 @@ fn a_dropped_async_select_leaves_no_entry() {
             Err(csp::SendTimeoutError::Timeout(1))
         );
     }
+}
+
+/// A send arm meets a receiver that is waiting but never comes to take the value (an
+/// async receive whose task is stuck elsewhere, a thread select that times out): the
+/// select must still honour its other arms and its timeout, not wait on that receiver
+/// forever. Later receivers see no trace of the withdrawn send.
+#[test]
+fn a_send_arm_does_not_wait_on_a_receiver_that_never_comes() {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    let (tx, rx) = csp::bounded::<Tracked>(0);
+    let (other_tx, other_rx) = csp::bounded::<u32>(1);
+    let mut stuck = Box::pin(rx.recv_async());
+    assert!(stuck.as_mut().poll(&mut cx).is_pending());
+    let made = AtomicUsize::new(0);
+    let drops = Arc::new((0..3).map(|_| AtomicUsize::new(0)).collect::<Vec<_>>());
+    // Timeout: the default runs.
+    let start = Instant::now();
+    let chosen = block_on(async {
+        csp::select_async! {
+            send(tx, { made.fetch_add(1, Ordering::Relaxed); Tracked { id: 1, drops: Arc::clone(&drops) } }) -> _ => "send",
+            default(Duration::from_millis(50)) => "timeout",
+        }
+    });
+    assert_eq!(chosen, "timeout");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    // Another arm becoming ready wins.
+    let feeder = thread::spawn(move || {
+        thread::sleep(SETTLE);
+        other_tx.send(7).unwrap();
+    });
+    let chosen = block_on(async {
+        csp::select_async! {
+            send(tx, { made.fetch_add(1, Ordering::Relaxed); Tracked { id: 2, drops: Arc::clone(&drops) } }) -> _ => 0,
+            recv(other_rx) -> v => v.unwrap(),
+        }
+    });
+    assert_eq!(chosen, 7);
+    feeder.join().unwrap();
+    // A value made for a send that did not happen is dropped, once.
+    let dropped: usize = drops.iter().map(|d| d.load(Ordering::Relaxed)).sum();
+    assert_eq!(dropped, made.load(Ordering::Relaxed));
+    assert!(drops.iter().all(|d| d.load(Ordering::Relaxed) <= 1));
+    drop(stuck);
+    assert!(rx.try_recv().is_err(), "a withdrawn send left a value");
 }

@@ -174,3 +174,32 @@ fn async_select_send_and_recv_arms_race_two_counterparts() {
         }
     });
 }
+
+/// An async select whose send arm waits (as a direct entry holding its value), polled
+/// once, races a receiving thread and is then dropped, and the sender with it: the
+/// value is either taken by the receiver (sent, unreported) or dropped with the
+/// select, exactly once; the receiver gets it or sees the disconnection.
+#[test]
+fn dropped_async_select_with_a_send_arm_races_a_receiver() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<Tracked>(0);
+        let (idle_tx, _idle_rx) = csp::bounded::<Tracked>(0);
+        let drops = Arc::new(AtomicUsize::new(0));
+        let receiver = thread::spawn(move || rx.recv().is_ok());
+        {
+            let (value, other) = (Tracked(drops.clone()), Tracked(drops.clone()));
+            let select = pin!(async {
+                csp::select_async! {
+                    send(idle_tx, other) -> _ => panic!("nobody receives there"),
+                    send(tx, value) -> res => res.is_ok(),
+                }
+            });
+            if let Poll::Ready(sent) = poll_once(select) {
+                assert!(sent);
+            }
+        }
+        drop(tx);
+        let _received = receiver.join().unwrap();
+        assert_eq!(drops.load(Ordering::SeqCst), 2, "each value dropped once");
+    });
+}

@@ -1,6 +1,7 @@
 //! The dynamic select: [`Select`], for a number of arms known only at run time, and
 //! the [`SelectedOperation`] it hands back.
 
+use super::future::StashedSender;
 use super::token::Token;
 use super::{Arm, Handle, Order};
 use crate::error::{
@@ -463,19 +464,23 @@ impl<'a> SelectedOperation<'a> {
         unsafe { sender.finish_select(token, value) }
     }
 
-    /// For the async select macros: completes a send at once, or, for a send arm that
-    /// must complete as an async send (`Token::CommitSend`), gives the value back for
-    /// the caller to `send_async`.
-    pub(crate) fn send_or_commit<T>(
+    /// For the async select macros: completes a send arm with the value `stashed`
+    /// holds, unless a receiver took it already (`Token::Sent`).
+    pub(crate) fn send_stashed<T>(
         mut self,
-        sender: &Sender<T>,
-        value: T,
-    ) -> Result<Result<(), SendError<T>>, T> {
-        self.check(Handle::id(sender), "send", "sender");
+        stashed: &StashedSender<'_, T>,
+    ) -> Result<(), SendError<T>> {
+        self.check(Handle::id(stashed.sender), "send", "sender");
         match self.token.take().expect("completed once") {
-            Token::CommitSend => Err(value),
-            // SAFETY: as in `send`.
-            token => Ok(unsafe { sender.finish_select(token, value) }),
+            Token::Sent => Ok(()),
+            token => {
+                // SAFETY: the select that chose this operation is over and left no
+                // entry anywhere, so nobody else reaches its stash.
+                let value = unsafe { stashed.stash.take() }
+                    .expect("an enabled send arm holds its value until it is sent");
+                // SAFETY: as in `send`.
+                unsafe { stashed.sender.finish_select(token, value) }
+            }
         }
     }
 

@@ -4,14 +4,20 @@
 //!
 //! An async select may be dropped at any point, so it must never be a partner (see
 //! `crate::future`): its try-pass claims only direct entries (blocked threads, async
-//! sends). Meeting a notify entry, a receive arm nudges it, and a send arm commits and
-//! completes as an async send ([`Token::CommitSend`]). Dropped after a counterpart
-//! completed it, it passes on what that meant (`Handle::forgo`).
+//! sends); meeting a notify entry (a select, an async receive), it nudges it. So that a
+//! send arm can wait for such a receiver, it holds its value from the start, as Go's
+//! select does and as `tokio::select!` evaluates its futures: the macro evaluates the
+//! value of every enabled send arm before the select begins ([`StashedSender`]), and
+//! on a rendezvous the arm waits as a direct entry holding it, which any receiver may
+//! take. A value whose arm does not commit is dropped with the select. Dropped after a
+//! counterpart completed it, the select passes on what that meant (`forgo`); a value
+//! already taken was sent, unreported, as with a dropped send future.
 
 use super::token::Token;
-use super::{Arm, Order, SelectedOperation, rng};
+use super::{Absent, Arm, AsyncHandle, Order, SelectedOperation, rng};
 use crate::alarm;
 use crate::party::{Outcome, Party};
+use crate::waitq::Slot;
 use crate::{Receiver, RecvError, SendError, Sender};
 use std::cell::Cell;
 use std::future::Future;
@@ -20,15 +26,27 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-/// An arm of an async select. Its constructors require `T: Send`, so every handle is
+/// An arm of an async select: the arm as a thread select sees it (to complete it)
+/// and its async operations. Its constructors require `T: Send`, so every handle is
 /// `Sync` and the select future can move between threads with its task.
 #[doc(hidden)]
-#[derive(Clone, Copy, Debug)]
-pub struct AsyncArm<'a>(Arm<'a>);
+#[derive(Clone, Copy)]
+pub struct AsyncArm<'a> {
+    arm: Arm<'a>,
+    ops: &'a dyn AsyncHandle,
+}
 
-// SAFETY: an AsyncArm is a shared reference to a `Receiver<T>` or `Sender<T>` with
-// `T: Send` (its only constructors require it), which are `Sync`, plus an index; or to
-// the stateless `Absent` handle.
+impl std::fmt::Debug for AsyncArm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.arm.fmt(f)
+    }
+}
+
+// SAFETY: an AsyncArm is shared references to a `Receiver<T>`, or to a `Sender<T>` and
+// the `StashedSender<T>` around it, with `T: Send` (its only constructors require
+// it), which are `Sync` (the stash's slot is `Sync` for `T: Send`, and is reached only
+// under the channel lock or by the select's owner, as any direct entry's); or to the
+// stateless `Absent` handle; plus an index.
 unsafe impl Send for AsyncArm<'_> {}
 // SAFETY: as above.
 unsafe impl Sync for AsyncArm<'_> {}
@@ -37,13 +55,51 @@ impl<'a> AsyncArm<'a> {
     /// A receive arm on `receiver`, present only if `enabled`.
     #[doc(hidden)]
     pub fn recv<T: Send>(receiver: &'a crate::Receiver<T>, enabled: bool, index: usize) -> Self {
-        Self(Arm::recv(receiver, enabled, index))
+        Self {
+            arm: Arm::recv(receiver, enabled, index),
+            ops: if enabled { receiver } else { &Absent },
+        }
     }
 
-    /// A send arm on `sender`, present only if `enabled`.
+    /// A send arm on `stashed`'s sender, offering its value, present only if
+    /// `enabled`.
     #[doc(hidden)]
-    pub fn send<T: Send>(sender: &'a crate::Sender<T>, enabled: bool, index: usize) -> Self {
-        Self(Arm::send(sender, enabled, index))
+    pub fn send<T: Send>(stashed: &'a StashedSender<'a, T>, enabled: bool, index: usize) -> Self {
+        Self {
+            arm: Arm::send(stashed.sender, enabled, index),
+            ops: if enabled { stashed } else { &Absent },
+        }
+    }
+}
+
+/// A send arm's sender and the value it offers, evaluated before the select starts
+/// (see the module docs). On a rendezvous, the select waits as a direct entry whose
+/// slot is `stash`; the value left in it when the select is over (its arm did not
+/// commit) is dropped with it.
+///
+/// A channel reaches `stash` while the select is registered, so it must stay in place
+/// until the select future is dropped (which unregisters): the macros declare both in
+/// the same async block, whose pinned state holds them until then, the stash first.
+#[doc(hidden)]
+pub struct StashedSender<'a, T> {
+    pub(crate) sender: &'a Sender<T>,
+    pub(crate) stash: Slot<T>,
+}
+
+impl<T> std::fmt::Debug for StashedSender<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad("StashedSender { .. }")
+    }
+}
+
+impl<'a, T> StashedSender<'a, T> {
+    /// `sender` offering `value` (`None` for a disabled arm).
+    #[doc(hidden)]
+    pub fn new(sender: &'a Sender<T>, value: Option<T>) -> Self {
+        Self {
+            sender,
+            stash: Slot::new(value),
+        }
     }
 }
 
@@ -95,13 +151,9 @@ impl<'a> AsyncSelected<'a> {
         self.0.recv(receiver)
     }
 
-    /// See [`SelectedOperation::send_or_commit`].
-    pub fn send_or_commit<T>(
-        self,
-        sender: &Sender<T>,
-        value: T,
-    ) -> Result<Result<(), SendError<T>>, T> {
-        self.0.send_or_commit(sender, value)
+    /// Completes the chosen send arm of `stashed` with the value it holds.
+    pub fn send<T>(self, stashed: &StashedSender<'_, T>) -> Result<(), SendError<T>> {
+        self.0.send_stashed(stashed)
     }
 }
 
@@ -142,14 +194,14 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
     fn unregister_all(&self) {
         for position in self.positions().take(self.registered.replace(0)) {
             self.arms[position]
-                .0
+                .arm
                 .handle
                 .unregister(&self.party, position);
         }
     }
 
     fn chosen(&self, position: usize, token: Token) -> Option<AsyncSelected<'a>> {
-        let arm = self.arms[position].0;
+        let arm = self.arms[position].arm;
         Some(AsyncSelected(SelectedOperation::new(
             arm.index, arm.handle, token,
         )))
@@ -174,7 +226,7 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
         let timers = self
             .arms
             .iter()
-            .filter_map(|arm| arm.0.handle.deadline())
+            .filter_map(|arm| arm.arm.handle.deadline())
             .min();
         match (self.deadline, timers) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -208,13 +260,13 @@ impl<'a> Future for SelectFuture<'a, '_> {
                 };
                 this.unregister_all();
                 if let Outcome::Done(position) = outcome {
-                    if let Some(token) = this.arms[position].0.handle.accept(&this.party) {
+                    if let Some(token) = this.arms[position].ops.accept_async(&this.party) {
                         return Poll::Ready(this.chosen(position, token));
                     }
                 }
             }
             for position in this.positions() {
-                if let Some(token) = this.arms[position].0.handle.try_claim_async() {
+                if let Some(token) = this.arms[position].ops.try_claim_async() {
                     return Poll::Ready(this.chosen(position, token));
                 }
             }
@@ -226,7 +278,10 @@ impl<'a> Future for SelectFuture<'a, '_> {
             let mut ready = false;
             for (k, position) in this.positions().enumerate() {
                 this.registered.set(k + 1);
-                if this.arms[position].0.handle.register(&this.party, position) {
+                if this.arms[position]
+                    .ops
+                    .register_async(&this.party, position)
+                {
                     ready = true;
                     break;
                 }
@@ -255,7 +310,7 @@ impl Drop for SelectFuture<'_, '_> {
         let outcome = self.party.cancel();
         self.unregister_all();
         if let Outcome::Done(position) = outcome {
-            self.arms[position].0.handle.forgo(&self.party);
+            self.arms[position].ops.forgo(&self.party);
         }
     }
 }

@@ -115,7 +115,8 @@ macro_rules! select_biased {
 /// inside an `async` block or function instead of blocking the thread. The tasks'
 /// channels must carry `Send` values. Exactly one arm commits, and dropping the select
 /// at any await point leaves no trace: a counterpart that chose it starts over, and a
-/// value never stays behind in the dropped select.
+/// value never stays behind in the dropped select (one a receiver already took was
+/// sent, unreported, as with a dropped [`SendFuture`](crate::future::SendFuture)).
 ///
 /// ```
 /// use futures::executor::block_on;
@@ -133,21 +134,26 @@ macro_rules! select_biased {
 /// });
 /// ```
 ///
-/// A send arm's value is evaluated only if the arm is chosen:
+/// Unlike [`select!`]'s, a send arm's value is evaluated when the select starts (if
+/// its guard holds), as Go's `select` evaluates its operands and `tokio::select!` its
+/// futures: a task cannot stop to compute it while a receiver waits for it, so the
+/// arm waits holding it, where any receiver can take it. The value of an arm that
+/// does not commit is dropped:
 ///
 /// ```
 /// use futures::executor::block_on;
 ///
 /// let (tx, rx) = csp::bounded(1);
 /// let (full_tx, _full_rx) = csp::bounded(1);
-/// full_tx.try_send(0).unwrap();
+/// full_tx.try_send(String::from("old")).unwrap();
+/// let offered = String::from("offered, not sent");
 /// block_on(async {
 ///     csp::select_async! {
-///         send(full_tx, unreachable!("never evaluated")) -> _ => panic!("it is full"),
-///         send(tx, 7) -> res => res.unwrap(),
+///         send(full_tx, offered) -> _ => panic!("it is full"),
+///         send(tx, String::from("new")) -> res => res.unwrap(),
 ///     }
 /// });
-/// assert_eq!(rx.recv(), Ok(7));
+/// assert_eq!(rx.recv().as_deref(), Ok("new"));
 /// ```
 #[macro_export]
 macro_rules! select_async {
@@ -322,9 +328,9 @@ macro_rules! __select_expand {
     ((async $order:tt) [$([$kind:ident $handle:ident ($chan:expr) ($guard:expr) ($pat:pat)
         $value:tt ($body:expr) $index:tt])*] $default:tt) => {{
         $( let $handle = &$chan; let enabled: bool = $guard;
-           let $handle = ($handle, enabled); )*
+           let $handle = ($crate::__select_offer_async!($kind $handle enabled $value), enabled); )*
         let arms: &mut [$crate::__private::AsyncArm<'_>] = &mut [
-            $( $crate::__private::AsyncArm::$kind($handle.0, $handle.1, $index) ),*
+            $( $crate::__private::AsyncArm::$kind(&$handle.0, $handle.1, $index) ),*
         ];
         let chosen = $crate::__select_run_async!($order arms $default).await;
         match chosen {
@@ -332,9 +338,7 @@ macro_rules! __select_expand {
             ::core::option::Option::Some(oper) => {
                 $(
                     if oper.index() == $index {
-                        let $pat = $crate::__select_complete_async!(
-                            $kind oper ($handle.0) $value
-                        );
+                        let $pat = $crate::__select_complete_async!($kind oper ($handle.0));
                         $body
                     } else
                 )*
@@ -358,14 +362,31 @@ macro_rules! __select_run_async {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_complete_async {
-    (recv $oper:ident $handle:tt ()) => {
+    (recv $oper:ident $handle:tt) => {
         $oper.recv($handle)
     };
-    (send $oper:ident $handle:tt ($value:expr)) => {
-        match $oper.send_or_commit($handle, $value) {
-            ::core::result::Result::Ok(result) => result,
-            ::core::result::Result::Err(value) => $handle.send_async(value).await,
-        }
+    (send $oper:ident $handle:tt) => {
+        $oper.send(&$handle)
+    };
+}
+
+/// What an async select's arm holds: a receive arm its receiver; a send arm its
+/// sender and, if enabled, its value, evaluated now (see `select_async!`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __select_offer_async {
+    (recv $handle:ident $enabled:ident ()) => {
+        $handle
+    };
+    (send $handle:ident $enabled:ident ($value:expr)) => {
+        $crate::__private::StashedSender::new(
+            $handle,
+            if $enabled {
+                ::core::option::Option::Some($value)
+            } else {
+                ::core::option::Option::None
+            },
+        )
     };
 }
 

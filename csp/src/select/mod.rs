@@ -28,6 +28,7 @@ mod rng;
 pub(crate) mod token;
 
 pub use api::{Select, SelectedOperation};
+pub(crate) use future::StashedSender;
 
 use crate::flavors::Side;
 use crate::party::{Outcome, Party, Until};
@@ -45,15 +46,6 @@ pub(crate) trait Handle {
     /// Registers `party` on `arm`; returns whether the arm is ready already, in which
     /// case the select must not sleep.
     fn register(&self, party: &Party, arm: usize) -> bool;
-    /// For an async select, which must never become a partner: like `try_claim`, but
-    /// a notify entry on the other side is never claimed. A receive arm nudges it (it
-    /// will come to the select once registered); a send arm commits to it
-    /// ([`Token::CommitSend`]).
-    fn try_claim_async(&self) -> Option<Token>;
-    /// For an async select dropped after a counterpart completed it on this arm:
-    /// passes on what that completion meant (a partner starts over; a nudge or a
-    /// notification goes to the next waiter), so nothing is lost with the select.
-    fn forgo(&self, party: &Party);
     /// Removes what `register` left, if no counterpart removed it.
     fn unregister(&self, party: &Party, arm: usize);
     /// After `party` was completed on this arm: the claim it stands for, if any.
@@ -73,7 +65,7 @@ pub(crate) trait Handle {
 }
 
 /// The arm of a false guard: never ready, registers nothing (Go's nil channel).
-struct Absent;
+pub(crate) struct Absent;
 
 impl Handle for Absent {
     fn try_claim(&self) -> Option<Token> {
@@ -85,10 +77,6 @@ impl Handle for Absent {
     fn register(&self, _: &Party, _: usize) -> bool {
         false
     }
-    fn try_claim_async(&self) -> Option<Token> {
-        None
-    }
-    fn forgo(&self, _: &Party) {}
     fn unregister(&self, _: &Party, _: usize) {}
     fn accept(&self, _: &Party) -> Option<Token> {
         None
@@ -103,6 +91,39 @@ impl Handle for Absent {
     fn id(&self) -> (*const (), Side) {
         (std::ptr::null(), Side::Recv)
     }
+}
+
+/// One side of one channel as an async select arm sees it: what differs from a
+/// thread select's arm ([`Handle`]), because an async select may be dropped at any
+/// await and so must never become a partner. Implemented by `Receiver`, by
+/// `future::StashedSender` (a sender and the value its arm offers) and by `Absent`.
+pub(crate) trait AsyncHandle {
+    /// Like [`Handle::try_claim`], but never claims a notify entry on the other side
+    /// (a select, an async receive): it nudges it instead, and it will meet the
+    /// select's own entry once that is registered.
+    fn try_claim_async(&self) -> Option<Token>;
+    /// Like [`Handle::register`]; a rendezvous send arm registers as a direct entry
+    /// holding its value, as an async send waits.
+    fn register_async(&self, party: &Party, arm: usize) -> bool;
+    /// Like [`Handle::accept`], once the select has unregistered every arm.
+    fn accept_async(&self, party: &Party) -> Option<Token>;
+    /// For an async select dropped after a counterpart completed it on this arm:
+    /// passes on what that completion meant (a partner starts over; a nudge or a
+    /// notification goes to the next waiter), so nothing is lost with the select.
+    fn forgo(&self, party: &Party);
+}
+
+impl AsyncHandle for Absent {
+    fn try_claim_async(&self) -> Option<Token> {
+        None
+    }
+    fn register_async(&self, _: &Party, _: usize) -> bool {
+        false
+    }
+    fn accept_async(&self, _: &Party) -> Option<Token> {
+        None
+    }
+    fn forgo(&self, _: &Party) {}
 }
 
 /// One arm of a select: an operation and the index the caller knows it by.
@@ -236,7 +257,7 @@ fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Optio
 /// What `select!` and `select_biased!` expand to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::future::{AsyncArm, AsyncSelected, SelectFuture};
+    pub use super::future::{AsyncArm, AsyncSelected, SelectFuture, StashedSender};
     pub use super::{Arm, Order, SelectedOperation};
     use crate::party::Until;
     use std::time::Duration;

@@ -28,8 +28,7 @@ pub(crate) enum Token {
     Ring { slot: *const (), pos: usize },
     /// A timer fired at this instant.
     Timer(Instant),
-    /// Rendezvous, async select: a send arm chose a waiting receiver that must come
-    /// and take the value itself (an async receive or a select); the arm completes
-    /// as an async send, which nudges that receiver and waits for it.
-    CommitSend,
+    /// Rendezvous, async select: the send arm's value was taken by a receiver (or
+    /// given to one) already; nothing is left to do.
+    Sent,
 }

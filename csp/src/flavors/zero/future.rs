@@ -43,7 +43,7 @@ impl<T> Channel<T> {
             return Poll::Ready(Err(SendFailure::Disconnected(take_own(me))));
         }
         let mut nudged = None;
-        match Self::meet_receiver(&mut inner, me, false, &mut nudged) {
+        match Self::meet_receiver(&mut inner, &me.slot, None, &mut nudged) {
             Step::Done(result) => {
                 drop(inner);
                 wake(nudged);
@@ -88,7 +88,7 @@ impl<T> Channel<T> {
         }
         let mut inner = lock(&self.inner);
         let mut nudged = None;
-        match Self::meet_sender(&mut inner, me, false, &mut nudged) {
+        match Self::meet_sender(&mut inner, None, &mut nudged) {
             Step::Done(result) => {
                 drop(inner);
                 wake(nudged);

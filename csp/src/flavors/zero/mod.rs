@@ -91,7 +91,7 @@ impl<T> Channel<T> {
             let step = if inner.disconnected {
                 Step::Done(Err(SendFailure::Disconnected(take_own(&me))))
             } else {
-                Self::meet_receiver(&mut inner, &me, true, &mut wakers)
+                Self::meet_receiver(&mut inner, &me.slot, Some(&me), &mut wakers)
             };
             match step {
                 Step::Done(result) => {
@@ -134,43 +134,45 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Offers the value in `me` to the oldest receiver that can still be completed.
+    /// Offers the value in `mine` to the oldest receiver that can still be completed.
     /// A notify receiver (a select, an async receive) must come and take the value:
-    /// if `me` may be a partner (a blocked thread), it is left to it; if not (an async
-    /// send), the receiver is nudged and `Alone` says `me` must queue itself for it.
+    /// given a `partner` (the waiter of a blocked thread, whose slot is `mine`), it
+    /// is left to it; without one (an async send, an async select's send arm), the
+    /// receiver is nudged and `Alone` says the caller must queue itself for it.
+    ///
+    /// Without a partner, a blocked receiver anywhere in the queue is served before
+    /// any notify receiver is nudged: so a blocked thread never waits on one side
+    /// while an async sender waits on the other, which nobody would resolve.
     fn meet_receiver(
         inner: &mut Inner<T>,
-        me: &Waiter<T>,
-        may_partner: bool,
+        mine: &Slot<T>,
+        partner: Option<&Waiter<T>>,
         woken: &mut Option<Waker>,
     ) -> Step<Result<(), SendFailure<T>>> {
+        if partner.is_none() {
+            while let Some(entry) = inner.receivers.pop_direct() {
+                if give(&entry, mine, woken) {
+                    return Step::Done(Ok(()));
+                }
+            }
+        }
         while let Some(entry) = inner.receivers.pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
             let (party, slot) = unsafe { (entry.party(), entry.slot()) };
-            match slot {
-                Some(slot) => {
-                    // Write first, then complete: once DONE is published the owner may
-                    // read the slot and return, so the value must already be there.
-                    // SAFETY: the lock gives us the receiver's slot; our own slot is in
-                    // no queue.
-                    unsafe { slot.put(take_own(me)) };
-                    if let Some(waker) = party.try_complete(entry.arm()) {
-                        *woken = waker;
+            match (slot, partner) {
+                (Some(_), _) => {
+                    if give(&entry, mine, woken) {
                         return Step::Done(Ok(()));
                     }
-                    // The party ended elsewhere (a timeout): take the value back and
-                    // drop the stale entry.
-                    // SAFETY: as above; the party did not complete on this arm.
-                    unsafe { me.slot.put(slot.take().expect("the value just written")) };
                 }
-                None if may_partner => {
+                (None, Some(me)) => {
                     if party.claim(entry.arm()) {
                         party.set_partner(me.as_partner());
                         *woken = party.finish();
                         return Step::Exchange;
                     }
                 }
-                None => {
+                (None, None) => {
                     if let Some(waker) = party.try_complete(entry.arm()) {
                         *woken = waker;
                         return Step::Alone;
@@ -187,7 +189,7 @@ impl<T> Channel<T> {
         loop {
             let mut inner = lock(&self.inner);
             let mut wakers = None;
-            let step = match Self::meet_sender(&mut inner, &me, true, &mut wakers) {
+            let step = match Self::meet_sender(&mut inner, Some(&me), &mut wakers) {
                 Step::Alone if inner.disconnected => Step::Done(Err(RecvFailure::Disconnected)),
                 step => step,
             };
@@ -224,39 +226,39 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Takes the value of the oldest sender that can still be completed, into `me`'s
-    /// slot or straight into the result. A notify sender (a select's send arm) is
-    /// given `me` as partner if `may_partner`, else nudged, as in `meet_receiver`.
+    /// Takes the value of the oldest sender that can still be completed, straight
+    /// into the result. A notify sender (a select's send arm) is given `partner` (a
+    /// blocked thread's waiter), or nudged without one, as in `meet_receiver`, which
+    /// also says why, without a partner, blocked senders are served first.
     fn meet_sender(
         inner: &mut Inner<T>,
-        me: &Waiter<T>,
-        may_partner: bool,
+        partner: Option<&Waiter<T>>,
         woken: &mut Option<Waker>,
     ) -> Step<Result<T, RecvFailure>> {
+        if partner.is_none() {
+            while let Some(entry) = inner.senders.pop_direct() {
+                if let Some(value) = take(&entry, woken) {
+                    return Step::Done(Ok(value));
+                }
+            }
+        }
         while let Some(entry) = inner.senders.pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
             let (party, slot) = unsafe { (entry.party(), entry.slot()) };
-            match slot {
-                Some(slot) => {
-                    // Take first, then complete: once DONE is published the owner may
-                    // return and free the slot.
-                    // SAFETY: we hold the lock of the queue that held the entry.
-                    let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
-                    if let Some(waker) = party.try_complete(entry.arm()) {
-                        *woken = waker;
+            match (slot, partner) {
+                (Some(_), _) => {
+                    if let Some(value) = take(&entry, woken) {
                         return Step::Done(Ok(value));
                     }
-                    // SAFETY: as above; the party ended elsewhere, so put the value back.
-                    unsafe { slot.put(value) };
                 }
-                None if may_partner => {
+                (None, Some(me)) => {
                     if party.claim(entry.arm()) {
                         party.set_partner(me.as_partner());
                         *woken = party.finish();
                         return Step::Exchange;
                     }
                 }
-                None => {
+                (None, None) => {
                     if let Some(waker) = party.try_complete(entry.arm()) {
                         *woken = waker;
                         return Step::Alone;
@@ -281,6 +283,49 @@ impl<T> Channel<T> {
         drop(inner);
         wakers.into_iter().for_each(Waker::wake);
     }
+}
+
+/// Moves the value in `mine` into the slot of `entry`, a waiting receiver's direct
+/// entry just removed from its queue, and completes it. Returns `false` (the value back
+/// in `mine`) if the receiver's party ended elsewhere (a timeout): the entry was stale.
+/// The caller holds the lock of the queue that held the entry, and `mine` is its own
+/// slot, in no queue.
+fn give<T>(entry: &Entry<T>, mine: &Slot<T>, woken: &mut Option<Waker>) -> bool {
+    // SAFETY: we hold the lock of the queue that held the entry (caller's contract).
+    let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+    let slot = slot.expect("a direct entry has a slot");
+    // Write first, then complete: once DONE is published the owner may read the slot
+    // and return, so the value must already be there.
+    // SAFETY: the lock gives us the receiver's slot; `mine` is in no queue.
+    unsafe { slot.put(mine.take().expect("a sender holds its value")) };
+    if let Some(waker) = party.try_complete(entry.arm()) {
+        *woken = waker;
+        return true;
+    }
+    // SAFETY: as above; the party did not complete on this arm.
+    unsafe { mine.put(slot.take().expect("the value just written")) };
+    false
+}
+
+/// Takes the value from the slot of `entry`, a waiting sender's direct entry just
+/// removed from its queue, and completes it. Returns `None` (the value put back) if the
+/// sender's party ended elsewhere. The caller holds the lock of the queue that held
+/// the entry.
+fn take<T>(entry: &Entry<T>, woken: &mut Option<Waker>) -> Option<T> {
+    // SAFETY: we hold the lock of the queue that held the entry (caller's contract).
+    let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+    let slot = slot.expect("a direct entry has a slot");
+    // Take first, then complete: once DONE is published the owner may return and
+    // free the slot.
+    // SAFETY: as above.
+    let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
+    if let Some(waker) = party.try_complete(entry.arm()) {
+        *woken = waker;
+        return Some(value);
+    }
+    // SAFETY: as above; the party ended elsewhere, so put the value back.
+    unsafe { slot.put(value) };
+    None
 }
 
 /// The slot a `Token::Claimed` points at, or `None` for a claimed select.

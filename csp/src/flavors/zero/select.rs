@@ -3,7 +3,7 @@
 //! partner, and giving claims back. See `crate::select` for the engine.
 
 use super::{
-    Channel, EXCHANGED, RETRY, await_exchange, claimed_slot, complete_partner, take_own, wake,
+    Channel, EXCHANGED, RETRY, Step, await_exchange, claimed_slot, complete_partner, take_own, wake,
 };
 use crate::flavors::{RecvFailure, SendFailure, Side};
 use crate::party::{Party, Until};
@@ -219,7 +219,8 @@ impl<T> Channel<T> {
 
     /// Nudges the oldest notify entry on `side` if a counterpart waits on the other:
     /// a dropped async party was nudged for that counterpart, and the nudge must not
-    /// be lost with it.
+    /// be lost with it. Direct entries stay where they are: completing one means its
+    /// value moved, or the channel is gone.
     pub(super) fn pass_on_nudge(&self, side: Side) {
         let mut inner = lock(&self.inner);
         let theirs_waiting = match side {
@@ -230,7 +231,7 @@ impl<T> Channel<T> {
             return;
         }
         let mut nudged = None;
-        while let Some(entry) = inner.queue(side).pop_counterpart() {
+        while let Some(entry) = inner.queue(side).pop_notify() {
             // SAFETY: we hold the lock of the queue that held the entry.
             if let Some(waker) = unsafe { entry.party() }.try_complete(entry.arm()) {
                 nudged = waker;
@@ -241,49 +242,85 @@ impl<T> Channel<T> {
         wake(nudged);
     }
 
-    /// For an async select's arm on `side`: claims a direct entry on the other side
-    /// (a blocked thread or an async send), and never a notify entry, which would need
-    /// the select as its partner. A receive arm nudges such an entry (it will meet the
-    /// select once registered); a send arm commits to it: the value is then sent as
-    /// an async send, which nudges it and waits for it.
-    pub(crate) fn try_claim_async(&self, side: Side) -> Option<Token> {
+    /// For an async select's receive arm: claims a direct entry (a blocked thread, an
+    /// async send), served first wherever it waits (see `meet_receiver`), and never a
+    /// notify entry (a select's send arm), which would need the select as its partner:
+    /// that one is nudged, and will meet the select once the select is registered.
+    pub(crate) fn try_recv_async(&self) -> Option<Token> {
         let mut inner = lock(&self.inner);
-        let mut nudged = None;
-        let found = loop {
-            let theirs = match side {
-                Side::Send => &mut inner.receivers,
-                Side::Recv => &mut inner.senders,
-            };
-            let Some(entry) = theirs.pop_counterpart() else {
-                break inner.disconnected.then_some(Token::Disconnected);
-            };
+        while let Some(entry) = inner.senders.pop_direct() {
             // SAFETY: we hold the lock of the queue that held the entry.
             let (party, slot) = unsafe { (entry.party(), entry.slot()) };
-            match (slot, side) {
-                (Some(slot), _) => {
-                    if party.claim(entry.arm()) {
-                        break Some(Token::Claimed {
-                            party: NonNull::from(party),
-                            slot: (slot as *const Slot<T>).cast(),
-                            arm: entry.arm(),
-                        });
-                    }
-                }
-                (None, Side::Send) => {
-                    theirs.push_front(entry);
-                    break Some(Token::CommitSend);
-                }
-                (None, Side::Recv) => {
-                    if let Some(waker) = party.try_complete(entry.arm()) {
-                        nudged = waker;
-                        break None;
-                    }
-                }
+            if party.claim(entry.arm()) {
+                return Some(Token::Claimed {
+                    party: NonNull::from(party),
+                    slot: slot.map_or(ptr::null(), |slot| (slot as *const Slot<T>).cast()),
+                    arm: entry.arm(),
+                });
             }
-        };
+        }
+        let mut nudged = None;
+        while let Some(entry) = inner.senders.pop_notify() {
+            // SAFETY: we hold the lock of the queue that held the entry.
+            if let Some(waker) = unsafe { entry.party() }.try_complete(entry.arm()) {
+                nudged = waker;
+                break;
+            }
+        }
+        let found = (nudged.is_none() && inner.disconnected).then_some(Token::Disconnected);
         drop(inner);
         wake(nudged);
         found
+    }
+
+    /// For an async select's send arm, whose value waits in `stash` (the select's own,
+    /// in no queue): gives it to a blocked receiver if one waits anywhere in the queue
+    /// (`Token::Sent`: the value is gone). Otherwise nudges a notify receiver (an async
+    /// receive, a select), which will take the value from the select's direct entry
+    /// once it is registered ([`register_send_async`](Channel::register_send_async)).
+    pub(crate) fn try_send_async(&self, stash: &Slot<T>) -> Option<Token> {
+        let mut inner = lock(&self.inner);
+        if inner.disconnected {
+            return Some(Token::Disconnected);
+        }
+        let mut woken = None;
+        let found = match Self::meet_receiver(&mut inner, stash, None, &mut woken) {
+            Step::Done(_) => Some(Token::Sent),
+            Step::Alone => None,
+            Step::Exchange => unreachable!("an async select is never a partner"),
+        };
+        drop(inner);
+        wake(woken);
+        found
+    }
+
+    /// Registers an async select's send arm as a direct entry holding its value in
+    /// `stash`, as an async send waits: any receiver may take the value and complete
+    /// the select on `arm`. Returns whether a receiver (other than the select itself)
+    /// already waits, or the channel is disconnected: then the select must retry.
+    pub(crate) fn register_send_async(&self, party: &Party, arm: usize, stash: &Slot<T>) -> bool {
+        let mut inner = lock(&self.inner);
+        if inner.disconnected {
+            return true;
+        }
+        let ready = inner.receivers.has_other_than(party);
+        inner.senders.push(Entry::direct(party, stash, arm));
+        ready
+    }
+
+    /// For an async select completed on a send arm registered by
+    /// [`register_send_async`](Channel::register_send_async), once it has unregistered
+    /// everything: `Token::Sent` if a receiver took the value from `stash`, the
+    /// disconnection if that is what completed it, else `None` (look again).
+    pub(crate) fn accept_send_async(&self, stash: &Slot<T>) -> Option<Token> {
+        // SAFETY: the select is done and its entries are gone, so nobody else reaches
+        // its stash.
+        if !unsafe { stash.is_filled() } {
+            return Some(Token::Sent);
+        }
+        lock(&self.inner)
+            .disconnected
+            .then_some(Token::Disconnected)
     }
 
     /// For an async select dropped after being completed on an arm of this channel.
