@@ -108,6 +108,23 @@ fn disconnect_races_blocked_send() {
     }
 }
 
+/// A receive frees room and then the last receiver leaves, while a sender is about to
+/// wait for room: the send either got in before the disconnection or fails with its
+/// value, and never sleeps on a channel that will never have room or a receiver again
+/// (the mirror of `disconnect_after_send_keeps_the_value` on the sending side).
+#[test]
+fn room_then_disconnect_races_a_waiting_send() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(1);
+        tx.send(0).unwrap();
+        let sender = thread::spawn(move || tx.send(9));
+        assert_eq!(rx.recv(), Ok(0));
+        drop(rx);
+        let sent = sender.join().unwrap();
+        assert!(matches!(sent, Ok(()) | Err(SendError(9))), "{sent:?}");
+    });
+}
+
 /// The last sender leaves while a receiver is blocked: the receive fails.
 #[test]
 fn disconnect_races_blocked_recv() {
