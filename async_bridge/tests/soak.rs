@@ -2,19 +2,18 @@
 //! dropped handles and cancelled futures at random on a handful of channels, round
 //! after round, and every value is accounted for.
 //!
-//! It is `#[ignore]`d for now: one CI run hung in it (every worker idle, the main
-//! thread joining a task that was never woken), and until that is explained it would
-//! make CI flaky. Run it (2 seconds by default; it stops by itself) with:
+//! CI runs it for 2 seconds (the default; it stops by itself). A long run:
 //!
 //! ```text
-//! CSP_SOAK_SECS=600 cargo test --release -p async_bridge --test soak -- --ignored --nocapture
+//! CSP_SOAK_SECS=600 cargo test --release -p async_bridge --test soak -- --nocapture
 //! ```
 //!
 //! `CSP_SOAK_SEED` reruns a seed (it is printed). Every round checks, for each value
 //! made: it was dropped exactly once (no leak, no double drop); it was received at most
 //! once; and a send reported done means it was received, unless it sat in the buffer
 //! of a channel whose receivers had all gone. Resident memory must not grow across
-//! rounds.
+//! rounds. A round that has not ended a minute after its stop (every wait in it is
+//! bounded by a timer) aborts the run with a report of where each worker waits.
 
 use async_bridge::Executor;
 use futures::future::{self, Either};
@@ -100,6 +99,55 @@ impl Drop for Value {
     }
 }
 
+/// Where a worker is, for the watchdog's report if a round never ends.
+#[derive(Default)]
+struct Progress {
+    /// What it waits on: `Step::code`, or 0 between steps.
+    at: AtomicUsize,
+    turns: AtomicUsize,
+    finished: AtomicBool,
+}
+
+/// The waits a worker can be in, with the channels involved.
+#[derive(Clone, Copy)]
+enum Step {
+    Send(usize),
+    Recv(usize),
+    Select { send: usize, recv: usize },
+}
+
+impl Progress {
+    /// Records that the worker enters `step`; `None` when it leaves it.
+    fn at(&self, step: Option<Step>) {
+        let code = match step {
+            None => 0,
+            Some(Step::Send(a)) => 1 + a,
+            Some(Step::Recv(a)) => 1 + 16 + a,
+            Some(Step::Select { send, recv }) => 1 + 32 + 16 * send + recv,
+        };
+        self.at.store(code, Ordering::Relaxed);
+    }
+
+    fn describe(&self) -> String {
+        let turns = self.turns.load(Ordering::Relaxed);
+        if self.finished.load(Ordering::Relaxed) {
+            return format!("finished after {turns} turns");
+        }
+        let code = self.at.load(Ordering::Relaxed);
+        let at = match code {
+            0 => "between steps".to_string(),
+            c if c <= 16 => format!("sending on channel {}", c - 1),
+            c if c <= 32 => format!("receiving on channel {}", c - 17),
+            c => format!(
+                "in a select: send on {}, receive on {}",
+                (c - 33) / 16,
+                (c - 33) % 16
+            ),
+        };
+        format!("{at}, turn {turns}")
+    }
+}
+
 /// xorshift64*: enough randomness to mix operations, and replayable from a seed.
 struct Rng(u64);
 
@@ -148,20 +196,41 @@ fn thread_send(tx: &csp::Sender<Value>, value: Value, rng: &mut Rng) {
     }
 }
 
-fn thread_worker(mut handles: Handles, ledger: Arc<Ledger>, stop: Arc<AtomicBool>, seed: u64) {
+fn thread_worker(
+    handles: Handles,
+    ledger: Arc<Ledger>,
+    stop: Arc<AtomicBool>,
+    seed: u64,
+    progress: &Progress,
+) {
+    thread_steps(handles, ledger, stop, seed, progress);
+    progress.finished.store(true, Ordering::Relaxed);
+}
+
+fn thread_steps(
+    mut handles: Handles,
+    ledger: Arc<Ledger>,
+    stop: Arc<AtomicBool>,
+    seed: u64,
+    progress: &Progress,
+) {
     let mut rng = Rng(seed | 1);
     while !stop.load(Ordering::Relaxed) {
+        progress.turns.fetch_add(1, Ordering::Relaxed);
+        progress.at(None);
         handles.maybe_drop_one(&mut rng);
         let a = rng.below(CHANNELS as u64) as usize;
         let b = rng.below(CHANNELS as u64) as usize;
         match rng.below(4) {
             0 => {
                 if let Some(tx) = &handles.senders[a] {
+                    progress.at(Some(Step::Send(a)));
                     thread_send(tx, Value::make(&ledger, a), &mut rng);
                 }
             }
             1 => {
                 if let Some(rx) = &handles.receivers[a] {
+                    progress.at(Some(Step::Recv(a)));
                     let got = if rng.below(2) == 0 {
                         rx.recv_timeout(rng.micros(500)).ok()
                     } else {
@@ -173,11 +242,12 @@ fn thread_worker(mut handles: Handles, ledger: Arc<Ledger>, stop: Arc<AtomicBool
                 }
             }
             _ => {
-                // A select with a send arm, a receive arm and a timeout; the message is
-                // made only if its arm commits.
+                // A select with a send arm, a receive arm and a timeout; the thread
+                // select makes the message only if its arm commits.
                 let (Some(tx), Some(rx)) = (&handles.senders[a], &handles.receivers[b]) else {
                     continue;
                 };
+                progress.at(Some(Step::Select { send: a, recv: b }));
                 let made = Cell::new(None);
                 csp::select! {
                     send(tx, {
@@ -203,9 +273,28 @@ fn poll_once<F: Future>(future: F) -> Option<F::Output> {
     }
 }
 
-async fn task_worker(mut handles: Handles, ledger: Arc<Ledger>, stop: Arc<AtomicBool>, seed: u64) {
+async fn task_worker(
+    handles: Handles,
+    ledger: Arc<Ledger>,
+    stop: Arc<AtomicBool>,
+    seed: u64,
+    progress: Arc<Progress>,
+) {
+    task_steps(handles, ledger, stop, seed, &progress).await;
+    progress.finished.store(true, Ordering::Relaxed);
+}
+
+async fn task_steps(
+    mut handles: Handles,
+    ledger: Arc<Ledger>,
+    stop: Arc<AtomicBool>,
+    seed: u64,
+    progress: &Progress,
+) {
     let mut rng = Rng(seed | 1);
     while !stop.load(Ordering::Relaxed) {
+        progress.turns.fetch_add(1, Ordering::Relaxed);
+        progress.at(None);
         handles.maybe_drop_one(&mut rng);
         let a = rng.below(CHANNELS as u64) as usize;
         let b = rng.below(CHANNELS as u64) as usize;
@@ -216,6 +305,7 @@ async fn task_worker(mut handles: Handles, ledger: Arc<Ledger>, stop: Arc<Atomic
                 let Some(tx) = &handles.senders[a] else {
                     continue;
                 };
+                progress.at(Some(Step::Send(a)));
                 let value = Value::make(&ledger, a);
                 let id = value.id;
                 let timer = csp::after(rng.micros(500));
@@ -230,6 +320,7 @@ async fn task_worker(mut handles: Handles, ledger: Arc<Ledger>, stop: Arc<Atomic
                 let Some(rx) = &handles.receivers[a] else {
                     continue;
                 };
+                progress.at(Some(Step::Recv(a)));
                 if rng.below(2) == 0 {
                     if let Some(Ok(value)) = poll_once(rx.recv_async()) {
                         value.receive();
@@ -247,20 +338,59 @@ async fn task_worker(mut handles: Handles, ledger: Arc<Ledger>, stop: Arc<Atomic
                 let (Some(tx), Some(rx)) = (&handles.senders[a], &handles.receivers[b]) else {
                     continue;
                 };
-                let made = Cell::new(None);
+                progress.at(Some(Step::Select { send: a, recv: b }));
+                // The async select offers its message from the start; if another arm
+                // commits, the message is dropped with the select.
+                let value = Value::make(&ledger, a);
+                let id = value.id;
                 csp::select_async! {
-                    send(tx, {
-                        let value = Value::make(&ledger, a);
-                        made.set(value.id);
-                        value
-                    }) -> sent => if sent.is_ok() {
-                        Value::confirm(made.get(), &ledger);
+                    send(tx, value) -> sent => if sent.is_ok() {
+                        Value::confirm(id, &ledger);
                     },
                     recv(rx) -> got => { got.map(Value::receive).ok(); },
                     default(rng.micros(300)) => {},
                 }
             }
         }
+    }
+}
+
+/// How long a round may take to wind down after its stop before the watchdog calls
+/// it stuck: every wait in it is bounded by a timer of at most 500 µs.
+const STUCK: Duration = Duration::from_secs(60);
+
+/// Aborts the process with a report of every worker if a round does not end.
+struct Watchdog {
+    ended: std::sync::mpsc::Sender<()>,
+    thread: thread::JoinHandle<()>,
+}
+
+impl Watchdog {
+    fn start(progress: Vec<Arc<Progress>>, caps: Vec<usize>, kept: Vec<bool>) -> Self {
+        let (ended, round_end) = std::sync::mpsc::channel();
+        let thread = thread::spawn(move || {
+            if round_end.recv_timeout(STUCK).is_ok() {
+                return;
+            }
+            let mut report = format!("soak: a round did not end within {STUCK:?} of its stop\n");
+            for (i, progress) in progress.iter().enumerate() {
+                let (kind, k) = match i.checked_sub(THREADS) {
+                    None => ("thread", i),
+                    Some(k) => ("task", k),
+                };
+                report += &format!("  {kind} {k}: {}\n", progress.describe());
+            }
+            report += &format!("  channel capacities {caps:?}, drained at the end {kept:?}\n");
+            // Written past the test harness's capture, which an abort would lose.
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), report.as_bytes());
+            std::process::abort();
+        });
+        Self { ended, thread }
+    }
+
+    fn round_ended(self) {
+        let _ = self.ended.send(());
+        self.thread.join().unwrap();
     }
 }
 
@@ -281,31 +411,40 @@ fn round(executor: &Executor, rng: &mut Rng) -> usize {
     let ledger = Arc::new(Ledger::new());
     let stop = Arc::new(AtomicBool::new(false));
     let caps = [0, 0, 1, 2, 8, 64];
-    let (txs, rxs): (Vec<_>, Vec<_>) = (0..CHANNELS)
-        .map(|i| csp::bounded::<Value>(caps[(i + rng.below(6) as usize) % caps.len()]))
+    let chosen_caps: Vec<usize> = (0..CHANNELS)
+        .map(|i| caps[(i + rng.below(6) as usize) % caps.len()])
+        .collect();
+    let (txs, rxs): (Vec<_>, Vec<_>) = chosen_caps
+        .iter()
+        .map(|&cap| csp::bounded::<Value>(cap))
         .unzip();
     let handles = || Handles {
         senders: txs.iter().cloned().map(Some).collect(),
         receivers: rxs.iter().cloned().map(Some).collect(),
     };
-    let threads: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let (handles, ledger, stop, seed) = (
+    let progress: Vec<Arc<Progress>> = (0..THREADS + TASKS).map(|_| Arc::default()).collect();
+    let threads: Vec<_> = progress[..THREADS]
+        .iter()
+        .map(|progress| {
+            let (handles, ledger, stop, seed, progress) = (
                 handles(),
                 Arc::clone(&ledger),
                 Arc::clone(&stop),
                 rng.below(u64::MAX),
+                Arc::clone(progress),
             );
-            thread::spawn(move || thread_worker(handles, ledger, stop, seed))
+            thread::spawn(move || thread_worker(handles, ledger, stop, seed, &progress))
         })
         .collect();
-    let tasks: Vec<_> = (0..TASKS)
-        .map(|_| {
+    let tasks: Vec<_> = progress[THREADS..]
+        .iter()
+        .map(|progress| {
             executor.spawn(task_worker(
                 handles(),
                 Arc::clone(&ledger),
                 Arc::clone(&stop),
                 rng.below(u64::MAX),
+                Arc::clone(progress),
             ))
         })
         .collect();
@@ -320,6 +459,7 @@ fn round(executor: &Executor, rng: &mut Rng) -> usize {
         .collect();
     thread::sleep(ROUND);
     stop.store(true, Ordering::Relaxed);
+    let watchdog = Watchdog::start(progress, chosen_caps, kept.clone());
     for thread in threads {
         thread.join().unwrap();
     }
@@ -332,6 +472,7 @@ fn round(executor: &Executor, rng: &mut Rng) -> usize {
         }
     }
     drop(rxs);
+    watchdog.round_ended();
     let made = ledger.made.load(Ordering::Relaxed).min(VALUES);
     for id in 0..made {
         let dropped = ledger.dropped[id].load(Ordering::Relaxed);
@@ -351,7 +492,6 @@ fn round(executor: &Executor, rng: &mut Rng) -> usize {
 }
 
 #[test]
-#[ignore = "a rare hang (a task never woken; 1 run in 23 so far) is under investigation; run with --ignored"]
 fn soak() {
     let secs: u64 = std::env::var("CSP_SOAK_SECS")
         .ok()
