@@ -45,7 +45,8 @@ mod sync;
 
 pub use csp::future::{RecvFuture, RecvStream, SendFuture, SendSink};
 /// The async select (csp's `select_async!`): the thread `select!`'s arms, guards,
-/// `default` and timers, awaited in a task.
+/// `default` and timers, awaited in a task; its send arms' values are evaluated when
+/// it starts.
 pub use csp::select_async as select;
 /// The async `select_biased!` (csp's `select_biased_async!`).
 pub use csp::select_biased_async as select_biased;

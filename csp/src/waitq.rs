@@ -244,7 +244,10 @@ impl<T> WaitQueue<T> {
     /// leaving direct entries where they are, after waking the watchers.
     pub(crate) fn pop_notify(&mut self) -> Option<Entry<T>> {
         self.wake_watchers();
-        let index = self.entries.iter().position(|e| e.slot.is_null())?;
+        let index = self
+            .entries
+            .iter()
+            .position(|e| e.slot.is_null() && !e.watch)?;
         self.entries.remove(index)
     }
 

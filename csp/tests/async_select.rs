@@ -366,6 +366,7 @@ fn a_waiting_async_select_sleeps() {
         csp::select_async! {
             recv(idle) -> _ => false,
             recv(idle1) -> _ => false,
+            recv(idle) -> _ if false => false,
             default(WAIT) => true,
         }
     });
@@ -445,4 +446,76 @@ fn a_send_arm_does_not_wait_on_a_receiver_that_never_comes() {
     assert!(drops.iter().all(|d| d.load(Ordering::Relaxed) <= 1));
     drop(stuck);
     assert!(rx.try_recv().is_err(), "a withdrawn send left a value");
+}
+
+/// An async select's send arm waiting for room on a full ring is notified when a
+/// receive frees a slot; dropped before it uses that notification, the select passes
+/// it on to the next waiting sender.
+#[test]
+fn a_dropped_send_select_passes_its_notification_on() {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    let (tx, rx) = csp::bounded::<u32>(1);
+    tx.send(0).unwrap();
+    let sender = {
+        let tx = tx.clone();
+        // A sender left asleep would still get in at its deadline (the room is
+        // there), so the test times it.
+        move || {
+            let start = Instant::now();
+            let sent = tx.send_timeout(2, Duration::from_secs(10));
+            (sent, start.elapsed() < Duration::from_secs(5))
+        }
+    };
+    let mut select = Box::pin(async {
+        csp::select_async! { send(tx, 1) -> r => r }
+    });
+    assert!(select.as_mut().poll(&mut cx).is_pending());
+    let sender = thread::spawn(sender);
+    thread::sleep(SETTLE); // the thread waits for room, behind the select
+    assert_eq!(rx.recv(), Ok(0)); // notifies the oldest waiter: the select
+    drop(select);
+    assert_eq!(
+        sender.join().unwrap(),
+        (Ok(()), true),
+        "woken, not timed out"
+    );
+    assert_eq!(rx.recv(), Ok(2));
+}
+
+/// A thread waiting in `Select::ready` for a counterpart learns of an async select
+/// that comes and waits on the other side, either way round.
+#[test]
+fn a_ready_watcher_learns_of_an_async_select() {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    for watch_send in [true, false] {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let watcher = {
+            let (tx, rx) = (tx.clone(), rx.clone());
+            thread::spawn(move || {
+                let mut sel = csp::Select::new();
+                if watch_send {
+                    sel.send(&tx);
+                } else {
+                    sel.recv(&rx);
+                }
+                let start = Instant::now();
+                let ready = sel.ready_timeout(Duration::from_secs(10));
+                (ready.is_ok(), start.elapsed() < Duration::from_secs(5))
+            })
+        };
+        thread::sleep(SETTLE); // the watcher waits
+        let mut select = Box::pin(async {
+            if watch_send {
+                csp::select_async! { recv(rx) -> v => v.is_ok() }
+            } else {
+                csp::select_async! { send(tx, 1) -> r => r.is_ok() }
+            }
+        });
+        assert!(select.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(
+            watcher.join().unwrap(),
+            (true, true),
+            "woken, not timed out (watching the send side: {watch_send})"
+        );
+    }
 }
