@@ -234,27 +234,54 @@ impl<T> WaitQueue<T> {
     /// Removes and returns the oldest direct entry, wherever it is in the queue, after
     /// waking the watchers. Async parties, which cannot wait as partners, serve these
     /// first (see the zero flavor's `meet_receiver`).
+    #[inline]
     pub(crate) fn pop_direct(&mut self) -> Option<Entry<T>> {
+        // The usual cases, cheaply: no watcher can be in front of the front entry, and
+        // a lone entry that is not direct is the caller's next step (a notify entry
+        // to nudge, a watcher to wake by `pop_counterpart` or `pop_notify`).
+        if !self.entries.front()?.slot.is_null() {
+            return self.entries.pop_front();
+        }
+        if self.entries.len() == 1 {
+            return None;
+        }
         self.wake_watchers();
         let index = self.entries.iter().position(|e| !e.slot.is_null())?;
-        self.entries.remove(index)
+        self.remove_at(index)
     }
 
     /// Removes and returns the oldest notify entry, wherever it is in the queue,
     /// leaving direct entries where they are, after waking the watchers.
     pub(crate) fn pop_notify(&mut self) -> Option<Entry<T>> {
+        let front = self.entries.front()?;
+        if front.slot.is_null() && !front.watch {
+            return self.entries.pop_front();
+        }
         self.wake_watchers();
         let index = self
             .entries
             .iter()
             .position(|e| e.slot.is_null() && !e.watch)?;
-        self.entries.remove(index)
+        self.remove_at(index)
+    }
+
+    /// Removes the entry at `index`; the front one (the usual case) cheaply.
+    fn remove_at(&mut self, index: usize) -> Option<Entry<T>> {
+        if index == 0 {
+            self.entries.pop_front()
+        } else {
+            self.entries.remove(index)
+        }
     }
 
     /// Completes (and wakes) every watcher: a counterpart came by, which is all they
     /// wanted to know. As in `pop_counterpart`, waking one under the lock only unparks
     /// a thread.
     fn wake_watchers(&mut self) {
+        // Watchers are rare: look before rewriting the queue.
+        if !self.entries.iter().any(|entry| entry.watch) {
+            return;
+        }
         self.entries.retain(|entry| {
             if entry.watch {
                 // SAFETY: we hold this queue's channel lock, and the entry was reachable.

@@ -557,3 +557,28 @@ fn waiting_selects_sleep_rather_than_spin() {
         assert!(ran < WAIT / 4, "{name} ran {ran:?} of its {WAIT:?} wait");
     }
 }
+
+/// A thread holding a select's claims on a ring (a slot to write, a value to read)
+/// can still use the same channel: the claimed slot counts as neither a value nor
+/// room yet, and nothing waits on the claim, which only this thread can finish.
+#[test]
+fn a_held_claim_never_blocks_its_own_thread() {
+    use csp::{TryRecvError, TrySendError};
+    // A send claim on the only free slot: `try_recv` finds nothing yet.
+    let (tx, rx) = csp::bounded::<i32>(2);
+    let mut sel = csp::Select::new();
+    sel.send(&tx);
+    let oper = sel.select();
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    oper.send(&tx, 1).unwrap();
+    assert_eq!(rx.try_recv(), Ok(1));
+    // A receive claim on the only value of a full ring: `try_send` finds no room yet.
+    let (tx, rx) = csp::bounded::<i32>(1);
+    tx.send(2).unwrap();
+    let mut sel = csp::Select::new();
+    sel.recv(&rx);
+    let oper = sel.select();
+    assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+    assert_eq!(oper.recv(&rx), Ok(2));
+    assert_eq!(tx.try_send(3), Ok(()));
+}

@@ -141,21 +141,14 @@ impl<T> Channel<T> {
     /// receiver is nudged and `Alone` says the caller must queue itself for it.
     ///
     /// Without a partner, a blocked receiver anywhere in the queue is served before
-    /// any notify receiver is nudged: so a blocked thread never waits on one side
-    /// while an async sender waits on the other, which nobody would resolve.
+    /// a notify receiver ahead of it is nudged: so a blocked thread never waits on one
+    /// side while an async sender waits on the other, which nobody would resolve.
     fn meet_receiver(
         inner: &mut Inner<T>,
         mine: &Slot<T>,
         partner: Option<&Waiter<T>>,
         woken: &mut Option<Waker>,
     ) -> Step<Result<(), SendFailure<T>>> {
-        if partner.is_none() {
-            while let Some(entry) = inner.receivers.pop_direct() {
-                if give(&entry, mine, woken) {
-                    return Step::Done(Ok(()));
-                }
-            }
-        }
         while let Some(entry) = inner.receivers.pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
             let (party, slot) = unsafe { (entry.party(), entry.slot()) };
@@ -173,6 +166,15 @@ impl<T> Channel<T> {
                     }
                 }
                 (None, None) => {
+                    // A blocked receiver further back is served first, this entry
+                    // left in place.
+                    if let Some(direct) = inner.receivers.pop_direct() {
+                        inner.receivers.push_front(entry);
+                        if give(&direct, mine, woken) {
+                            return Step::Done(Ok(()));
+                        }
+                        continue;
+                    }
                     if let Some(waker) = party.try_complete(entry.arm()) {
                         *woken = waker;
                         return Step::Alone;
@@ -235,13 +237,6 @@ impl<T> Channel<T> {
         partner: Option<&Waiter<T>>,
         woken: &mut Option<Waker>,
     ) -> Step<Result<T, RecvFailure>> {
-        if partner.is_none() {
-            while let Some(entry) = inner.senders.pop_direct() {
-                if let Some(value) = take(&entry, woken) {
-                    return Step::Done(Ok(value));
-                }
-            }
-        }
         while let Some(entry) = inner.senders.pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
             let (party, slot) = unsafe { (entry.party(), entry.slot()) };
@@ -259,6 +254,15 @@ impl<T> Channel<T> {
                     }
                 }
                 (None, None) => {
+                    // A blocked sender further back is served first, this entry left
+                    // in place.
+                    if let Some(direct) = inner.senders.pop_direct() {
+                        inner.senders.push_front(entry);
+                        if let Some(value) = take(&direct, woken) {
+                            return Step::Done(Ok(value));
+                        }
+                        continue;
+                    }
                     if let Some(waker) = party.try_complete(entry.arm()) {
                         *woken = waker;
                         return Step::Alone;
@@ -290,6 +294,7 @@ impl<T> Channel<T> {
 /// in `mine`) if the receiver's party ended elsewhere (a timeout): the entry was stale.
 /// The caller holds the lock of the queue that held the entry, and `mine` is its own
 /// slot, in no queue.
+#[inline]
 fn give<T>(entry: &Entry<T>, mine: &Slot<T>, woken: &mut Option<Waker>) -> bool {
     // SAFETY: we hold the lock of the queue that held the entry (caller's contract).
     let (party, slot) = unsafe { (entry.party(), entry.slot()) };
@@ -311,6 +316,7 @@ fn give<T>(entry: &Entry<T>, mine: &Slot<T>, woken: &mut Option<Waker>) -> bool 
 /// removed from its queue, and completes it. Returns `None` (the value put back) if the
 /// sender's party ended elsewhere. The caller holds the lock of the queue that held
 /// the entry.
+#[inline]
 fn take<T>(entry: &Entry<T>, woken: &mut Option<Waker>) -> Option<T> {
     // SAFETY: we hold the lock of the queue that held the entry (caller's contract).
     let (party, slot) = unsafe { (entry.party(), entry.slot()) };
