@@ -86,12 +86,6 @@ pub struct StashedSender<'a, T> {
     pub(crate) stash: Slot<T>,
 }
 
-impl<T> std::fmt::Debug for StashedSender<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad("StashedSender { .. }")
-    }
-}
-
 impl<'a, T> StashedSender<'a, T> {
     /// `sender` offering `value` (`None` for a disabled arm).
     #[doc(hidden)]
