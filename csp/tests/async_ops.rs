@@ -479,25 +479,29 @@ fn a_dropped_receive_passes_its_nudge_on() {
     assert_eq!(send.as_mut().poll(noop), Poll::Ready(Ok(())));
 }
 
-/// An async send meets an async receive queued ahead of a blocked thread: it nudges
-/// the receive, which is then dropped. The thread must still get the value (never a
-/// false disconnection), and the send must complete.
+/// An async send meets async receives queued ahead of a blocked thread: it serves
+/// the thread (or nudges a receive, which is then dropped). The thread must get the
+/// value, never a false disconnection nor a wait for nobody, and the send completes.
 #[test]
 fn a_nudge_passed_on_never_fakes_a_disconnection() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
-    let (tx, rx) = csp::bounded::<u32>(0);
-    let mut recv = Box::pin(rx.recv_async());
-    assert!(recv.as_mut().poll(&mut cx).is_pending());
-    let receiver = {
-        let rx = rx.clone();
-        thread::spawn(move || rx.recv_timeout(Duration::from_secs(10)))
-    };
-    thread::sleep(SETTLE); // the thread queues behind the async receive
-    let mut send = pin!(tx.send_async(5));
-    let first = send.as_mut().poll(&mut cx);
-    drop(recv);
-    assert_eq!(receiver.join().unwrap(), Ok(5));
-    if first.is_pending() {
-        assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+    for ahead in [1, 2] {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let mut recvs: Vec<_> = (0..ahead).map(|_| Box::pin(rx.recv_async())).collect();
+        for recv in &mut recvs {
+            assert!(recv.as_mut().poll(&mut cx).is_pending());
+        }
+        let receiver = {
+            let rx = rx.clone();
+            thread::spawn(move || rx.recv_timeout(Duration::from_secs(10)))
+        };
+        thread::sleep(SETTLE); // the thread queues behind the async receives
+        let mut send = pin!(tx.send_async(5));
+        let first = send.as_mut().poll(&mut cx);
+        drop(recvs);
+        assert_eq!(receiver.join().unwrap(), Ok(5), "{ahead} ahead");
+        if first.is_pending() {
+            assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+        }
     }
 }

@@ -519,3 +519,29 @@ fn a_ready_watcher_learns_of_an_async_select() {
         );
     }
 }
+
+/// A blocked sender queued behind a `Select::ready` watcher: an async select's
+/// receive arm takes the sender's value at once.
+#[test]
+fn an_async_select_finds_a_sender_behind_a_watcher() {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let watcher = {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let mut sel = csp::Select::new();
+            sel.send(&tx);
+            // Woken when the select passes, it finds no receiver left and waits on.
+            let _ = sel.ready_timeout(Duration::from_millis(300));
+        })
+    };
+    thread::sleep(SETTLE); // the watcher waits for a receiver
+    let sender = thread::spawn(move || tx.send_timeout(4, Duration::from_secs(10)));
+    thread::sleep(SETTLE); // the sender queues behind the watcher
+    let mut select = Box::pin(async {
+        csp::select_async! { recv(rx) -> v => v }
+    });
+    assert_eq!(select.as_mut().poll(&mut cx), std::task::Poll::Ready(Ok(4)));
+    assert_eq!(sender.join().unwrap(), Ok(()));
+    watcher.join().unwrap();
+}
