@@ -169,24 +169,29 @@ impl<T> Chan<T> {
 
     /// # Safety
     /// `token` was claimed on this channel's receiving side and not used since.
-    unsafe fn finish_recv(&self, token: Token) -> Result<T, RecvFailure> {
+    unsafe fn finish_recv(&self, token: Token, until: Until) -> Result<T, RecvFailure> {
         match &self.flavor {
             // SAFETY: the caller's contract.
             Flavor::Array(chan) => unsafe { chan.finish_recv(token) },
             // SAFETY: the caller's contract.
-            Flavor::Zero(chan) => unsafe { chan.finish_recv(token) },
+            Flavor::Zero(chan) => unsafe { chan.finish_recv(token, until) },
             Flavor::Timer(timer) => timer.finish_recv(token),
         }
     }
 
     /// # Safety
     /// `token` was claimed on this channel's sending side and not used since.
-    unsafe fn finish_send(&self, token: Token, value: T) -> Result<(), SendFailure<T>> {
+    unsafe fn finish_send(
+        &self,
+        token: Token,
+        value: T,
+        until: Until,
+    ) -> Result<(), SendFailure<T>> {
         match &self.flavor {
             // SAFETY: the caller's contract.
             Flavor::Array(chan) => unsafe { chan.finish_send(token, value) },
             // SAFETY: the caller's contract.
-            Flavor::Zero(chan) => unsafe { chan.finish_send(token, value) },
+            Flavor::Zero(chan) => unsafe { chan.finish_send(token, value, until) },
             Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
         }
     }
@@ -736,9 +741,9 @@ impl<T> Receiver<T> {
     /// # Safety
     /// `token` was claimed by a select on this receiver's channel, receiving side, and
     /// is used once.
-    pub(crate) unsafe fn finish_select(&self, token: Token) -> Result<T, RecvError> {
+    pub(crate) unsafe fn finish_select(&self, token: Token, until: Until) -> Result<T, RecvError> {
         // SAFETY: the caller's contract.
-        unsafe { self.chan.finish_recv(token) }.map_err(|_| RecvError)
+        unsafe { self.chan.finish_recv(token, until) }.map_err(|_| RecvError)
     }
 }
 
@@ -748,9 +753,14 @@ impl<T> Sender<T> {
     /// # Safety
     /// `token` was claimed by a select on this sender's channel, sending side, and is
     /// used once.
-    pub(crate) unsafe fn finish_select(&self, token: Token, value: T) -> Result<(), SendError<T>> {
+    pub(crate) unsafe fn finish_select(
+        &self,
+        token: Token,
+        value: T,
+        until: Until,
+    ) -> Result<(), SendError<T>> {
         // SAFETY: the caller's contract.
-        unsafe { self.chan.finish_send(token, value) }.map_err(|failure| match failure {
+        unsafe { self.chan.finish_send(token, value, until) }.map_err(|failure| match failure {
             SendFailure::Disconnected(value) | SendFailure::NotReady(value) => SendError(value),
         })
     }

@@ -505,3 +505,30 @@ fn a_nudge_passed_on_never_fakes_a_disconnection() {
         }
     }
 }
+
+/// A thread select's send arm chooses an async receive, which is then dropped before
+/// it takes the value: the select still keeps its own deadline, and gives the value
+/// back in the error when no other receiver comes in time.
+#[test]
+fn a_select_that_chose_a_dropped_receive_keeps_its_deadline() {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let mut recv = Box::pin(rx.recv_async());
+    assert!(recv.as_mut().poll(&mut cx).is_pending());
+    let (done_tx, done) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let sent = csp::select! {
+            send(tx, 7) -> sent => sent,
+            default(Duration::from_millis(100)) => panic!("a receiver was waiting"),
+        };
+        done_tx.send(sent).unwrap();
+    });
+    thread::sleep(SETTLE); // the select chose the queued receive and waits for it
+    drop(recv);
+    let sent = done.recv_timeout(Duration::from_secs(10));
+    assert_eq!(
+        sent,
+        Ok(Err(csp::SendError(7))),
+        "the value comes back in time"
+    );
+}

@@ -352,7 +352,7 @@ impl<'a> Select<'a> {
         let order = self.order();
         let (position, token) = super::run(&mut self.arms, order, until)?;
         let arm = self.chosen(position);
-        Some(SelectedOperation::new(arm.index, arm.handle, token))
+        Some(SelectedOperation::new(arm.index, arm.handle, token, until))
     }
 
     fn ready_until(&mut self, until: Until) -> Option<usize> {
@@ -389,6 +389,9 @@ pub struct SelectedOperation<'a> {
     handle: &'a dyn Handle,
     /// `None` once completed.
     token: Option<Token>,
+    /// The select's own deadline, which still bounds completing a rendezvous whose
+    /// chosen counterpart withdrew (see [`send`](SelectedOperation::send)).
+    until: Until,
 }
 
 impl fmt::Debug for SelectedOperation<'_> {
@@ -400,11 +403,12 @@ impl fmt::Debug for SelectedOperation<'_> {
 }
 
 impl<'a> SelectedOperation<'a> {
-    pub(crate) fn new(index: usize, handle: &'a dyn Handle, token: Token) -> Self {
+    pub(crate) fn new(index: usize, handle: &'a dyn Handle, token: Token, until: Until) -> Self {
         Self {
             index,
             handle,
             token: Some(token),
+            until,
         }
     }
 
@@ -440,11 +444,15 @@ impl<'a> SelectedOperation<'a> {
         let token = self.token.take().expect("completed once");
         // SAFETY: the token was claimed on this very receiver's side of its channel
         // (checked above), and is used once.
-        unsafe { receiver.finish_select(token) }
+        unsafe { receiver.finish_select(token, self.until) }
     }
 
     /// Completes a send operation with `value`; `sender` must be the one selected.
-    /// The value comes back in the error if the channel is disconnected.
+    /// The value comes back in the error if the channel is disconnected; or, rarely,
+    /// on a rendezvous whose chosen receiver was an async receive dropped before it
+    /// took the value, if no other receiver comes before the select's own deadline
+    /// (at once for a select that does not wait). Without a deadline it waits for the
+    /// next receiver.
     ///
     /// # Panics
     /// If `sender` is not the sender added at this operation's index.
@@ -461,7 +469,7 @@ impl<'a> SelectedOperation<'a> {
         self.check(Handle::id(sender), "send", "sender");
         let token = self.token.take().expect("completed once");
         // SAFETY: as in `recv`, on the sending side.
-        unsafe { sender.finish_select(token, value) }
+        unsafe { sender.finish_select(token, value, self.until) }
     }
 
     /// For the async select macros: completes a send arm with the value `stashed`
@@ -479,7 +487,7 @@ impl<'a> SelectedOperation<'a> {
                 let value = unsafe { stashed.stash.take() }
                     .expect("an enabled send arm holds its value until it is sent");
                 // SAFETY: as in `send`.
-                unsafe { stashed.sender.finish_select(token, value) }
+                unsafe { stashed.sender.finish_select(token, value, self.until) }
             }
         }
     }

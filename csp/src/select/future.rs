@@ -16,7 +16,7 @@
 use super::token::Token;
 use super::{Absent, Arm, AsyncHandle, Order, SelectedOperation, rng};
 use crate::alarm;
-use crate::party::{Outcome, Party};
+use crate::party::{Outcome, Party, Until};
 use crate::waitq::Slot;
 use crate::{Receiver, RecvError, SendError, Sender};
 use std::cell::Cell;
@@ -196,8 +196,13 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
 
     fn chosen(&self, position: usize, token: Token) -> Option<AsyncSelected<'a>> {
         let arm = self.arms[position].arm;
+        // Forever: an async select claims only direct entries (blocked threads,
+        // async sends), which never give an exchange up, so no deadline is needed.
         Some(AsyncSelected(SelectedOperation::new(
-            arm.index, arm.handle, token,
+            arm.index,
+            arm.handle,
+            token,
+            Until::Forever,
         )))
     }
 

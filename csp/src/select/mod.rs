@@ -278,6 +278,6 @@ pub mod __private {
         };
         let (position, token) = super::run(arms, order, until)?;
         let arm = arms[position];
-        Some(SelectedOperation::new(arm.index, arm.handle, token))
+        Some(SelectedOperation::new(arm.index, arm.handle, token, until))
     }
 }

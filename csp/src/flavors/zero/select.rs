@@ -96,13 +96,14 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Completes a select's receive arm.
+    /// Completes a select's receive arm; `until` is the select's deadline, which bounds
+    /// a fallback receive if a chosen sender gave the exchange up.
     ///
     /// # Safety
     /// `token` came from this channel's [`try_claim`](Channel::try_claim) with
     /// `Side::Recv` or its [`accept`](Channel::accept) on a receive arm, and was not
     /// used before.
-    pub(crate) unsafe fn finish_recv(&self, token: Token) -> Result<T, RecvFailure> {
+    pub(crate) unsafe fn finish_recv(&self, token: Token, until: Until) -> Result<T, RecvFailure> {
         match token {
             Token::Claimed { party, slot, .. } => {
                 // SAFETY: a claimed party stays alive until we finish it (crate::party).
@@ -121,7 +122,9 @@ impl<T> Channel<T> {
                 if await_exchange(&me) {
                     Ok(take_own(&me))
                 } else {
-                    self.recv(Until::Forever)
+                    // The select gave the exchange up: receive from whoever comes,
+                    // within this select's own deadline.
+                    self.recv(until)
                 }
             }
             Token::Partner(partner) => {
@@ -143,7 +146,12 @@ impl<T> Channel<T> {
     ///
     /// # Safety
     /// As for [`finish_recv`](Channel::finish_recv), with `Side::Send`.
-    pub(crate) unsafe fn finish_send(&self, token: Token, value: T) -> Result<(), SendFailure<T>> {
+    pub(crate) unsafe fn finish_send(
+        &self,
+        token: Token,
+        value: T,
+        until: Until,
+    ) -> Result<(), SendFailure<T>> {
         match token {
             Token::Claimed { party, slot, .. } => {
                 // SAFETY: a claimed party stays alive until we finish it (crate::party).
@@ -162,7 +170,9 @@ impl<T> Channel<T> {
                 if await_exchange(&me) {
                     Ok(())
                 } else {
-                    self.send(take_own(&me), Until::Forever)
+                    // The receiver withdrew (an async receive, dropped): send to
+                    // whoever comes, within this select's own deadline.
+                    self.send(take_own(&me), until)
                 }
             }
             Token::Partner(partner) => {
