@@ -19,6 +19,14 @@
 //!   only while the receiving future is being polled, so a value is never left in a
 //!   dropped future. A sender that had chosen it starts over and goes to the next
 //!   receiver.
+//!
+//! # Poll a pending receive, or drop it
+//!
+//! On a rendezvous channel a blocked thread that sends may choose a pending
+//! [`RecvFuture`] and wait for its task to come and take the value, however long that
+//! takes, past the thread's own timeout if need be. So a task should not leave a
+//! pending receive future unpolled while it is stuck elsewhere: poll it, or drop it
+//! (which hands the value back to the thread at once).
 
 use crate::channel::Chan;
 use crate::error::{RecvError, SendError};
