@@ -203,3 +203,34 @@ fn dropped_async_select_with_a_send_arm_races_a_receiver() {
         assert_eq!(drops.load(Ordering::SeqCst), 2, "each value dropped once");
     });
 }
+
+/// A thread select that does not wait (`default`) races an async receive that is
+/// polled once and then dropped: if the select chose the receive, the drop hands the
+/// exchange back and the select, keeping its own deadline (now), gives the value back
+/// instead of waiting for another receiver (with no deadline, it deadlocked here).
+#[test]
+fn a_select_that_chose_a_dropped_receive_keeps_its_deadline() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let selector = thread::spawn(move || {
+            csp::select! {
+                send(tx, 7) -> sent => sent.map(|()| true).map_err(|e| e.into_inner()),
+                default => Ok(false),
+            }
+        });
+        let received = {
+            let recv = pin!(rx.recv_async());
+            // Err: the select took `default` and dropped the sender first.
+            matches!(poll_once(recv), Poll::Ready(Ok(7)))
+        };
+        let sent = selector.join().unwrap();
+        // Sent exactly when received; otherwise the value came back, or was never made.
+        assert!(
+            matches!(
+                (sent, received),
+                (Ok(true), true) | (Ok(false) | Err(7), false)
+            ),
+            "{sent:?}, received: {received}"
+        );
+    });
+}
