@@ -4,7 +4,12 @@
 
 mod common;
 
+#[path = "common/cpu.rs"]
+mod cpu;
+
 use common::{Tracked, ticks};
+#[cfg(target_os = "linux")]
+use cpu::thread_cpu_ns;
 
 use futures::executor::block_on;
 use futures::future::{self, Either};
@@ -350,13 +355,6 @@ fn async_select_futures_are_send() {
     }));
     assert!(sent);
     assert_eq!(rx.try_recv(), Ok(7));
-}
-
-/// CPU time this thread has run, in nanoseconds (Linux's schedstat).
-#[cfg(target_os = "linux")]
-fn thread_cpu_ns() -> u64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-    stat.split_whitespace().next().unwrap().parse().unwrap()
 }
 
 /// An async select waiting for its timeout sleeps (its task is not polled in a loop).

@@ -2,6 +2,12 @@
 //! priority and fairness, a send value evaluated only when chosen, and exactly one arm
 //! committing against every kind of counterpart (blocked threads, other selects).
 
+// Only the CPU-time helper of `common`: the rest serves the async suites.
+#[path = "common/cpu.rs"]
+mod cpu;
+
+#[cfg(target_os = "linux")]
+use cpu::thread_cpu_ns;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
@@ -502,13 +508,6 @@ fn debug_output_names_the_type_and_its_state() {
     let (sink, stream) = (tx.clone().into_sink(), rx.clone().into_stream());
     assert_eq!(format!("{sink:?}"), "SendSink { busy: false, .. }");
     assert_eq!(format!("{stream:?}"), "RecvStream { ended: false, .. }");
-}
-
-/// CPU time this thread has run, in nanoseconds (Linux's schedstat).
-#[cfg(target_os = "linux")]
-fn thread_cpu_ns() -> u64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-    stat.split_whitespace().next().unwrap().parse().unwrap()
 }
 
 /// Waiting selects sleep: over a 200 ms wait with nothing ready, the thread runs for
