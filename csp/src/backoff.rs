@@ -44,10 +44,12 @@ const YIELDS: u32 = 4;
 const MAX_CAS_SPIN_SHIFT: u32 = 6;
 
 /// One wait's progress through the spin, yield and park phases.
+///
+/// Creating one is free: the CPU count is read only when a wait goes past its first
+/// check, so the fast paths that build a backoff and never use it pay nothing.
 #[derive(Debug)]
 pub(crate) struct Backoff {
     step: u32,
-    spin_checks: u32,
     pauses_per_check: u32,
     /// The spin check that yields instead (`u32::MAX`: none).
     yield_at: u32,
@@ -58,29 +60,29 @@ impl Backoff {
     #[inline]
     pub(crate) fn new() -> Self {
         Self {
+            step: 0,
+            pauses_per_check: PAUSES_PER_CHECK,
             yield_at: YIELD_AT,
-            ..Self::with_pauses(PAUSES_PER_CHECK)
         }
     }
 
     /// A backoff for polling a full or empty ring: checks less often, as long in all.
     #[inline]
     pub(crate) fn for_ring() -> Self {
-        Self::with_pauses(RING_PAUSES_PER_CHECK)
-    }
-
-    #[inline]
-    fn with_pauses(pauses_per_check: u32) -> Self {
-        let spin_checks = if parallelism() > 1 {
-            SPIN_CHECKS * PAUSES_PER_CHECK / pauses_per_check
-        } else {
-            0
-        };
         Self {
             step: 0,
-            spin_checks,
-            pauses_per_check,
+            pauses_per_check: RING_PAUSES_PER_CHECK,
             yield_at: u32::MAX,
+        }
+    }
+
+    /// How many checks spin before yielding starts: none on one CPU.
+    #[inline]
+    fn spin_checks(&self) -> u32 {
+        if parallelism() > 1 {
+            SPIN_CHECKS * PAUSES_PER_CHECK / self.pauses_per_check
+        } else {
+            0
         }
     }
 
@@ -97,7 +99,7 @@ impl Backoff {
     /// Waits a little before the next check: pauses while spinning pays, then yields.
     #[inline]
     pub(crate) fn snooze(&mut self) {
-        if self.step < self.spin_checks {
+        if self.step < self.spin_checks() {
             if self.step == self.yield_at {
                 // A counterpart on this same CPU (a thread just started, say) cannot
                 // answer while we spin: let it run, once, early.
@@ -116,6 +118,6 @@ impl Backoff {
     /// Whether the spin and yield phases are over and the caller should park.
     #[inline]
     pub(crate) fn is_completed(&self) -> bool {
-        self.step >= self.spin_checks + YIELDS
+        self.step >= self.spin_checks() + YIELDS
     }
 }

@@ -46,10 +46,17 @@ impl NotifyList {
     }
 
     /// Completes the oldest party still waiting, if any, so that it retries.
+    #[inline]
     pub(crate) fn notify_one(&self) {
-        if self.is_empty.load(Ordering::SeqCst) {
-            return;
+        // Every send and receive on a buffered channel calls this: the check that
+        // nobody waits stays inline, the rest does not.
+        if !self.is_empty.load(Ordering::SeqCst) {
+            self.notify_one_waiting();
         }
+    }
+
+    #[inline(never)]
+    fn notify_one_waiting(&self) {
         let mut queue = lock(&self.queue);
         let mut woken = None;
         while let Some(entry) = queue.pop() {

@@ -106,7 +106,28 @@ impl<T> Channel<T> {
 
     /// Claims the slot at `tail` for a value to come, without waiting: the first half
     /// of a send, finished by [`write`](Channel::write) or [`abandon`](Channel::abandon).
+    #[inline]
     fn start_send(&self) -> Result<(&Slot<T>, usize), Attempt> {
+        // The common case inline: the slot at `tail` is free and no sender races us.
+        let tail = self.tail.load(Ordering::Relaxed);
+        if tail & self.mark_bit == 0 {
+            let slot = &self.buffer[tail & (self.mark_bit - 1)];
+            if slot.stamp.load(Ordering::Acquire) == tail
+                && self
+                    .tail
+                    .compare_exchange(tail, self.next(tail), Ordering::SeqCst, Ordering::Relaxed)
+                    .is_ok()
+            {
+                return Ok((slot, tail));
+            }
+        }
+        self.start_send_slow()
+    }
+
+    /// [`start_send`](Channel::start_send) past its first try: the ring is full or
+    /// disconnected, or other senders race us.
+    #[inline(never)]
+    fn start_send_slow(&self) -> Result<(&Slot<T>, usize), Attempt> {
         let mut backoff = Backoff::new();
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
@@ -181,7 +202,26 @@ impl<T> Channel<T> {
 
     /// Claims the value at `head` without waiting, skipping holes: the first half of a
     /// receive, finished by [`read`](Channel::read).
+    #[inline]
     fn start_recv(&self) -> Result<(&Slot<T>, usize), Attempt> {
+        // The common case inline: the value at `head` is there and no receiver races us.
+        let head = self.head.load(Ordering::Relaxed);
+        let slot = &self.buffer[head & (self.mark_bit - 1)];
+        if slot.stamp.load(Ordering::Acquire) == head + 1
+            && self
+                .head
+                .compare_exchange(head, self.next(head), Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
+        {
+            return Ok((slot, head));
+        }
+        self.start_recv_slow()
+    }
+
+    /// [`start_recv`](Channel::start_recv) past its first try: the ring is empty, a
+    /// hole is in the way, or other receivers race us.
+    #[inline(never)]
+    fn start_recv_slow(&self) -> Result<(&Slot<T>, usize), Attempt> {
         let mut backoff = Backoff::new();
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
@@ -326,7 +366,23 @@ impl<T> Channel<T> {
     }
 
     /// Sends `value`, waiting for room until `until`.
+    #[inline]
     pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
+        // One attempt inline; waiting, with its party and backoff, is out of line so
+        // that the common case (room in the ring) stays a few instructions.
+        match self.try_push(value) {
+            Ok(()) => Ok(()),
+            Err((value, Attempt::Disconnected)) => Err(SendFailure::Disconnected(value)),
+            Err((value, Attempt::NotReady)) if until == Until::Now => {
+                Err(SendFailure::NotReady(value))
+            }
+            Err((value, Attempt::NotReady)) => self.send_waiting(value, until),
+        }
+    }
+
+    /// [`send`](Channel::send) once the ring was found full.
+    #[inline(never)]
+    fn send_waiting(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         let mut value = value;
         loop {
             let mut backoff = Backoff::for_ring();
@@ -358,7 +414,20 @@ impl<T> Channel<T> {
     }
 
     /// Receives a value, waiting for one until `until`.
+    #[inline]
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
+        // As in `send`: one attempt inline, waiting out of line.
+        match self.try_pop() {
+            Ok(value) => Ok(value),
+            Err(Attempt::Disconnected) => Err(RecvFailure::Disconnected),
+            Err(Attempt::NotReady) if until == Until::Now => Err(RecvFailure::NotReady),
+            Err(Attempt::NotReady) => self.recv_waiting(until),
+        }
+    }
+
+    /// [`recv`](Channel::recv) once the ring was found empty.
+    #[inline(never)]
+    fn recv_waiting(&self, until: Until) -> Result<T, RecvFailure> {
         loop {
             let mut backoff = Backoff::for_ring();
             loop {
