@@ -104,18 +104,21 @@ fn target(options: &Options) -> Duration {
     Duration::from_millis(if options.quick { 50 } else { 250 })
 }
 
+/// Measures every library of `scenario`. Each library is first warmed up and its
+/// message count calibrated; then the runs go round-robin (one run of each library,
+/// then the next round), so that a slow spell of a shared or virtual machine falls on
+/// every library alike instead of on whichever was being measured, and the ratios
+/// stay fair even when the absolute times drift.
 fn measure(
     scenario: &Scenario,
     options: &Options,
     step: &mut usize,
     steps: usize,
 ) -> Vec<Measured> {
-    scenario
+    let counts: Vec<u64> = scenario
         .entries
         .iter()
         .map(|entry| {
-            *step += 1;
-            eprint!("[{step:>3}/{steps}] {} {:<18} ", scenario.name, entry.lib);
             // Probe runs, for at least one target's time, warm up (threads, caches,
             // allocator) and calibrate the message count, unless it is given.
             let probe = (scenario.messages / 100).max(100);
@@ -125,15 +128,33 @@ fn measure(
                 took = (entry.run)(probe);
             }
             let took = took.max(Duration::from_micros(1));
-            let messages = options.messages.unwrap_or_else(|| {
+            options.messages.unwrap_or_else(|| {
                 let scale = target(options).as_secs_f64() / took.as_secs_f64();
                 ((probe as f64 * scale) as u64).clamp(probe, scenario.messages * 20)
-            });
-            let samples = (0..options.runs)
-                .map(|_| (entry.run)(messages).as_nanos() as f64 / messages as f64)
-                .collect();
+            })
+        })
+        .collect();
+    let mut samples = vec![Vec::with_capacity(options.runs); scenario.entries.len()];
+    for _ in 0..options.runs {
+        for ((entry, &messages), samples) in scenario.entries.iter().zip(&counts).zip(&mut samples)
+        {
+            samples.push((entry.run)(messages).as_nanos() as f64 / messages as f64);
+        }
+    }
+    scenario
+        .entries
+        .iter()
+        .zip(counts)
+        .zip(samples)
+        .map(|((entry, messages), samples)| {
+            *step += 1;
             let nanos = median(samples);
-            eprintln!("{} ({messages} per run)", human(nanos));
+            eprintln!(
+                "[{step:>3}/{steps}] {} {:<18} {} ({messages} per run)",
+                scenario.name,
+                entry.lib,
+                human(nanos)
+            );
             Measured {
                 lib: entry.lib,
                 note: entry.note,
