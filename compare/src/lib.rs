@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod asynch;
+pub mod floor;
 pub mod select;
 pub mod threads;
 
@@ -90,6 +91,15 @@ fn thread_scenarios() -> Vec<Scenario> {
                 entry("kanal", ping_pong::<Kanal>(cap)),
             ],
         });
+        if cap == 0 {
+            // The floor is a rendezvous: it belongs beside capacity 0 only.
+            let scenario = all.last_mut().expect("just pushed");
+            scenario.entries.push(noted(
+                "floor",
+                "no channel: one word, both sides yielding",
+                ping_pong::<crate::floor::Floor>(cap),
+            ));
+        }
     }
     for (senders, receivers) in [(1, 1), (4, 1), (4, 4)] {
         for cap in [0, 1, 1024] {
@@ -282,6 +292,11 @@ fn async_scenarios() -> Vec<Scenario> {
                 ),
                 entry("flume", move |n| ping_pong::<Flume>(rt, n)),
                 entry("kanal", move |n| ping_pong::<Kanal>(rt, n)),
+                noted(
+                    "floor",
+                    "no channel: one word, two AtomicWakers",
+                    move |n| ping_pong::<crate::floor::Floor>(rt, n),
+                ),
             ],
         });
         all.push(Scenario {
