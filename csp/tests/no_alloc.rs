@@ -10,6 +10,10 @@ use std::time::Duration;
 /// Long enough for a waiting thread to stop spinning and park.
 const PARK: Duration = Duration::from_millis(30);
 
+/// Warm-up values the echo thread pauses on: before echoing, or after.
+const WAIT_BEFORE_ECHO: u64 = u64::MAX;
+const WAIT_AFTER_ECHO: u64 = u64::MAX - 1;
+
 struct Counting;
 
 static COUNTING: AtomicBool = AtomicBool::new(false);
@@ -123,19 +127,30 @@ fn plain_operations() {
         let (pong_tx, pong_rx) = csp::bounded::<u64>(cap);
         let echo = thread::spawn(move || {
             for v in &ping_rx {
-                if v == u64::MAX {
+                if v == WAIT_BEFORE_ECHO {
                     // Warm-up: make the main thread wait long enough to park.
                     thread::sleep(PARK);
                 }
                 pong_tx.send(v).unwrap();
+                if v == WAIT_AFTER_ECHO {
+                    // Warm-up: make the main thread's next send wait for us.
+                    thread::sleep(PARK);
+                }
             }
         });
         // Warm up: each thread parks once (building its thread waker, a one-time
-        // allocation per thread), and the wait queues grow to their working size.
-        thread::sleep(PARK);
+        // allocation per thread), and every wait queue grows to its working size: on
+        // a rendezvous each side must have waited first at least once, or the first
+        // time it does (a matter of timing) allocates its queue in the measured part.
+        thread::sleep(PARK); // the echo's receive waits
         ping_pong(&ping_tx, &pong_rx, 1);
-        ping_tx.send(u64::MAX).unwrap();
-        assert_eq!(pong_rx.recv(), Ok(u64::MAX));
+        ping_tx.send(WAIT_BEFORE_ECHO).unwrap(); // our receive waits
+        assert_eq!(pong_rx.recv(), Ok(WAIT_BEFORE_ECHO));
+        ping_tx.send(WAIT_AFTER_ECHO).unwrap();
+        assert_eq!(pong_rx.recv(), Ok(WAIT_AFTER_ECHO));
+        ping_tx.send(1).unwrap(); // our send waits
+        thread::sleep(PARK); // the echo's send waits
+        assert_eq!(pong_rx.recv(), Ok(1));
         ping_pong(&ping_tx, &pong_rx, 20_000);
         COUNTING.store(true, Ordering::SeqCst);
         ping_pong(&ping_tx, &pong_rx, 50_000);
