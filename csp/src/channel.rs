@@ -336,7 +336,9 @@ impl<T> Sender<T> {
     }
 
     /// Sends `value` only if that can happen at once: there is room in the buffer, or,
-    /// for a rendezvous channel, a receiver is already waiting.
+    /// for a rendezvous channel, a receiver is already waiting (a blocked thread or a
+    /// thread's select; a pending receive future takes a value only when its task
+    /// polls it, so it does not count: see [`crate::future`]).
     ///
     /// ```
     /// use csp::TrySendError;
@@ -840,7 +842,10 @@ impl<T> AsyncHandle for Receiver<T> {
         }
     }
     fn register_async(&self, party: &Party, arm: usize) -> bool {
-        self.chan.register(party, arm, Side::Recv)
+        match &self.chan.flavor {
+            Flavor::Zero(chan) => chan.register_task(party, arm, Side::Recv),
+            _ => self.chan.register(party, arm, Side::Recv),
+        }
     }
     fn accept_async(&self, party: &Party) -> Option<Token> {
         self.chan.accept(party, Side::Recv)

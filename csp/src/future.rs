@@ -20,13 +20,23 @@
 //!   dropped future. A sender that had chosen it starts over and goes to the next
 //!   receiver.
 //!
-//! # Poll a pending receive, or drop it
+//! # A blocked thread does not wait on a task
 //!
-//! On a rendezvous channel a blocked thread that sends may choose a pending
-//! [`RecvFuture`] and wait for its task to come and take the value, however long that
-//! takes, past the thread's own timeout if need be. So a task should not leave a
-//! pending receive future unpolled while it is stuck elsewhere: poll it, or drop it
-//! (which hands the value back to the thread at once).
+//! A task may leave a pending future unpolled for as long as it likes (stuck on
+//! something else), so a thread that sends on a rendezvous channel never waits for a
+//! receive future to come: meeting one, it wakes the future's task and waits in the
+//! queue like any blocked sender, until the task takes the value when it next polls,
+//! or until the thread's own timeout gives the value back. For the same reason
+//! [`try_send`](Sender::try_send) does not count a pending receive future as a
+//! receiver ready to take a value at once.
+//!
+//! One case remains: a thread [`select!`](crate::select!) whose send arm chooses a
+//! pending receive future. Its value exists only once the arm is chosen (crossbeam's
+//! lazy send expression), so it cannot wait in the queue holding it; the select's
+//! thread waits for the task to take the value, past the select's timeout if the task
+//! is never polled. So a task should not leave such a receive future unpolled while
+//! it is stuck elsewhere: poll it, or drop it (which hands the value back to the
+//! select at once).
 
 use crate::channel::Chan;
 use crate::error::{RecvError, SendError};

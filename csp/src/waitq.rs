@@ -99,6 +99,8 @@ pub(crate) struct Entry<T> {
     arm: usize,
     /// A watcher ([`Entry::watch`]): never a counterpart.
     watch: bool,
+    /// A notify entry of an async task ([`Entry::notify_task`]).
+    task: bool,
 }
 
 // SAFETY: an Entry is a pair of pointers that are only dereferenced under the lock of
@@ -115,6 +117,7 @@ impl<T> Entry<T> {
             slot: slot as *const Slot<T>,
             arm,
             watch: false,
+            task: false,
         }
     }
 
@@ -125,7 +128,24 @@ impl<T> Entry<T> {
             slot: ptr::null(),
             arm,
             watch: false,
+            task: false,
         }
+    }
+
+    /// A notify entry whose owner is an async task (an async receive, an async
+    /// select's arm). A task may stay pending without ever being polled again, so a
+    /// blocked thread must never wait on one as its partner: it nudges the task and
+    /// queues itself instead (the zero flavor's `meet_receiver`).
+    pub(crate) fn notify_task(party: &Party, arm: usize) -> Self {
+        Self {
+            task: true,
+            ..Self::notify(party, arm)
+        }
+    }
+
+    /// Whether this is a notify entry of an async task ([`Entry::notify_task`]).
+    pub(crate) fn is_task(&self) -> bool {
+        self.task
     }
 
     /// An entry of a party that only wants to know when this side may have a
@@ -262,6 +282,18 @@ impl<T> WaitQueue<T> {
             .entries
             .iter()
             .position(|e| e.slot.is_null() && !e.watch)?;
+        self.remove_at(index)
+    }
+
+    /// Removes and returns the oldest notify entry of a thread (a thread's select),
+    /// wherever it is in the queue, passing over tasks' entries, after waking the
+    /// watchers.
+    pub(crate) fn pop_thread_notify(&mut self) -> Option<Entry<T>> {
+        self.wake_watchers();
+        let index = self
+            .entries
+            .iter()
+            .position(|e| e.slot.is_null() && !e.watch && !e.task)?;
         self.remove_at(index)
     }
 

@@ -532,3 +532,93 @@ fn a_select_that_chose_a_dropped_receive_keeps_its_deadline() {
         "the value comes back in time"
     );
 }
+
+/// A receive future that was polled once and then left pending (its task stalled
+/// elsewhere, never polling it again, never dropping it) must not hold a thread: a
+/// `try_send` fails at once and a `send_timeout` times out on time, each giving its
+/// value back; once the future is polled again it takes a value a thread sends, once.
+#[test]
+fn a_thread_never_waits_on_a_stalled_task() {
+    let drops = Arc::new((0..3).map(|_| AtomicUsize::new(0)).collect::<Vec<_>>());
+    let tracked = {
+        let drops = Arc::clone(&drops);
+        move |id| Tracked {
+            id,
+            drops: Arc::clone(&drops),
+        }
+    };
+    let (tx, rx) = csp::bounded::<Tracked>(0);
+    let mut stalled = pin!(rx.recv_async());
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    assert!(stalled.as_mut().poll(&mut cx).is_pending());
+
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let make = tracked.clone();
+    let sender = thread::spawn(move || {
+        let full = tx.try_send(make(0));
+        let kept = matches!(&full, Err(csp::TrySendError::Full(v)) if v.id == 0);
+        let timed_out = tx.send_timeout(make(1), Duration::from_millis(50));
+        let kept_too = matches!(&timed_out, Err(csp::SendTimeoutError::Timeout(v)) if v.id == 1);
+        done_tx.send((kept, kept_too)).unwrap();
+        tx
+    });
+    // A minute, not milliseconds: this only tells "returned" from "blocked for good".
+    let outcome = done_rx.recv_timeout(Duration::from_secs(60));
+    assert_eq!(
+        outcome,
+        Ok((true, true)),
+        "a thread was held by a receive future that nobody polls"
+    );
+    let tx = sender.join().unwrap();
+    assert_eq!(drops[0].load(Ordering::SeqCst), 1);
+    assert_eq!(drops[1].load(Ordering::SeqCst), 1);
+
+    // Nothing was delivered meanwhile; a send now meets the future once it is polled.
+    assert!(stalled.as_mut().poll(&mut cx).is_pending());
+    let sender = thread::spawn(move || tx.send(tracked(2)).is_ok());
+    let got = loop {
+        match stalled.as_mut().poll(&mut cx) {
+            Poll::Ready(got) => break got.unwrap(),
+            Poll::Pending => thread::sleep(Duration::from_millis(1)),
+        }
+    };
+    assert_eq!(got.id, 2);
+    assert!(sender.join().unwrap());
+    assert_eq!(drops[2].load(Ordering::SeqCst), 0);
+    drop(got);
+    assert_eq!(drops[2].load(Ordering::SeqCst), 1);
+}
+
+/// `try_send` passes over a pending receive future (which takes a value only when
+/// polled) to a thread's select waiting behind it, which can take the value at once.
+#[test]
+fn try_send_reaches_a_thread_select_behind_a_pending_receive_future() {
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let mut pending = pin!(rx.recv_async());
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    assert!(pending.as_mut().poll(&mut cx).is_pending());
+
+    let select_rx = rx.clone();
+    let selecting = thread::spawn(move || {
+        let (_idle_tx, idle) = csp::bounded::<u32>(0);
+        csp::select! {
+            recv(idle) -> _ => None,
+            recv(select_rx) -> got => got.ok(),
+        }
+    });
+    // Until the select has registered, there is nobody to take the value at once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut value = 7;
+    loop {
+        match tx.try_send(value) {
+            Ok(()) => break,
+            Err(csp::TrySendError::Full(v)) if std::time::Instant::now() < deadline => {
+                value = v;
+                thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => panic!("try_send never reached the select: {e:?}"),
+        }
+    }
+    assert_eq!(selecting.join().unwrap(), Some(7));
+    assert!(pending.as_mut().poll(&mut cx).is_pending());
+}

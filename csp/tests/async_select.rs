@@ -548,3 +548,49 @@ fn an_async_select_finds_a_sender_behind_a_watcher() {
     assert_eq!(sender.join().unwrap(), Ok(()));
     watcher.join().unwrap();
 }
+
+/// As `a_thread_never_waits_on_a_stalled_task` (async_ops.rs), for an async select's
+/// receive arm: a select polled once and then left pending must not hold a thread
+/// that sends, and once polled again it takes a thread's value, once.
+#[test]
+fn a_thread_never_waits_on_a_stalled_async_select() {
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let (_idle_tx, idle) = csp::bounded::<u32>(0);
+    let mut stalled = pin!(async {
+        csp::select_async! {
+            recv(idle) -> _ => None,
+            recv(rx) -> got => got.ok(),
+        }
+    });
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    assert!(stalled.as_mut().poll(&mut cx).is_pending());
+
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let sender = thread::spawn(move || {
+        let full = tx.try_send(1);
+        let timed_out = tx.send_timeout(2, Duration::from_millis(50));
+        done_tx.send((full, timed_out)).unwrap();
+        tx
+    });
+    // A minute, not milliseconds: this only tells "returned" from "blocked for good".
+    assert_eq!(
+        done_rx.recv_timeout(Duration::from_secs(60)),
+        Ok((
+            Err(csp::TrySendError::Full(1)),
+            Err(csp::SendTimeoutError::Timeout(2))
+        )),
+        "a thread was held by an async select that nobody polls"
+    );
+    let tx = sender.join().unwrap();
+
+    assert!(stalled.as_mut().poll(&mut cx).is_pending());
+    let sender = thread::spawn(move || tx.send(3));
+    let got = loop {
+        match stalled.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(got) => break got,
+            std::task::Poll::Pending => thread::sleep(Duration::from_millis(1)),
+        }
+    };
+    assert_eq!(got, Some(3));
+    assert_eq!(sender.join().unwrap(), Ok(()));
+}

@@ -234,3 +234,30 @@ fn a_select_that_chose_a_dropped_receive_keeps_its_deadline() {
         );
     });
 }
+
+/// A thread's send with a deadline meets a receive future whose task has stalled (it
+/// was polled once and is not polled again until the thread is back): the thread
+/// must not wait on it as its partner, but time out and keep its value. On the old
+/// protocol the thread waited for the future without deadline: a deadlock here.
+#[test]
+fn a_thread_send_does_not_wait_on_a_stalled_receive_future() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let mut recv = pin!(rx.recv_async());
+        assert!(poll_once(recv.as_mut()).is_pending());
+        let past = std::time::Instant::now();
+        let sender = thread::spawn(move || {
+            let sent = tx.send_deadline(5, past);
+            let tried = tx.try_send(6);
+            (sent, tried, tx)
+        });
+        let (sent, tried, tx) = sender.join().unwrap();
+        let sent = sent.unwrap_err();
+        assert!(sent.is_timeout());
+        assert_eq!(sent.into_inner(), 5);
+        assert_eq!(tried, Err(csp::TrySendError::Full(6)));
+        assert!(poll_once(recv.as_mut()).is_pending());
+        drop(tx);
+        assert_eq!(poll_once(recv.as_mut()), Poll::Ready(Err(RecvError)));
+    });
+}

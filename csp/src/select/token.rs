@@ -16,11 +16,14 @@ pub(crate) enum Token {
     Disconnected,
     /// Rendezvous: a waiting counterpart, claimed under the channel lock and removed
     /// from its queue. `slot` points at its `Slot<T>` (a blocked thread), or is null
-    /// for a select, which must be given a partner to move the value.
+    /// for a select, which must be given a partner to move the value; `task` says
+    /// whether that select is an async task's (so that a claim given back is queued
+    /// again as what it was).
     Claimed {
         party: NonNull<Party>,
         slot: *const (),
         arm: usize,
+        task: bool,
     },
     /// Rendezvous: a counterpart claimed this select and left its `Waiter<T>`.
     Partner(*const ()),

@@ -43,7 +43,7 @@ impl<T> Channel<T> {
             return Poll::Ready(Err(SendFailure::Disconnected(take_own(me))));
         }
         let mut nudged = None;
-        match Self::meet_receiver(&mut inner, &me.slot, None, &mut nudged) {
+        match Self::meet_receiver(&mut inner, &me.slot, None, true, &mut nudged) {
             Step::Done(result) => {
                 drop(inner);
                 wake(nudged);
@@ -102,7 +102,7 @@ impl<T> Channel<T> {
         }
         me.party.reset();
         me.party.sleep_with(waker);
-        inner.receivers.push(Entry::notify(&me.party, 0));
+        inner.receivers.push(Entry::notify_task(&me.party, 0));
         queued.set(true);
         drop(inner);
         wake(nudged);

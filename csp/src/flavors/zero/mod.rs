@@ -91,7 +91,13 @@ impl<T> Channel<T> {
             let step = if inner.disconnected {
                 Step::Done(Err(SendFailure::Disconnected(take_own(&me))))
             } else {
-                Self::meet_receiver(&mut inner, &me.slot, Some(&me), &mut wakers)
+                Self::meet_receiver(
+                    &mut inner,
+                    &me.slot,
+                    Some(&me),
+                    until != Until::Now,
+                    &mut wakers,
+                )
             };
             match step {
                 Step::Done(result) => {
@@ -115,6 +121,8 @@ impl<T> Channel<T> {
             }
             inner.senders.push(Entry::direct(&me.party, &me.slot, 0));
             drop(inner);
+            // A task nudged for us comes to take the value from the entry just queued.
+            wake(wakers);
             return match me.party.wait(until, current_thread_waker) {
                 // SAFETY: the party is done, so the counterpart that completed it removed
                 // the entry and let go of the slot before publishing DONE (crate::party).
@@ -135,18 +143,24 @@ impl<T> Channel<T> {
     }
 
     /// Offers the value in `mine` to the oldest receiver that can still be completed.
-    /// A notify receiver (a select, an async receive) must come and take the value:
-    /// given a `partner` (the waiter of a blocked thread, whose slot is `mine`), it
-    /// is left to it; without one (an async send, an async select's send arm), the
-    /// receiver is nudged and `Alone` says the caller must queue itself for it.
+    /// A notify receiver (a select, an async receive) must come and take the value.
+    /// A thread select's entry is left to the `partner` given (the waiter of a blocked
+    /// thread, whose slot is `mine`): that select's thread is running and comes at
+    /// once. Otherwise (no partner: an async send, an async select's send arm; or a
+    /// task's entry, which may never be polled again and so must not hold a blocked
+    /// thread) the receiver is nudged and `Alone` says the caller must queue itself
+    /// for it, as a direct entry the receiver takes from. A caller that will not
+    /// queue (`queues` false: a `try_send`) nudges nobody; it passes over tasks'
+    /// entries to a thread's select further back, if any, else gets `Alone`.
     ///
-    /// Without a partner, a blocked receiver anywhere in the queue is served before
-    /// a notify receiver ahead of it is nudged: so a blocked thread never waits on one
-    /// side while an async sender waits on the other, which nobody would resolve.
+    /// Before a notify receiver is nudged, a blocked receiver anywhere in the queue is
+    /// served: so a blocked thread never waits on one side while a sender that cannot
+    /// be a partner waits on the other, which nobody would resolve.
     fn meet_receiver(
         inner: &mut Inner<T>,
         mine: &Slot<T>,
         partner: Option<&Waiter<T>>,
+        queues: bool,
         woken: &mut Option<Waker>,
     ) -> Step<Result<(), SendFailure<T>>> {
         while let Some(entry) = inner.receivers.pop_counterpart() {
@@ -158,14 +172,14 @@ impl<T> Channel<T> {
                         return Step::Done(Ok(()));
                     }
                 }
-                (None, Some(me)) => {
+                (None, Some(me)) if !entry.is_task() => {
                     if party.claim(entry.arm()) {
                         party.set_partner(me.as_partner());
                         *woken = party.finish();
                         return Step::Exchange;
                     }
                 }
-                (None, None) => {
+                (None, _) => {
                     // A blocked receiver further back is served first, this entry
                     // left in place.
                     if let Some(direct) = inner.receivers.pop_direct() {
@@ -174,6 +188,22 @@ impl<T> Channel<T> {
                             return Step::Done(Ok(()));
                         }
                         continue;
+                    }
+                    if !queues {
+                        // Nobody would take the value a nudge is for; a thread's
+                        // select further back may still take it at once.
+                        inner.receivers.push_front(entry);
+                        let me = partner.expect("only a thread's try_send does not queue");
+                        while let Some(select) = inner.receivers.pop_thread_notify() {
+                            // SAFETY: we hold the lock of the queue that held the entry.
+                            let party = unsafe { select.party() };
+                            if party.claim(select.arm()) {
+                                party.set_partner(me.as_partner());
+                                *woken = party.finish();
+                                return Step::Exchange;
+                            }
+                        }
+                        return Step::Alone;
                     }
                     if let Some(waker) = party.try_complete(entry.arm()) {
                         *woken = waker;

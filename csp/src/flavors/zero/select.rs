@@ -29,6 +29,7 @@ impl<T> Channel<T> {
                     party: NonNull::from(party),
                     slot: slot.map_or(ptr::null(), |slot| (slot as *const Slot<T>).cast()),
                     arm: entry.arm(),
+                    task: entry.is_task(),
                 });
             }
         }
@@ -49,6 +50,16 @@ impl<T> Channel<T> {
     /// (other than the select itself) already waits, or the channel is disconnected:
     /// then the select must not sleep, but retry.
     pub(crate) fn register(&self, party: &Party, arm: usize, side: Side) -> bool {
+        self.register_entry(party, side, Entry::notify(party, arm))
+    }
+
+    /// As [`register`](Channel::register), for an async select's receive arm: its
+    /// entry says it is a task's, which a blocked thread must not wait on.
+    pub(crate) fn register_task(&self, party: &Party, arm: usize, side: Side) -> bool {
+        self.register_entry(party, side, Entry::notify_task(party, arm))
+    }
+
+    fn register_entry(&self, party: &Party, side: Side, entry: Entry<T>) -> bool {
         let mut inner = lock(&self.inner);
         if inner.disconnected {
             return true;
@@ -57,7 +68,7 @@ impl<T> Channel<T> {
             Side::Send => inner.receivers.has_other_than(party),
             Side::Recv => inner.senders.has_other_than(party),
         };
-        inner.queue(side).push(Entry::notify(party, arm));
+        inner.queue(side).push(entry);
         ready
     }
 
@@ -195,7 +206,12 @@ impl<T> Channel<T> {
     /// As for [`finish_recv`](Channel::finish_recv); `side` is the select arm's.
     pub(crate) unsafe fn release(&self, token: Token, side: Side) {
         match token {
-            Token::Claimed { party, slot, arm } => {
+            Token::Claimed {
+                party,
+                slot,
+                arm,
+                task,
+            } => {
                 // SAFETY: a claimed party stays alive until we finish or unclaim it.
                 let party_ref = unsafe { party.as_ref() };
                 let mut inner = lock(&self.inner);
@@ -207,6 +223,7 @@ impl<T> Channel<T> {
                 // SAFETY: as above.
                 let entry = match unsafe { claimed_slot::<T>(slot) } {
                     Some(slot) => Entry::direct(party_ref, slot, arm),
+                    None if task => Entry::notify_task(party_ref, arm),
                     None => Entry::notify(party_ref, arm),
                 };
                 let theirs = match side {
@@ -266,6 +283,7 @@ impl<T> Channel<T> {
                     party: NonNull::from(party),
                     slot: slot.map_or(ptr::null(), |slot| (slot as *const Slot<T>).cast()),
                     arm: entry.arm(),
+                    task: entry.is_task(),
                 });
             }
         }
@@ -294,7 +312,7 @@ impl<T> Channel<T> {
             return Some(Token::Disconnected);
         }
         let mut woken = None;
-        let found = match Self::meet_receiver(&mut inner, stash, None, &mut woken) {
+        let found = match Self::meet_receiver(&mut inner, stash, None, true, &mut woken) {
             Step::Done(_) => Some(Token::Sent),
             Step::Alone => None,
             Step::Exchange => unreachable!("an async select is never a partner"),
