@@ -427,6 +427,9 @@ fn a_ready_watcher_is_never_met() {
         default(Duration::from_millis(50)) => false,
     };
     assert!(!committed, "a select committed to a watcher");
+    // A watcher that registered only now (a loaded machine outslept SETTLE) would
+    // wait for a sender forever: disconnecting makes its operation ready.
+    drop(tx);
     assert_eq!(watcher.join().unwrap(), 0);
 }
 
