@@ -30,13 +30,10 @@
 //! [`try_send`](Sender::try_send) does not count a pending receive future as a
 //! receiver ready to take a value at once.
 //!
-//! One case remains: a thread [`select!`](crate::select!) whose send arm chooses a
-//! pending receive future. Its value exists only once the arm is chosen (crossbeam's
-//! lazy send expression), so it cannot wait in the queue holding it; the select's
-//! thread waits for the task to take the value, past the select's timeout if the task
-//! is never polled. So a task should not leave such a receive future unpolled while
-//! it is stuck elsewhere: poll it, or drop it (which hands the value back to the
-//! select at once).
+//! A thread [`select!`](crate::select!) whose send arm chooses a pending receive
+//! future does the same once its value exists: it wakes the task and waits in the
+//! queue within the select's own deadline, and if nobody takes the value in time the
+//! arm's [`send`](crate::SelectedOperation::send) gives it back in its error.
 
 use crate::channel::Chan;
 use crate::error::{RecvError, SendError};

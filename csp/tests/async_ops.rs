@@ -622,3 +622,50 @@ fn try_send_reaches_a_thread_select_behind_a_pending_receive_future() {
     assert_eq!(selecting.join().unwrap(), Some(7));
     assert!(pending.as_mut().poll(&mut cx).is_pending());
 }
+
+/// A thread `select!` whose send arm is chosen for a receive future that stays
+/// pending does not wait on it either: the arm waits within the select's deadline and
+/// gives the value back if nobody takes it; a select without deadline delivers to the
+/// future once the future is polled again.
+#[test]
+fn a_thread_select_never_waits_on_a_stalled_task() {
+    let (tx, rx) = csp::bounded::<u32>(0);
+    let mut stalled = pin!(rx.recv_async());
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    assert!(stalled.as_mut().poll(&mut cx).is_pending());
+
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let selecting = thread::spawn(move || {
+        let outcome = csp::select! {
+            send(tx, 5) -> sent => sent.map_err(|e| e.into_inner()),
+            default(Duration::from_millis(50)) => Err(0),
+        };
+        done_tx.send(outcome).unwrap();
+        tx
+    });
+    // A minute, not milliseconds: this only tells "returned" from "blocked for good".
+    let outcome = done_rx.recv_timeout(Duration::from_secs(60));
+    // The pending future was queued first, so the send arm is chosen, and its value
+    // comes back when nobody takes it within the select's deadline.
+    assert_eq!(
+        outcome,
+        Ok(Err(5)),
+        "a thread select was held by a receive future that nobody polls"
+    );
+    let tx = selecting.join().unwrap();
+
+    assert!(stalled.as_mut().poll(&mut cx).is_pending());
+    let selecting = thread::spawn(move || {
+        csp::select! {
+            send(tx, 6) -> sent => sent.is_ok(),
+        }
+    });
+    let got = loop {
+        match stalled.as_mut().poll(&mut cx) {
+            Poll::Ready(got) => break got,
+            Poll::Pending => thread::sleep(Duration::from_millis(1)),
+        }
+    };
+    assert_eq!(got, Ok(6));
+    assert!(selecting.join().unwrap());
+}

@@ -261,3 +261,31 @@ fn a_thread_send_does_not_wait_on_a_stalled_receive_future() {
         assert_eq!(poll_once(recv.as_mut()), Poll::Ready(Err(RecvError)));
     });
 }
+
+/// As above, for a thread select whose send arm is chosen for a stalled receive
+/// future: the arm waits only within the select's deadline and gives the value back.
+/// On the old protocol the select waited for the future without deadline: a deadlock.
+#[test]
+fn a_thread_select_does_not_wait_on_a_stalled_receive_future() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(0);
+        let mut recv = pin!(rx.recv_async());
+        assert!(poll_once(recv.as_mut()).is_pending());
+        let past = std::time::Instant::now();
+        let selecting = thread::spawn(move || {
+            let mut sel = csp::Select::new();
+            sel.send(&tx);
+            let sent = match sel.select_deadline(past) {
+                Ok(oper) => oper.send(&tx, 5).map_err(|e| e.into_inner()),
+                Err(_) => Err(0),
+            };
+            (sent, tx)
+        });
+        let (sent, tx) = selecting.join().unwrap();
+        // The future was queued before the select began, so the send arm is chosen.
+        assert_eq!(sent, Err(5));
+        assert!(poll_once(recv.as_mut()).is_pending());
+        drop(tx);
+        assert_eq!(poll_once(recv.as_mut()), Poll::Ready(Err(RecvError)));
+    });
+}

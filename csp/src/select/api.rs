@@ -448,11 +448,12 @@ impl<'a> SelectedOperation<'a> {
     }
 
     /// Completes a send operation with `value`; `sender` must be the one selected.
-    /// The value comes back in the error if the channel is disconnected; or, rarely,
-    /// on a rendezvous whose chosen receiver was an async receive dropped before it
-    /// took the value, if no other receiver comes before the select's own deadline
-    /// (at once for a select that does not wait). Without a deadline it waits for the
-    /// next receiver.
+    /// The value comes back in the error if the channel is disconnected; or, on a
+    /// rendezvous whose chosen receiver is an async task's receive (which takes a
+    /// value only when its task polls it, so the select does not wait on it), if
+    /// neither that task nor another receiver takes the value before the select's
+    /// own deadline (at once for a select that does not wait). Without a deadline it
+    /// waits for the next receiver.
     ///
     /// # Panics
     /// If `sender` is not the sender added at this operation's index.

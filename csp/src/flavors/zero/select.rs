@@ -164,7 +164,9 @@ impl<T> Channel<T> {
         until: Until,
     ) -> Result<(), SendFailure<T>> {
         match token {
-            Token::Claimed { party, slot, .. } => {
+            Token::Claimed {
+                party, slot, task, ..
+            } => {
                 // SAFETY: a claimed party stays alive until we finish it (crate::party).
                 let party = unsafe { party.as_ref() };
                 // SAFETY: the claim keeps the blocked party, and the slot beside it, alive.
@@ -174,7 +176,16 @@ impl<T> Channel<T> {
                     wake(party.finish());
                     return Ok(());
                 }
-                // A select's receive arm: it takes the value from our waiter.
+                if task {
+                    // A task's receive, which may not be polled again for a long time:
+                    // never wait on it as its partner. Nudge it (finished without a
+                    // partner, it looks again when polled) and send as a blocked thread
+                    // does, within this select's deadline: from the queue, the task
+                    // (or any receiver) takes the value.
+                    wake(party.finish());
+                    return self.send(value, until);
+                }
+                // A thread's select receive arm: it takes the value from our waiter.
                 let me = Waiter::new(Some(value));
                 party.set_partner(me.as_partner());
                 wake(party.finish());
