@@ -4,13 +4,15 @@
 //! must never be pushed into its slot: it always waits as an entry in a queue, and
 //! the value moves only while the receiving side runs.
 //! - An async send waits as a *direct* entry holding its value: a receiver takes it.
-//! - An async receive waits as a *notify* entry: a blocked thread that sends claims
-//!   it and leaves its waiter as partner, which the receive takes from when polled.
+//! - An async receive waits as a task's *notify* entry. A task may not be polled
+//!   again for a long time, so no thread waits on it as its partner: a thread that
+//!   sends *nudges* it (completes it without partner) and waits as a direct entry,
+//!   which the receive takes from when polled.
 //! - Meeting a select's notify entry, which it cannot exchange with, an async party
-//!   queues itself and *nudges* the select (completes it without partner), and the
-//!   select retries and meets the queued entry.
+//!   queues itself and nudges the select, and the select retries and meets the
+//!   queued entry.
 
-use super::{Channel, EXCHANGED, RETRY, Step, complete_partner, take_own, wake};
+use super::{Channel, Step, take_own, wake};
 use crate::flavors::{RecvFailure, SendFailure, Side};
 use crate::party::Outcome;
 use crate::sync::lock;
@@ -81,10 +83,9 @@ impl<T> Channel<T> {
                 return Poll::Pending;
             };
             queued.set(false);
-            if let Some(value) = Self::take_from_partner(me) {
-                return Poll::Ready(Ok(value));
-            }
-            // Nudged, or disconnected: look again.
+            // No thread waits on a task as its partner (`meet_receiver`): this was a
+            // nudge, or the disconnection. Look again.
+            debug_assert!(me.party.partner().is_null(), "a task was given a partner");
         }
         let mut inner = lock(&self.inner);
         let mut nudged = None;
@@ -109,21 +110,8 @@ impl<T> Channel<T> {
         Poll::Pending
     }
 
-    /// After a queued async receive was completed: takes the value from the partner
-    /// a sending thread left, and completes that partner. `None` if there was none.
-    fn take_from_partner(me: &Waiter<T>) -> Option<T> {
-        let partner = me.party.partner();
-        // SAFETY: a non-null partner is the `Waiter<T>` of a blocked thread of this
-        // channel, which waits (without deadline) until we complete it.
-        let partner = unsafe { partner.cast::<Waiter<T>>().as_ref() }?;
-        // SAFETY: the partner handed its slot to us and waits.
-        let value = unsafe { partner.slot.take() }.expect("a sending partner holds its value");
-        complete_partner(partner, EXCHANGED);
-        Some(value)
-    }
-
-    /// Cleans up after an async receive that is dropped. A partner it was given keeps
-    /// its value and starts over; a nudge it was given goes to the next receiver.
+    /// Cleans up after an async receive that is dropped. A nudge it was given goes to
+    /// the next receiver.
     pub(crate) fn cancel_recv(&self, me: &Waiter<T>, queued: &Cell<bool>) {
         if !queued.replace(false) {
             return;
@@ -133,13 +121,8 @@ impl<T> Channel<T> {
                 lock(&self.inner).receivers.remove(&me.party, 0);
             }
             Outcome::Done(_) => {
-                let partner = me.party.partner();
-                // SAFETY: as in `take_from_partner`.
-                if let Some(partner) = unsafe { partner.cast::<Waiter<T>>().as_ref() } {
-                    complete_partner(partner, RETRY);
-                } else {
-                    self.pass_on_nudge(Side::Recv);
-                }
+                debug_assert!(me.party.partner().is_null(), "a task was given a partner");
+                self.pass_on_nudge(Side::Recv);
             }
         }
     }

@@ -11,15 +11,18 @@
 //! - Every entry in a queue belongs to a live party (see [`crate::party`]).
 //! - The party that arrives second acts. A plain operation finding a direct entry moves
 //!   the value through its slot and completes it, under the lock, then wakes it after
-//!   unlocking; the woken party never needs the lock again. Finding a notify entry, it
-//!   claims it, leaves it its own [`Waiter`] as *partner* and waits for the owner to
-//!   move the value and complete the waiter. Only blocked threads are ever partners:
-//!   they cannot be cancelled, so the pointer a partner leaves stays valid.
+//!   unlocking; the woken party never needs the lock again. Finding a thread's
+//!   select (a notify entry), it claims it, leaves it its own [`Waiter`] as *partner*
+//!   and waits for the select to move the value and complete the waiter. Only blocked
+//!   threads are ever partners, and only of threads' selects: a partner cannot be
+//!   cancelled, so the pointer it leaves stays valid, and a select's thread is running,
+//!   so the wait is short. A task's notify entry (an async receive, an async select's
+//!   arm) may not be polled again for a long time: a thread nudges it and queues
+//!   itself instead, and never waits on a task.
 //! - A select that finds an entry claims it under the lock and finishes it later,
 //!   outside the lock (`Token::Claimed`), or gives it back at the front of its queue.
-//! - A waiter completed on [`RETRY`] goes back to the start: the party it was partner
-//!   to gave the exchange up (a select's message expression panicked, or an async
-//!   receive was dropped).
+//! - A waiter completed on [`RETRY`] goes back to the start: the select it was
+//!   partner to gave the exchange up (its message expression panicked).
 //! - Once `disconnected` is set, both queues are empty and stay empty.
 
 use super::{RecvFailure, SendFailure, Side};

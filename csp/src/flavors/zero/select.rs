@@ -364,11 +364,9 @@ impl<T> Channel<T> {
 
     /// For an async select dropped after being completed on an arm of this channel.
     pub(crate) fn forgo(&self, party: &Party, side: Side) {
-        let partner = party.partner();
-        // SAFETY: a non-null partner is the waiting `Waiter<T>` of a blocked thread.
-        match unsafe { partner.cast::<Waiter<T>>().as_ref() } {
-            Some(partner) => complete_partner(partner, RETRY),
-            None => self.pass_on_nudge(side),
-        }
+        // No thread waits on a task as its partner (`meet_receiver`, `finish_send`):
+        // this was a nudge, or the disconnection. Pass a nudge on.
+        debug_assert!(party.partner().is_null(), "a task was given a partner");
+        self.pass_on_nudge(side);
     }
 }
