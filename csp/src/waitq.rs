@@ -252,8 +252,9 @@ impl<T> WaitQueue<T> {
     }
 
     /// Removes and returns the oldest direct entry, wherever it is in the queue, after
-    /// waking the watchers. Async parties, which cannot wait as partners, serve these
-    /// first (see the zero flavor's `meet_receiver`).
+    /// waking the watchers. A party that will not become a partner (an async party,
+    /// or a thread meeting a task's entry) serves these first (see the zero flavor's
+    /// `meet_receiver`).
     #[inline]
     pub(crate) fn pop_direct(&mut self) -> Option<Entry<T>> {
         // The usual cases, cheaply: no watcher can be in front of the front entry, and

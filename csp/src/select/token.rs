@@ -17,8 +17,8 @@ pub(crate) enum Token {
     /// Rendezvous: a waiting counterpart, claimed under the channel lock and removed
     /// from its queue. `slot` points at its `Slot<T>` (a blocked thread), or is null
     /// for a select, which must be given a partner to move the value; `task` says
-    /// whether that select is an async task's (so that a claim given back is queued
-    /// again as what it was).
+    /// whether that select is an async task's, which is nudged instead (no thread
+    /// waits on a task), and is queued again as a task's if the claim is given back.
     Claimed {
         party: NonNull<Party>,
         slot: *const (),

@@ -176,9 +176,7 @@ impl<T> Channel<T> {
                     }
                 }
                 (None, Some(me)) if !entry.is_task() => {
-                    if party.claim(entry.arm()) {
-                        party.set_partner(me.as_partner());
-                        *woken = party.finish();
+                    if become_partner(&entry, me, woken) {
                         return Step::Exchange;
                     }
                 }
@@ -198,11 +196,7 @@ impl<T> Channel<T> {
                         inner.receivers.push_front(entry);
                         let me = partner.expect("only a thread's try_send does not queue");
                         while let Some(select) = inner.receivers.pop_thread_notify() {
-                            // SAFETY: we hold the lock of the queue that held the entry.
-                            let party = unsafe { select.party() };
-                            if party.claim(select.arm()) {
-                                party.set_partner(me.as_partner());
-                                *woken = party.finish();
+                            if become_partner(&select, me, woken) {
                                 return Step::Exchange;
                             }
                         }
@@ -280,9 +274,7 @@ impl<T> Channel<T> {
                     }
                 }
                 (None, Some(me)) => {
-                    if party.claim(entry.arm()) {
-                        party.set_partner(me.as_partner());
-                        *woken = party.finish();
+                    if become_partner(&entry, me, woken) {
                         return Step::Exchange;
                     }
                 }
@@ -343,6 +335,23 @@ fn give<T>(entry: &Entry<T>, mine: &Slot<T>, woken: &mut Option<Waker>) -> bool 
     // SAFETY: as above; the party did not complete on this arm.
     unsafe { mine.put(slot.take().expect("the value just written")) };
     false
+}
+
+/// Claims `entry`, a thread select's notify entry just removed from its queue, and
+/// leaves it `me` (a blocked thread's waiter) as partner, so that the select moves
+/// the value; the caller then waits for it (`Step::Exchange`). Returns `false` if the
+/// select ended elsewhere. The caller holds the lock of the queue that held the entry.
+#[inline]
+fn become_partner<T>(entry: &Entry<T>, me: &Waiter<T>, woken: &mut Option<Waker>) -> bool {
+    debug_assert!(!entry.is_task(), "a thread never waits on a task");
+    // SAFETY: we hold the lock of the queue that held the entry (caller's contract).
+    let party = unsafe { entry.party() };
+    if !party.claim(entry.arm()) {
+        return false;
+    }
+    party.set_partner(me.as_partner());
+    *woken = party.finish();
+    true
 }
 
 /// Takes the value from the slot of `entry`, a waiting sender's direct entry just

@@ -192,8 +192,8 @@ impl<T> Channel<T> {
                 if await_exchange(&me) {
                     Ok(())
                 } else {
-                    // The receiver withdrew (an async receive, dropped): send to
-                    // whoever comes, within this select's own deadline.
+                    // The receiving select gave the exchange up: send to whoever
+                    // comes, within this select's own deadline.
                     self.send(take_own(&me), until)
                 }
             }
