@@ -310,11 +310,16 @@ impl<T> WaitQueue<T> {
     /// Completes (and wakes) every watcher: a counterpart came by, which is all they
     /// wanted to know. As in `pop_counterpart`, waking one under the lock only unparks
     /// a thread.
-    fn wake_watchers(&mut self) {
+    #[inline]
+    pub(crate) fn wake_watchers(&mut self) {
         // Watchers are rare: look before rewriting the queue.
-        if !self.entries.iter().any(|entry| entry.watch) {
-            return;
+        if self.entries.iter().any(|entry| entry.watch) {
+            self.remove_watchers();
         }
+    }
+
+    #[cold]
+    fn remove_watchers(&mut self) {
         self.entries.retain(|entry| {
             if entry.watch {
                 // SAFETY: we hold this queue's channel lock, and the entry was reachable.

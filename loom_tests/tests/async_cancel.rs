@@ -289,3 +289,40 @@ fn a_thread_select_does_not_wait_on_a_stalled_receive_future() {
         assert_eq!(poll_once(recv.as_mut()), Poll::Ready(Err(RecvError)));
     });
 }
+
+/// A thread waiting in `Select::ready` learns of an async select that registers on
+/// the other side, even between the select's look for a counterpart and its
+/// registration; the watcher then does its operation, which completes the select.
+#[test]
+fn a_watcher_learns_of_a_registering_async_select() {
+    for watch_send in [true, false] {
+        exhaustive(move || {
+            let (tx, rx) = csp::bounded::<u32>(0);
+            let watcher = {
+                let (tx, rx) = (tx.clone(), rx.clone());
+                thread::spawn(move || {
+                    let mut sel = csp::Select::new();
+                    if watch_send {
+                        sel.send(&tx);
+                        sel.ready();
+                        tx.send(1).unwrap();
+                    } else {
+                        sel.recv(&rx);
+                        sel.ready();
+                        assert_eq!(rx.recv(), Ok(1));
+                    }
+                })
+            };
+            if watch_send {
+                block_on(async {
+                    csp::select_async! { recv(rx) -> msg => assert_eq!(msg, Ok(1)) }
+                });
+            } else {
+                block_on(async {
+                    csp::select_async! { send(tx, 1) -> res => res.unwrap() }
+                });
+            }
+            watcher.join().unwrap();
+        });
+    }
+}

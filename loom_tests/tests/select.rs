@@ -219,3 +219,37 @@ fn a_released_value_claim_races_a_receiver() {
         assert_eq!(got, [1, 2]);
     });
 }
+
+/// A thread waiting in `Select::ready` learns of a select that registers on the other
+/// side, whenever the watcher arrived: in particular between the select's look for a
+/// counterpart and its registration. Each watcher then does its operation, which
+/// only completes if it was woken; a missed wake leaves both threads asleep.
+#[test]
+fn a_watcher_learns_of_a_registering_select() {
+    for watch_send in [true, false] {
+        exhaustive(move || {
+            let (tx, rx) = csp::bounded::<u32>(0);
+            let watcher = {
+                let (tx, rx) = (tx.clone(), rx.clone());
+                thread::spawn(move || {
+                    let mut sel = csp::Select::new();
+                    if watch_send {
+                        sel.send(&tx);
+                        sel.ready();
+                        tx.send(1).unwrap();
+                    } else {
+                        sel.recv(&rx);
+                        sel.ready();
+                        assert_eq!(rx.recv(), Ok(1));
+                    }
+                })
+            };
+            if watch_send {
+                csp::select! { recv(rx) -> msg => assert_eq!(msg, Ok(1)) }
+            } else {
+                csp::select! { send(tx, 1) -> res => res.unwrap() }
+            }
+            watcher.join().unwrap();
+        });
+    }
+}

@@ -56,7 +56,7 @@ impl<T> Channel<T> {
         }
         me.party.reset();
         me.party.sleep_with(waker);
-        inner.senders.push(Entry::direct(&me.party, &me.slot, 0));
+        inner.enqueue(Side::Send, Entry::direct(&me.party, &me.slot, 0));
         queued.set(true);
         drop(inner);
         wake(nudged);
@@ -103,7 +103,7 @@ impl<T> Channel<T> {
         }
         me.party.reset();
         me.party.sleep_with(waker);
-        inner.receivers.push(Entry::notify_task(&me.party, 0));
+        inner.enqueue(Side::Recv, Entry::notify_task(&me.party, 0));
         queued.set(true);
         drop(inner);
         wake(nudged);

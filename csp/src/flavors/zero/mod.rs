@@ -7,7 +7,8 @@
 //!   threads, async sends), whose slot holds the sender's value or awaits the
 //!   receiver's; *notify* entries (select arms, async receives), whose owner moves the
 //!   value itself once woken; and *watch* entries (`Select::ready`), which are only
-//!   woken and passed over.
+//!   woken and passed over. A counterpart entering one queue wakes the watchers in
+//!   the other (`Inner::enqueue`); one met under the lock wakes those in front of it.
 //! - Every entry in a queue belongs to a live party (see [`crate::party`]).
 //! - The party that arrives second acts. A plain operation finding a direct entry moves
 //!   the value through its slot and completes it, under the lock, then wakes it after
@@ -60,6 +61,19 @@ impl<T> Inner<T> {
             Side::Send => &mut self.senders,
             Side::Recv => &mut self.receivers,
         }
+    }
+
+    /// Queues a counterpart's `entry` on `side`, first waking the watchers on the
+    /// other side: a counterpart has come, which is all they wait to learn. A select
+    /// registers after it looked for counterparts and let the lock go, so a watcher
+    /// may have arrived in between; only this wake tells it.
+    fn enqueue(&mut self, side: Side, entry: Entry<T>) {
+        let (mine, theirs) = match side {
+            Side::Send => (&mut self.senders, &mut self.receivers),
+            Side::Recv => (&mut self.receivers, &mut self.senders),
+        };
+        theirs.wake_watchers();
+        mine.push(entry);
     }
 }
 
@@ -122,7 +136,7 @@ impl<T> Channel<T> {
                 }
                 Step::Alone => {}
             }
-            inner.senders.push(Entry::direct(&me.party, &me.slot, 0));
+            inner.enqueue(Side::Send, Entry::direct(&me.party, &me.slot, 0));
             drop(inner);
             // A task nudged for us comes to take the value from the entry just queued.
             wake(wakers);
@@ -239,7 +253,7 @@ impl<T> Channel<T> {
                 Step::Alone if until == Until::Now => return Err(RecvFailure::NotReady),
                 Step::Alone => {}
             }
-            inner.receivers.push(Entry::direct(&me.party, &me.slot, 0));
+            inner.enqueue(Side::Recv, Entry::direct(&me.party, &me.slot, 0));
             drop(inner);
             return match me.party.wait(until, current_thread_waker) {
                 // SAFETY: as in `send`: the party is done, its entry gone, its slot ours.

@@ -68,7 +68,7 @@ impl<T> Channel<T> {
             Side::Send => inner.receivers.has_other_than(party),
             Side::Recv => inner.senders.has_other_than(party),
         };
-        inner.queue(side).push(entry);
+        inner.enqueue(side, entry);
         ready
     }
 
@@ -343,7 +343,7 @@ impl<T> Channel<T> {
             return true;
         }
         let ready = inner.receivers.has_other_than(party);
-        inner.senders.push(Entry::direct(party, stash, arm));
+        inner.enqueue(Side::Send, Entry::direct(party, stash, arm));
         ready
     }
 
