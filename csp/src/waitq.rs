@@ -192,6 +192,9 @@ impl<T> Entry<T> {
 #[derive(Debug)]
 pub(crate) struct WaitQueue<T> {
     entries: VecDeque<Entry<T>>,
+    /// Whether a watcher may be queued: set when one is, cleared when all are woken.
+    /// Lets the hot paths skip looking for watchers, which are rare.
+    may_have_watchers: bool,
 }
 
 impl<T> WaitQueue<T> {
@@ -199,11 +202,21 @@ impl<T> WaitQueue<T> {
     pub(crate) fn new() -> Self {
         Self {
             entries: VecDeque::new(),
+            may_have_watchers: false,
         }
     }
 
-    /// Adds an entry at the back.
+    /// Adds a counterpart's entry at the back.
+    #[inline]
     pub(crate) fn push(&mut self, entry: Entry<T>) {
+        debug_assert!(!entry.watch, "watchers are queued by push_watcher");
+        self.entries.push_back(entry);
+    }
+
+    /// Adds a watcher's entry ([`Entry::watch`]) at the back.
+    pub(crate) fn push_watcher(&mut self, entry: Entry<T>) {
+        debug_assert!(entry.watch, "counterparts are queued by push");
+        self.may_have_watchers = true;
         self.entries.push_back(entry);
     }
 
@@ -312,14 +325,14 @@ impl<T> WaitQueue<T> {
     /// a thread.
     #[inline]
     pub(crate) fn wake_watchers(&mut self) {
-        // Watchers are rare: look before rewriting the queue.
-        if self.entries.iter().any(|entry| entry.watch) {
+        if self.may_have_watchers {
             self.remove_watchers();
         }
     }
 
     #[cold]
     fn remove_watchers(&mut self) {
+        self.may_have_watchers = false;
         self.entries.retain(|entry| {
             if entry.watch {
                 // SAFETY: we hold this queue's channel lock, and the entry was reachable.

@@ -84,7 +84,7 @@ impl<T> Channel<T> {
             Side::Send => inner.receivers.has_other_than(party),
             Side::Recv => inner.senders.has_other_than(party),
         };
-        inner.queue(side).push(Entry::watch(party, arm));
+        inner.queue(side).push_watcher(Entry::watch(party, arm));
         ready
     }
 
