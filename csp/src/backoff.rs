@@ -53,7 +53,13 @@ pub(crate) struct Backoff {
     pauses_per_check: u32,
     /// The spin check that yields instead (`u32::MAX`: none).
     yield_at: u32,
+    /// How many checks spin before yielding starts: [`UNKNOWN`] until the first
+    /// [`snooze`](Backoff::snooze) reads the CPU count.
+    spin_checks: u32,
 }
+
+/// `Backoff::spin_checks` before it is read.
+const UNKNOWN: u32 = u32::MAX;
 
 impl Backoff {
     /// A fresh backoff; it spins only if this process can run on more than one CPU.
@@ -63,6 +69,7 @@ impl Backoff {
             step: 0,
             pauses_per_check: PAUSES_PER_CHECK,
             yield_at: YIELD_AT,
+            spin_checks: UNKNOWN,
         }
     }
 
@@ -73,17 +80,21 @@ impl Backoff {
             step: 0,
             pauses_per_check: RING_PAUSES_PER_CHECK,
             yield_at: u32::MAX,
+            spin_checks: UNKNOWN,
         }
     }
 
-    /// How many checks spin before yielding starts: none on one CPU.
+    /// How many checks spin before yielding starts: none on one CPU. Read once.
     #[inline]
-    fn spin_checks(&self) -> u32 {
-        if parallelism() > 1 {
-            SPIN_CHECKS * PAUSES_PER_CHECK / self.pauses_per_check
-        } else {
-            0
+    fn spin_checks(&mut self) -> u32 {
+        if self.spin_checks == UNKNOWN {
+            self.spin_checks = if parallelism() > 1 {
+                SPIN_CHECKS * PAUSES_PER_CHECK / self.pauses_per_check
+            } else {
+                0
+            };
         }
+        self.spin_checks
     }
 
     /// Pauses for a short, growing time without yielding: for retrying a lost
@@ -116,8 +127,9 @@ impl Backoff {
     }
 
     /// Whether the spin and yield phases are over and the caller should park.
+    /// Never before the first [`snooze`](Backoff::snooze).
     #[inline]
     pub(crate) fn is_completed(&self) -> bool {
-        self.step >= self.spin_checks() + YIELDS
+        self.step >= self.spin_checks.saturating_add(YIELDS)
     }
 }

@@ -326,33 +326,54 @@ impl Party {
     /// yielding and then sleeping on the waker `get_waker` makes (it unparks this
     /// thread). With `Until::Now` this aborts at once, unless the party is claimed, in
     /// which case it waits for the claimer as long as it takes.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn wait(&self, until: Until, mut get_waker: impl FnMut() -> Waker) -> Outcome {
         let mut backoff = Backoff::new();
         loop {
             let state = self.state.load(Ordering::Acquire);
             match tag(state) {
                 DONE => return Outcome::Done(arm_of(state)),
-                WAITING | SLEEPING if until.is_past() => {
-                    if let Some(outcome) = self.try_abort() {
+                // The usual wait, kept small: spin or yield while it pays.
+                WAITING if !backoff.is_completed() && !until.is_past() => backoff.snooze(),
+                _ => {
+                    if let Some(outcome) =
+                        self.wait_step(state, until, &mut backoff, &mut get_waker)
+                    {
                         return outcome;
                     }
                 }
-                WAITING | CLAIMED if !backoff.is_completed() => backoff.snooze(),
-                WAITING | CLAIMED => {
-                    self.sleep_with(&get_waker());
-                }
-                SLEEPING => match until {
-                    Until::Deadline(deadline) => park_until(deadline),
-                    _ => park(),
-                },
-                // No deadline applies to a claimed party; `unclaim` wakes the owner.
-                CLAIMED_SLEEPING => park(),
-                // A counterpart is a few instructions from DONE.
-                WAKING => backoff.snooze(),
-                _ => unreachable!("the owner waits on a party it aborted"),
             }
         }
+    }
+
+    /// One step of [`wait`](Party::wait) from `state`, for the cases its loop does
+    /// not take itself: a deadline past, a claim, sleeping. `Some` ends the wait.
+    #[inline(never)]
+    fn wait_step(
+        &self,
+        state: usize,
+        until: Until,
+        backoff: &mut Backoff,
+        get_waker: &mut impl FnMut() -> Waker,
+    ) -> Option<Outcome> {
+        match tag(state) {
+            DONE => return Some(Outcome::Done(arm_of(state))),
+            WAITING | SLEEPING if until.is_past() => return self.try_abort(),
+            WAITING | CLAIMED if !backoff.is_completed() => backoff.snooze(),
+            WAITING | CLAIMED => {
+                self.sleep_with(&get_waker());
+            }
+            SLEEPING => match until {
+                Until::Deadline(deadline) => park_until(deadline),
+                _ => park(),
+            },
+            // No deadline applies to a claimed party; `unclaim` wakes the owner.
+            CLAIMED_SLEEPING => park(),
+            // A counterpart is a few instructions from DONE.
+            WAKING => backoff.snooze(),
+            _ => unreachable!("the owner waits on a party it aborted"),
+        }
+        None
     }
 
     /// Stores `waker` and moves the party to a sleeping state, so counterparts will

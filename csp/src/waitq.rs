@@ -264,6 +264,16 @@ impl<T> WaitQueue<T> {
         }
     }
 
+    /// Removes and returns the front entry if it is a direct one (never a watcher):
+    /// the usual counterpart of a steady exchange, met without looking further.
+    #[inline]
+    pub(crate) fn pop_front_direct(&mut self) -> Option<Entry<T>> {
+        if self.entries.front()?.slot.is_null() {
+            return None;
+        }
+        self.entries.pop_front()
+    }
+
     /// Removes and returns the oldest direct entry, wherever it is in the queue, after
     /// waking the watchers. A party that will not become a partner (an async party,
     /// or a thread meeting a task's entry) serves these first (see the zero flavor's

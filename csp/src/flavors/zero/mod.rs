@@ -28,7 +28,7 @@
 
 use super::{RecvFailure, SendFailure, Side};
 use crate::party::{Outcome, Until};
-use crate::sync::{Mutex, lock};
+use crate::sync::{Mutex, MutexGuard, lock};
 use crate::waitq::{Entry, Slot, WaitQueue, Waiter};
 use crate::waker::current_thread_waker;
 use std::task::Waker;
@@ -100,10 +100,48 @@ impl<T> Channel<T> {
     }
 
     /// Sends `value`, waiting for a receiver until `until`.
+    ///
+    /// The two cases of a steady exchange run inline: a blocked receiver is first in
+    /// line (hand it the value), or nobody waits at all (queue and wait). Anything
+    /// else (selects, tasks, stale entries, disconnection, `try_send`) goes to
+    /// [`send_contended`](Channel::send_contended).
+    #[inline]
     pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
+        let mut inner = lock(&self.inner);
+        let value = match inner.receivers.pop_front_direct() {
+            Some(entry) => {
+                let mut woken = None;
+                match hand_over(&entry, value, &mut woken) {
+                    Ok(()) => {
+                        drop(inner);
+                        wake(woken);
+                        return Ok(());
+                    }
+                    // Stale: that receiver timed out. Look further.
+                    Err(value) => value,
+                }
+            }
+            None if inner.receivers.is_empty() && !inner.disconnected && until != Until::Now => {
+                let me = Waiter::new(Some(value));
+                inner.enqueue(Side::Send, Entry::direct(&me.party, &me.slot, 0));
+                drop(inner);
+                return self.await_receiver(&me, until);
+            }
+            None => value,
+        };
+        self.send_contended(inner, value, until)
+    }
+
+    /// [`send`](Channel::send)'s general case, under the lock `inner` already holds.
+    #[inline(never)]
+    fn send_contended<'a>(
+        &'a self,
+        mut inner: MutexGuard<'a, Inner<T>>,
+        value: T,
+        until: Until,
+    ) -> Result<(), SendFailure<T>> {
         let me = Waiter::new(Some(value));
         loop {
-            let mut inner = lock(&self.inner);
             let mut wakers = None;
             let step = if inner.disconnected {
                 Step::Done(Err(SendFailure::Disconnected(take_own(&me))))
@@ -129,6 +167,7 @@ impl<T> Channel<T> {
                     if await_exchange(&me) {
                         return Ok(());
                     }
+                    inner = lock(&self.inner);
                     continue;
                 }
                 Step::Alone if until == Until::Now => {
@@ -140,22 +179,29 @@ impl<T> Channel<T> {
             drop(inner);
             // A task nudged for us comes to take the value from the entry just queued.
             wake(wakers);
-            return match me.party.wait(until, current_thread_waker) {
-                // SAFETY: the party is done, so the counterpart that completed it removed
-                // the entry and let go of the slot before publishing DONE (crate::party).
-                Outcome::Done(_) => match unsafe { me.slot.take() } {
-                    None => Ok(()),
-                    // Completed with the value still in place: the receivers are gone.
-                    Some(value) => Err(SendFailure::Disconnected(value)),
-                },
-                Outcome::Aborted => {
-                    lock(&self.inner).senders.remove(&me.party, 0);
-                    // The entry is gone and the lock was taken after the abort, so no
-                    // counterpart can reach the slot; one that took the value
-                    // speculatively put it back before unlocking.
-                    Err(SendFailure::NotReady(take_own(&me)))
-                }
-            };
+            return self.await_receiver(&me, until);
+        }
+    }
+
+    /// Waits, until `until`, for a receiver to take the value of `me`, whose direct
+    /// entry is queued in `senders`.
+    #[inline]
+    fn await_receiver(&self, me: &Waiter<T>, until: Until) -> Result<(), SendFailure<T>> {
+        match me.party.wait(until, current_thread_waker) {
+            // SAFETY: the party is done, so the counterpart that completed it removed
+            // the entry and let go of the slot before publishing DONE (crate::party).
+            Outcome::Done(_) => match unsafe { me.slot.take() } {
+                None => Ok(()),
+                // Completed with the value still in place: the receivers are gone.
+                Some(value) => Err(SendFailure::Disconnected(value)),
+            },
+            Outcome::Aborted => {
+                lock(&self.inner).senders.remove(&me.party, 0);
+                // The entry is gone and the lock was taken after the abort, so no
+                // counterpart can reach the slot; one that took the value
+                // speculatively put it back before unlocking.
+                Err(SendFailure::NotReady(take_own(me)))
+            }
         }
     }
 
@@ -226,11 +272,41 @@ impl<T> Channel<T> {
         Step::Alone
     }
 
-    /// Receives a value, waiting for a sender until `until`.
+    /// Receives a value, waiting for a sender until `until`. As for
+    /// [`send`](Channel::send), the two cases of a steady exchange run inline.
+    #[inline]
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
+        let mut inner = lock(&self.inner);
+        match inner.senders.pop_front_direct() {
+            Some(entry) => {
+                let mut woken = None;
+                if let Some(value) = take(&entry, &mut woken) {
+                    drop(inner);
+                    wake(woken);
+                    return Ok(value);
+                }
+                // Stale: that sender timed out. Look further.
+            }
+            None if inner.senders.is_empty() && !inner.disconnected && until != Until::Now => {
+                let me = Waiter::new(None);
+                inner.enqueue(Side::Recv, Entry::direct(&me.party, &me.slot, 0));
+                drop(inner);
+                return self.await_sender(&me, until);
+            }
+            None => {}
+        }
+        self.recv_contended(inner, until)
+    }
+
+    /// [`recv`](Channel::recv)'s general case, under the lock `inner` already holds.
+    #[inline(never)]
+    fn recv_contended<'a>(
+        &'a self,
+        mut inner: MutexGuard<'a, Inner<T>>,
+        until: Until,
+    ) -> Result<T, RecvFailure> {
         let me = Waiter::new(None);
         loop {
-            let mut inner = lock(&self.inner);
             let mut wakers = None;
             let step = match Self::meet_sender(&mut inner, Some(&me), &mut wakers) {
                 Step::Alone if inner.disconnected => Step::Done(Err(RecvFailure::Disconnected)),
@@ -248,6 +324,7 @@ impl<T> Channel<T> {
                     if await_exchange(&me) {
                         return Ok(take_own(&me));
                     }
+                    inner = lock(&self.inner);
                     continue;
                 }
                 Step::Alone if until == Until::Now => return Err(RecvFailure::NotReady),
@@ -255,17 +332,25 @@ impl<T> Channel<T> {
             }
             inner.enqueue(Side::Recv, Entry::direct(&me.party, &me.slot, 0));
             drop(inner);
-            return match me.party.wait(until, current_thread_waker) {
-                // SAFETY: as in `send`: the party is done, its entry gone, its slot ours.
-                Outcome::Done(_) => unsafe { me.slot.take() }.ok_or(RecvFailure::Disconnected),
-                Outcome::Aborted => {
-                    lock(&self.inner).receivers.remove(&me.party, 0);
-                    // SAFETY: as in `send`; a counterpart that wrote speculatively and
-                    // lost the race took its value back before unlocking.
-                    debug_assert!(unsafe { me.slot.take() }.is_none());
-                    Err(RecvFailure::NotReady)
-                }
-            };
+            return self.await_sender(&me, until);
+        }
+    }
+
+    /// Waits, until `until`, for a sender to fill the slot of `me`, whose direct entry
+    /// is queued in `receivers`.
+    #[inline]
+    fn await_sender(&self, me: &Waiter<T>, until: Until) -> Result<T, RecvFailure> {
+        match me.party.wait(until, current_thread_waker) {
+            // SAFETY: as in `await_receiver`: the party is done, its entry gone, its
+            // slot ours.
+            Outcome::Done(_) => unsafe { me.slot.take() }.ok_or(RecvFailure::Disconnected),
+            Outcome::Aborted => {
+                lock(&self.inner).receivers.remove(&me.party, 0);
+                // SAFETY: as in `await_receiver`; a counterpart that wrote
+                // speculatively and lost the race took its value back before unlocking.
+                debug_assert!(unsafe { me.slot.take() }.is_none());
+                Err(RecvFailure::NotReady)
+            }
         }
     }
 
@@ -328,27 +413,41 @@ impl<T> Channel<T> {
     }
 }
 
-/// Moves the value in `mine` into the slot of `entry`, a waiting receiver's direct
-/// entry just removed from its queue, and completes it. Returns `false` (the value back
-/// in `mine`) if the receiver's party ended elsewhere (a timeout): the entry was stale.
-/// The caller holds the lock of the queue that held the entry, and `mine` is its own
-/// slot, in no queue.
+/// Moves `value` into the slot of `entry`, a waiting receiver's direct entry just
+/// removed from its queue, and completes it. Gives the value back if the receiver's
+/// party ended elsewhere (a timeout): the entry was stale. The caller holds the lock
+/// of the queue that held the entry.
 #[inline]
-fn give<T>(entry: &Entry<T>, mine: &Slot<T>, woken: &mut Option<Waker>) -> bool {
+fn hand_over<T>(entry: &Entry<T>, value: T, woken: &mut Option<Waker>) -> Result<(), T> {
     // SAFETY: we hold the lock of the queue that held the entry (caller's contract).
     let (party, slot) = unsafe { (entry.party(), entry.slot()) };
     let slot = slot.expect("a direct entry has a slot");
     // Write first, then complete: once DONE is published the owner may read the slot
     // and return, so the value must already be there.
-    // SAFETY: the lock gives us the receiver's slot; `mine` is in no queue.
-    unsafe { slot.put(mine.take().expect("a sender holds its value")) };
+    // SAFETY: the lock gives us the receiver's slot.
+    unsafe { slot.put(value) };
     if let Some(waker) = party.try_complete(entry.arm()) {
         *woken = waker;
-        return true;
+        return Ok(());
     }
     // SAFETY: as above; the party did not complete on this arm.
-    unsafe { mine.put(slot.take().expect("the value just written")) };
-    false
+    Err(unsafe { slot.take() }.expect("the value just written"))
+}
+
+/// As [`hand_over`], with the value in `mine`, the caller's own slot (in no queue),
+/// where it stays if the entry was stale (`false`).
+#[inline]
+fn give<T>(entry: &Entry<T>, mine: &Slot<T>, woken: &mut Option<Waker>) -> bool {
+    // SAFETY: `mine` is the caller's own slot, in no queue.
+    let value = unsafe { mine.take() }.expect("a sender holds its value");
+    match hand_over(entry, value, woken) {
+        Ok(()) => true,
+        Err(value) => {
+            // SAFETY: as above.
+            unsafe { mine.put(value) };
+            false
+        }
+    }
 }
 
 /// Claims `entry`, a thread select's notify entry just removed from its queue, and
@@ -430,6 +529,7 @@ fn take_own<T>(me: &Waiter<T>) -> T {
 
 /// Wakes `waker`, if any. Call only after releasing the channel lock: a waker may run
 /// arbitrary code, which must never run under our lock.
+#[inline]
 fn wake(waker: Option<Waker>) {
     if let Some(waker) = waker {
         waker.wake();
