@@ -174,13 +174,20 @@ impl<T> Future for RecvFuture<'_, T> {
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        self.chan.cancel_send(&self.waiter, &self.queued);
+        // Only a future in a wait queue has anything to undo (the usual case, a
+        // completed future, returns at once).
+        if self.queued.get() {
+            self.chan.cancel_send(&self.waiter, &self.queued);
+        }
     }
 }
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
-        self.chan.cancel_recv(&self.waiter, &self.queued);
+        // As for `SendFuture`.
+        if self.queued.get() {
+            self.chan.cancel_recv(&self.waiter, &self.queued);
+        }
     }
 }
 

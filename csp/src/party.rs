@@ -162,6 +162,27 @@ impl Party {
         self.state.store(WAITING, Ordering::Relaxed);
     }
 
+    /// [`reset`](Party::reset) and [`sleep_with`](Party::sleep_with) in one, for an
+    /// async owner about to queue its party: under the same condition as `reset` (no
+    /// queue holds an entry of the party), so plain stores do what `sleep_with`'s
+    /// compare-and-swap loop does for a party counterparts can reach. The channel
+    /// lock under which the party is then queued publishes the stores.
+    #[inline]
+    pub(crate) fn sleep_fresh(&self, waker: &Waker) {
+        // SAFETY: no counterpart can reach the party (no entry of it is queued), so the
+        // owner has it to itself.
+        self.partner
+            .with_mut(|partner| unsafe { *partner = ptr::null() });
+        // SAFETY: as above. A re-poll with the same task's waker keeps the stored one.
+        self.waker.with_mut(|slot| unsafe {
+            match &*slot {
+                Some(stored) if stored.will_wake(waker) => {}
+                _ => *slot = Some(waker.clone()),
+            }
+        });
+        self.state.store(SLEEPING, Ordering::Relaxed);
+    }
+
     /// Completes the party on `arm` if it is still waiting.
     ///
     /// Returns `None` if it already ended or is claimed, so the caller must undo any
@@ -424,7 +445,18 @@ impl Party {
 
     /// For an async owner's poll: `Ready` once the party is done, else stores `waker`
     /// (replacing the last one) and returns `Pending`. A claimed party is pending.
+    #[inline]
     pub(crate) fn poll(&self, waker: &Waker) -> std::task::Poll<usize> {
+        let state = self.state.load(Ordering::Acquire);
+        if tag(state) == DONE {
+            return std::task::Poll::Ready(arm_of(state));
+        }
+        self.poll_pending(waker)
+    }
+
+    /// [`poll`](Party::poll) for a party found not done.
+    #[inline(never)]
+    fn poll_pending(&self, waker: &Waker) -> std::task::Poll<usize> {
         loop {
             let state = self.state.load(Ordering::Acquire);
             match tag(state) {

@@ -630,8 +630,7 @@ impl<T> Channel<T> {
     /// list's handshake). Returns `true` if it should wait, `false` if it should retry
     /// at once (it is then unregistered).
     fn arm(&self, party: &Party, side: Side, queued: &Cell<bool>, waker: &Waker) -> bool {
-        party.reset();
-        party.sleep_with(waker);
+        party.sleep_fresh(waker);
         self.register(party, 0, side);
         queued.set(true);
         if !self.is_ready(side) {

@@ -272,8 +272,7 @@ impl<'a> Future for SelectFuture<'a, '_> {
             if this.now || this.deadline.is_some_and(|at| Instant::now() >= at) {
                 return Poll::Ready(None);
             }
-            this.party.reset();
-            this.party.sleep_with(cx.waker());
+            this.party.sleep_fresh(cx.waker());
             let mut ready = false;
             for (k, position) in this.positions().enumerate() {
                 this.registered.set(k + 1);

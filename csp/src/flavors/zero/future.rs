@@ -54,8 +54,7 @@ impl<T> Channel<T> {
             Step::Exchange => unreachable!("an async party is never a partner"),
             Step::Alone => {}
         }
-        me.party.reset();
-        me.party.sleep_with(waker);
+        me.party.sleep_fresh(waker);
         inner.enqueue(Side::Send, Entry::direct(&me.party, &me.slot, 0));
         queued.set(true);
         drop(inner);
@@ -101,8 +100,7 @@ impl<T> Channel<T> {
         if nudged.is_none() && inner.disconnected {
             return Poll::Ready(Err(RecvFailure::Disconnected));
         }
-        me.party.reset();
-        me.party.sleep_with(waker);
+        me.party.sleep_fresh(waker);
         inner.enqueue(Side::Recv, Entry::notify_task(&me.party, 0));
         queued.set(true);
         drop(inner);
