@@ -7,6 +7,7 @@
 
 pub mod asynch;
 pub mod floor;
+pub mod mixed;
 pub mod select;
 pub mod threads;
 
@@ -317,6 +318,32 @@ fn async_scenarios() -> Vec<Scenario> {
     all
 }
 
+/// The mixed scenario: a thread and a task on one pair of channels.
+fn mixed_scenarios() -> Vec<Scenario> {
+    use mixed::*;
+    vec![Scenario {
+        kind: "mixed",
+        name: "thread_task/ping_pong/tokio-current-thread".into(),
+        unit: "round trip",
+        messages: 20_000,
+        entries: vec![
+            entry("csp", ping_pong::<Csp>),
+            noted(
+                "tokio-mpsc",
+                "capacity 1: no rendezvous",
+                ping_pong::<TokioMpsc>,
+            ),
+            noted(
+                "async-channel",
+                "capacity 1: no rendezvous",
+                ping_pong::<AsyncChannel>,
+            ),
+            entry("flume", ping_pong::<Flume>),
+            entry("kanal", ping_pong::<Kanal>),
+        ],
+    }]
+}
+
 /// Every scenario of the comparison, in report order.
 ///
 /// ```
@@ -328,6 +355,7 @@ pub fn scenarios() -> Vec<Scenario> {
     let mut all = thread_scenarios();
     all.extend(select_scenarios());
     all.extend(async_scenarios());
+    all.extend(mixed_scenarios());
     all
 }
 

@@ -246,6 +246,12 @@ fn table(results: &[(&Scenario, Vec<Measured>)]) -> String {
     out
 }
 
+/// Whether `compare/go/main.go` has the scenario: the thread and select ones (Go has no
+/// async tasks apart from goroutines, which the thread rows already are).
+fn has_go_counterpart(scenario: &Scenario) -> bool {
+    matches!(scenario.kind, "threads" | "select")
+}
+
 /// Runs the Go reference (`compare/go/main.go`) for the selected scenarios it has, if
 /// `go` is on PATH, and adds its rows. Returns what the report says about Go.
 fn run_go(options: &Options, results: &mut [(&Scenario, Vec<Measured>)]) -> String {
@@ -260,7 +266,7 @@ fn run_go(options: &Options, results: &mut [(&Scenario, Vec<Measured>)]) -> Stri
         .args(["-target-ms", &target(options).as_millis().to_string()]);
     let mut any = false;
     for (scenario, _) in results.iter() {
-        if scenario.kind != "async" {
+        if has_go_counterpart(scenario) {
             command.args(["-only", &scenario.name]);
             any = true;
         }
@@ -288,7 +294,7 @@ fn run_go(options: &Options, results: &mut [(&Scenario, Vec<Measured>)]) -> Stri
         };
         if let Some((_, measured)) = results
             .iter_mut()
-            .find(|(s, _)| s.kind != "async" && s.name == name)
+            .find(|(s, _)| has_go_counterpart(s) && s.name == name)
         {
             eprintln!("[go] {name:<30} {}", human(nanos));
             measured.push(Measured {
@@ -299,7 +305,7 @@ fn run_go(options: &Options, results: &mut [(&Scenario, Vec<Measured>)]) -> Stri
         }
     }
     format!(
-        "Go: {version}, goroutines and chans (`compare/go/main.go`); async scenarios have no Go row"
+        "Go: {version}, goroutines and chans (`compare/go/main.go`); async and mixed scenarios have no Go row"
     )
 }
 
