@@ -8,9 +8,11 @@
 //! *loads* `is_empty` (in `notify_one`). In the single total order of `SeqCst`
 //! operations one of the two loads sees the other side's store, so either the waiter
 //! sees the change and does not sleep, or the counterpart sees the waiter and wakes it.
+//! loom does not model that total order for plain loads and stores; under loom only,
+//! [`handshake_fence`] stands in for it (see there).
 
 use crate::party::Party;
-use crate::sync::{AtomicBool, Mutex, Ordering, lock};
+use crate::sync::{AtomicBool, Mutex, Ordering, handshake_fence, lock};
 use crate::waitq::{Entry, WaitQueue};
 use std::task::Waker;
 
@@ -35,6 +37,7 @@ impl NotifyList {
         let mut queue = lock(&self.queue);
         queue.push(Entry::notify(party, arm));
         self.is_empty.store(false, Ordering::SeqCst);
+        handshake_fence();
     }
 
     /// Removes `party`'s entry on `arm` if no notifier has removed it already. Its
@@ -50,6 +53,7 @@ impl NotifyList {
     pub(crate) fn notify_one(&self) {
         // Every send and receive on a buffered channel calls this: the check that
         // nobody waits stays inline, the rest does not.
+        handshake_fence();
         if !self.is_empty.load(Ordering::SeqCst) {
             self.notify_one_waiting();
         }

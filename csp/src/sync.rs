@@ -77,6 +77,23 @@ pub(crate) fn parallelism() -> usize {
     2
 }
 
+/// Orders a notify list's handshake for loom (see `crate::notify`). Real code needs no
+/// fence there: every access in the handshake is `SeqCst`, and the single total order
+/// of `SeqCst` operations makes one side see the other. loom does not model that order
+/// for plain loads and stores (it treats them as acquire and release: loom#180), so
+/// without this fence it reports missed wake-ups real hardware cannot have; with it,
+/// loom applies its `SeqCst` fence rules, which give the same guarantee.
+#[cfg(csp_loom)]
+#[inline]
+pub(crate) fn handshake_fence() {
+    loom::sync::atomic::fence(Ordering::SeqCst);
+}
+
+/// Orders a notify list's handshake for loom; nothing otherwise (see the loom version).
+#[cfg(not(csp_loom))]
+#[inline(always)]
+pub(crate) fn handshake_fence() {}
+
 /// Locks a mutex; a poisoned lock is taken over, because no code of ours panics while
 /// holding a channel lock with its state half-updated (user code never runs under it).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -253,3 +253,42 @@ fn a_watcher_learns_of_a_registering_select() {
         });
     }
 }
+
+/// `Select::ready` on a buffered channel learns of a value sent, or of room made,
+/// whenever the counterpart comes: the operation it reports then succeeds at once.
+#[test]
+fn a_watcher_learns_of_a_buffered_counterpart() {
+    let only: Option<bool> = std::env::var("ONLY").ok().map(|v| v == "send");
+    for watch_send in [true, false]
+        .into_iter()
+        .filter(|w| only.is_none_or(|o| o == *w))
+    {
+        exhaustive(move || {
+            let (tx, rx) = csp::bounded::<u32>(1);
+            if watch_send {
+                tx.send(1).unwrap(); // full: the watcher waits for room
+            }
+            let watcher = {
+                let (tx, rx) = (tx.clone(), rx.clone());
+                thread::spawn(move || {
+                    let mut sel = csp::Select::new();
+                    if watch_send {
+                        sel.send(&tx);
+                        sel.ready();
+                        tx.try_send(2).unwrap();
+                    } else {
+                        sel.recv(&rx);
+                        sel.ready();
+                        assert_eq!(rx.try_recv(), Ok(1));
+                    }
+                })
+            };
+            if watch_send {
+                assert_eq!(rx.recv(), Ok(1));
+            } else {
+                tx.send(1).unwrap();
+            }
+            watcher.join().unwrap();
+        });
+    }
+}
