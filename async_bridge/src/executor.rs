@@ -27,15 +27,22 @@ struct Task {
 }
 
 impl Task {
-    /// Puts the task on the run queue. Never blocks: the queue has room for every
-    /// live task, and the schedule lets each be queued at most once at a time.
+    /// Puts the task on the run queue. Waits at most for a worker's read: the queue
+    /// has room for every live task, and the schedule lets each be queued at most
+    /// once at a time.
     fn enqueue(self: Arc<Self>) {
-        if let Err(err) = self.queue.try_send(Some(self.clone())) {
-            assert!(
-                err.is_disconnected(),
-                "the run queue is sized for every live task"
-            );
+        match self.queue.try_send(Some(self.clone())) {
+            Ok(()) => {}
             // The executor is shutting down: the task will not run again.
+            Err(csp::TrySendError::Disconnected(_)) => {}
+            // Room there is, by count, but the slot at the queue's tail may still be
+            // read by the worker that took the task before it: `try_send` waits for
+            // such a read only briefly (a select could hold that slot indefinitely),
+            // and a worker preempted mid-read outlasts that. Only that read is left
+            // to wait for.
+            Err(csp::TrySendError::Full(task)) => {
+                let _ = self.queue.send(task);
+            }
         }
     }
 
