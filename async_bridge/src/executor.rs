@@ -69,7 +69,11 @@ impl Task {
                 *slot = None;
                 drop(slot);
                 self.schedule.finish();
-                let _ = self.room.try_recv();
+                // Give back this task's room. By count a unit is there (this task's,
+                // sent before it was queued), but the oldest may still be being
+                // written by another spawn, which `try_recv` would wait for only
+                // briefly, leaking the room for good: `recv` waits for that write.
+                let _ = self.room.recv();
             }
         }
     }
