@@ -17,6 +17,30 @@ pub fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
     builder.check(model);
 }
 
+/// Spawns a thread that waits in `Select::ready` on one side of the channel of `tx`
+/// and `rx` (the send side if `watch_send`, else the receive side), then does `then`
+/// with its own clones of the two ends: the operation `ready` reported.
+#[cfg(csp_loom)]
+pub fn watch_then(
+    tx: &csp::Sender<u32>,
+    rx: &csp::Receiver<u32>,
+    watch_send: bool,
+    then: impl FnOnce(csp::Sender<u32>, csp::Receiver<u32>) + Send + 'static,
+) -> loom::thread::JoinHandle<()> {
+    let (tx, rx) = (tx.clone(), rx.clone());
+    loom::thread::spawn(move || {
+        let mut sel = csp::Select::new();
+        if watch_send {
+            sel.send(&tx);
+        } else {
+            sel.recv(&rx);
+        }
+        sel.ready();
+        drop(sel);
+        then(tx, rx);
+    })
+}
+
 /// Explores interleavings with at most `LOOM_MAX_PREEMPTIONS` preemptions (default 2):
 /// for models of three threads or more, whose full space is too large for CI.
 #[cfg(csp_loom)]

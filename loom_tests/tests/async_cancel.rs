@@ -3,7 +3,7 @@
 //! exactly once or stays with (and is dropped by) its owner.
 #![cfg(csp_loom)]
 
-use loom_tests::{bounded, exhaustive};
+use loom_tests::{bounded, exhaustive, watch_then};
 
 use csp::RecvError;
 use futures::task::noop_waker_ref;
@@ -298,21 +298,13 @@ fn a_watcher_learns_of_a_registering_async_select() {
     for watch_send in [true, false] {
         exhaustive(move || {
             let (tx, rx) = csp::bounded::<u32>(0);
-            let watcher = {
-                let (tx, rx) = (tx.clone(), rx.clone());
-                thread::spawn(move || {
-                    let mut sel = csp::Select::new();
-                    if watch_send {
-                        sel.send(&tx);
-                        sel.ready();
-                        tx.send(1).unwrap();
-                    } else {
-                        sel.recv(&rx);
-                        sel.ready();
-                        assert_eq!(rx.recv(), Ok(1));
-                    }
-                })
-            };
+            let watcher = watch_then(&tx, &rx, watch_send, move |tx, rx| {
+                if watch_send {
+                    tx.send(1).unwrap();
+                } else {
+                    assert_eq!(rx.recv(), Ok(1));
+                }
+            });
             if watch_send {
                 block_on(async {
                     csp::select_async! { recv(rx) -> msg => assert_eq!(msg, Ok(1)) }

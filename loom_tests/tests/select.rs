@@ -2,7 +2,7 @@
 //! several arms, against disconnection, and select against select.
 #![cfg(csp_loom)]
 
-use loom_tests::{bounded, exhaustive};
+use loom_tests::{bounded, exhaustive, watch_then};
 
 use csp::{RecvError, SendError};
 use loom::thread;
@@ -229,21 +229,13 @@ fn a_watcher_learns_of_a_registering_select() {
     for watch_send in [true, false] {
         exhaustive(move || {
             let (tx, rx) = csp::bounded::<u32>(0);
-            let watcher = {
-                let (tx, rx) = (tx.clone(), rx.clone());
-                thread::spawn(move || {
-                    let mut sel = csp::Select::new();
-                    if watch_send {
-                        sel.send(&tx);
-                        sel.ready();
-                        tx.send(1).unwrap();
-                    } else {
-                        sel.recv(&rx);
-                        sel.ready();
-                        assert_eq!(rx.recv(), Ok(1));
-                    }
-                })
-            };
+            let watcher = watch_then(&tx, &rx, watch_send, move |tx, rx| {
+                if watch_send {
+                    tx.send(1).unwrap();
+                } else {
+                    assert_eq!(rx.recv(), Ok(1));
+                }
+            });
             if watch_send {
                 csp::select! { recv(rx) -> msg => assert_eq!(msg, Ok(1)) }
             } else {
@@ -258,31 +250,19 @@ fn a_watcher_learns_of_a_registering_select() {
 /// whenever the counterpart comes: the operation it reports then succeeds at once.
 #[test]
 fn a_watcher_learns_of_a_buffered_counterpart() {
-    let only: Option<bool> = std::env::var("ONLY").ok().map(|v| v == "send");
-    for watch_send in [true, false]
-        .into_iter()
-        .filter(|w| only.is_none_or(|o| o == *w))
-    {
+    for watch_send in [true, false] {
         exhaustive(move || {
             let (tx, rx) = csp::bounded::<u32>(1);
             if watch_send {
                 tx.send(1).unwrap(); // full: the watcher waits for room
             }
-            let watcher = {
-                let (tx, rx) = (tx.clone(), rx.clone());
-                thread::spawn(move || {
-                    let mut sel = csp::Select::new();
-                    if watch_send {
-                        sel.send(&tx);
-                        sel.ready();
-                        tx.try_send(2).unwrap();
-                    } else {
-                        sel.recv(&rx);
-                        sel.ready();
-                        assert_eq!(rx.try_recv(), Ok(1));
-                    }
-                })
-            };
+            let watcher = watch_then(&tx, &rx, watch_send, move |tx, rx| {
+                if watch_send {
+                    tx.try_send(2).unwrap();
+                } else {
+                    assert_eq!(rx.try_recv(), Ok(1));
+                }
+            });
             if watch_send {
                 assert_eq!(rx.recv(), Ok(1));
             } else {
