@@ -35,11 +35,10 @@ impl Task {
             Ok(()) => {}
             // The executor is shutting down: the task will not run again.
             Err(csp::TrySendError::Disconnected(_)) => {}
-            // Room there is, by count, but the slot at the queue's tail may still be
-            // read by the worker that took the task before it: `try_send` waits for
-            // such a read only briefly (a select could hold that slot indefinitely),
-            // and a worker preempted mid-read outlasts that. Only that read is left
-            // to wait for.
+            // Room there is, by count, and `try_send` waits for a worker still
+            // reading the slot; only a select holding a slot makes it report `Full`,
+            // and none takes from the run queue. Should that change, wait for the
+            // room rather than lose the task.
             Err(csp::TrySendError::Full(task)) => {
                 let _ = self.queue.send(task);
             }
@@ -69,10 +68,10 @@ impl Task {
                 *slot = None;
                 drop(slot);
                 self.schedule.finish();
-                // Give back this task's room. By count a unit is there (this task's,
-                // sent before it was queued), but the oldest may still be being
-                // written by another spawn, which `try_recv` would wait for only
-                // briefly, leaking the room for good: `recv` waits for that write.
+                // Give back this task's room: by count a unit is there (this task's,
+                // sent before it was queued), so `recv` waits at most for another
+                // spawn still writing the oldest one. A unit not taken back would
+                // leak the room for good.
                 let _ = self.room.recv();
             }
         }

@@ -340,13 +340,12 @@ impl<T> Sender<T> {
     /// thread's select; a pending receive future takes a value only when its task
     /// polls it, so it does not count: see [`crate::future`]).
     ///
-    /// On a buffered channel, a slot counts as room once its last value is read, not
-    /// once a receiver has begun to take it: `try_send` waits briefly (a short spin, a
-    /// few yields) for a read in progress, then reports `Full`. (A select holding a
-    /// receive it has not completed can keep a slot that long or longer, even on this
-    /// very thread.) So a `Full` is possible while [`len`](Sender::len) is below the
-    /// capacity; code that relies on there being room by count should fall back to
-    /// [`send`](Sender::send), which waits for that read.
+    /// On a buffered channel, room by count ([`len`](Sender::len) below the capacity)
+    /// is room: a slot whose value a receive has claimed and is still reading is
+    /// waited for (that takes a few instructions, unless the receiving thread is
+    /// preempted). Only a slot held by a select that chose to receive it and has not
+    /// completed the operation yet counts as full: it may be held indefinitely, even
+    /// by this very thread.
     ///
     /// ```
     /// use csp::TrySendError;
@@ -476,8 +475,9 @@ impl<T> Receiver<T> {
 
     /// Receives a value only if one can be had at once: buffered, or, for a
     /// rendezvous channel, offered by a sender already waiting. As for
-    /// [`Sender::try_send`], a value a sender is still writing into a buffered channel
-    /// is waited for only as briefly before `Empty`.
+    /// [`Sender::try_send`], a value a send has begun to write into a buffered
+    /// channel is waited for; one a select's send arm has claimed room for and not
+    /// yet sent is not there yet (`Empty`).
     ///
     /// ```
     /// let (tx, rx) = csp::bounded(1);

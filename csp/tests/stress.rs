@@ -245,3 +245,57 @@ fn disconnect_races_blocked_parties() {
         }
     }
 }
+
+/// Room by count is room: with receivers oversubscribing the CPUs (so that one is now
+/// and then preempted between claiming a value and reading it), every `try_send` made
+/// when `len` is below the capacity succeeds; and every `try_recv` made when `len`
+/// says a value is there gets one. Only a select's claim may make them fail so.
+#[test]
+fn try_operations_agree_with_len() {
+    const RECEIVERS: usize = 4;
+    const MESSAGES: u64 = 50_000;
+    let (tx, rx) = csp::bounded::<u64>(1);
+    let receivers: Vec<_> = (0..RECEIVERS)
+        .map(|_| {
+            let rx = rx.clone();
+            thread::spawn(move || rx.iter().count() as u64)
+        })
+        .collect();
+    drop(rx);
+    let mut sent = 0;
+    while sent < MESSAGES {
+        if tx.len() < tx.capacity().unwrap() {
+            assert_eq!(tx.try_send(sent), Ok(()), "room by count, yet Full");
+            sent += 1;
+        } else {
+            thread::yield_now();
+        }
+    }
+    drop(tx);
+    let received: u64 = receivers.into_iter().map(|r| r.join().unwrap()).sum();
+    assert_eq!(received, MESSAGES);
+
+    // The receiving side: senders oversubscribe, one receiver checks `len` first.
+    let (tx, rx) = csp::bounded::<u64>(1);
+    let senders: Vec<_> = (0..RECEIVERS as u64)
+        .map(|s| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for i in 0..MESSAGES / RECEIVERS as u64 {
+                    tx.send(s * MESSAGES + i).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut received = 0;
+    while received < MESSAGES {
+        if !rx.is_empty() {
+            assert!(rx.try_recv().is_ok(), "a value by count, yet Empty");
+            received += 1;
+        } else {
+            thread::yield_now();
+        }
+    }
+    senders.into_iter().for_each(|s| s.join().unwrap());
+}

@@ -233,3 +233,44 @@ fn deadline_abort_races_completion() {
         });
     }
 }
+
+/// Room by count is room: a `try_send` that finds the ring's one slot claimed by a
+/// plain receive, still reading it, waits for that read instead of reporting `Full`
+/// (only a select's claim, which may be held indefinitely, is reported at once); the
+/// same for a `try_recv` and a plain send still writing. loom never keeps a thread off
+/// the CPU for long, so the old bounded wait passed here too; the stress test
+/// `try_operations_agree_with_len` is what caught it. This checks the waits that
+/// replaced it, in every interleaving.
+#[test]
+fn try_operations_wait_for_a_plain_operation_in_progress() {
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(1);
+        tx.send(1).unwrap();
+        let receiver = {
+            let rx = rx.clone();
+            thread::spawn(move || assert_eq!(rx.recv(), Ok(1)))
+        };
+        // The receiver has claimed the value once `len` says the ring is empty.
+        if tx.is_empty() {
+            assert_eq!(tx.try_send(2), Ok(()));
+        } else {
+            receiver.join().unwrap();
+            assert_eq!(tx.try_send(2), Ok(()));
+            return;
+        }
+        receiver.join().unwrap();
+        assert_eq!(rx.try_recv(), Ok(2));
+    });
+    exhaustive(|| {
+        let (tx, rx) = csp::bounded::<u32>(1);
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send(3).unwrap())
+        };
+        // The sender has claimed the slot once `len` says a value is there.
+        if !rx.is_empty() {
+            assert_eq!(rx.try_recv(), Ok(3));
+        }
+        sender.join().unwrap();
+    });
+}

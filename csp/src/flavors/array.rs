@@ -10,6 +10,12 @@
 //! - `stamp == tail` (same lap and index): the slot is free for the sender at `tail`;
 //! - `stamp == head + 1`: the slot holds a value for the receiver at `head`.
 //!
+//! - `stamp == pos | mark_bit`: a select holds the slot it claimed at `pos` (to send
+//!   into or to receive from) and will complete or give back its claim later, when
+//!   user code allows: possibly never, or on this very thread. Others report "not
+//!   ready" for such a slot at once. A plain operation's claim carries no mark: it
+//!   completes in a few instructions, so others wait for it.
+//!
 //! A sender claims the slot at `tail` by advancing `tail`, writes the value, then
 //! stores `stamp = tail + 1` (Release): the value is published. A receiver claims the
 //! slot at `head` by advancing `head`, reads the value, then stores
@@ -94,6 +100,12 @@ impl<T> Channel<T> {
         }
     }
 
+    /// The stamp of a slot a select holds, claimed at `pos` (module docs). Distinct
+    /// from every other stamp: plain ones have no mark, and a hole's is `pos + 1`.
+    fn held(&self, pos: usize) -> usize {
+        pos | self.mark_bit
+    }
+
     /// The position after `pos`: the next index, or index 0 of the next lap.
     fn next(&self, pos: usize) -> usize {
         let index = pos & (self.mark_bit - 1);
@@ -153,15 +165,18 @@ impl<T> Channel<T> {
                 }
             } else if (stamp & !self.mark_bit).wrapping_add(self.one_lap) == tail + 1 {
                 // The slot still holds last lap's value (or hole): full, unless a
-                // receiver has already claimed it.
-                // A select's claim may hold it indefinitely, possibly from this very
-                // thread: wait a little, then report no room.
+                // receiver has already claimed it; then it is reading the value and
+                // frees the slot in a few instructions.
                 let head = self.head.load(Ordering::SeqCst);
-                if head.wrapping_add(self.one_lap) == tail || backoff.is_completed() {
+                if head.wrapping_add(self.one_lap) == tail {
                     return Err(Attempt::NotReady);
                 }
                 backoff.snooze();
                 tail = self.tail.load(Ordering::Relaxed);
+            } else if stamp == self.held(tail.wrapping_sub(self.one_lap)) {
+                // Last lap's value, claimed by a select that may hold it indefinitely,
+                // possibly on this very thread: no room for now.
+                return Err(Attempt::NotReady);
             } else {
                 // Another sender claimed `tail` and has not stored its stamp yet, or our
                 // `tail` is stale.
@@ -248,17 +263,17 @@ impl<T> Channel<T> {
                     }
                 }
             } else if stamp == head {
-                // The slot awaits this lap's value: empty, unless a sender has claimed it.
+                // The slot awaits this lap's value: empty, unless a sender has claimed
+                // it; then it is writing the value, which takes a few instructions.
                 if let Some(nothing) = self.empty_at(head) {
                     return Err(nothing);
                 }
-                // A sender is writing it; a select's claim may hold it indefinitely,
-                // possibly from this very thread: wait a little, then report empty.
-                if backoff.is_completed() {
-                    return Err(Attempt::NotReady);
-                }
                 backoff.snooze();
                 head = self.head.load(Ordering::Relaxed);
+            } else if stamp == self.held(head) {
+                // A select claimed the slot to send into it and may hold it
+                // indefinitely, possibly on this very thread: no value for now.
+                return Err(Attempt::NotReady);
             } else {
                 // Either `head` is stale, or the slot still holds the previous lap's
                 // value, whose receiver is reading it (a select's claim may hold it
@@ -465,10 +480,15 @@ impl<T> Channel<T> {
             Side::Recv => self.start_recv(),
         };
         match claimed {
-            Ok((slot, pos)) => Some(Token::Ring {
-                slot: (slot as *const Slot<T>).cast(),
-                pos,
-            }),
+            Ok((slot, pos)) => {
+                // Until the select completes or gives back the claim, others must not
+                // wait for it (module docs).
+                slot.stamp.store(self.held(pos), Ordering::Release);
+                Some(Token::Ring {
+                    slot: (slot as *const Slot<T>).cast(),
+                    pos,
+                })
+            }
             Err(Attempt::Disconnected) => Some(Token::Disconnected),
             Err(Attempt::NotReady) => None,
         }
@@ -551,10 +571,16 @@ impl<T> Channel<T> {
         // SAFETY: the token names a slot of this ring, claimed for us.
         let slot = unsafe { &*slot.cast::<Slot<T>>() };
         match side {
-            Side::Send => self.abandon(slot, pos),
+            Side::Send => {
+                // Unmarked, as a plain sender's claim: free for this lap's sender.
+                slot.stamp.store(pos, Ordering::Release);
+                self.abandon(slot, pos);
+            }
             Side::Recv => {
+                // Unmarked: the value of this lap, as before the claim.
+                slot.stamp.store(pos + 1, Ordering::Release);
                 // No later receiver has claimed past it: move `head` back, and the
-                // value is where it was (its stamp never changed).
+                // value is where it was.
                 if self
                     .head
                     .compare_exchange(self.next(pos), pos, Ordering::SeqCst, Ordering::Relaxed)

@@ -30,6 +30,7 @@ pub(crate) mod token;
 pub use api::{Select, SelectedOperation};
 pub(crate) use future::StashedSender;
 
+use crate::backoff::Backoff;
 use crate::flavors::Side;
 use crate::party::{Outcome, Party, Until};
 use crate::waker::current_thread_waker;
@@ -203,7 +204,16 @@ fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Optio
         Order::From(start) => start,
     };
     let positions = move || (0..count).map(move |k| (start + k) % count.max(1));
+    // An arm can be ready by count yet not claimable: another select holds the slot
+    // (between its `select()` and its `send`/`recv`, which user code may put off). Then
+    // every round finds it ready again, so rounds after such a miss back off, spinning
+    // then yielding, rather than burn the CPU the holder may need to finish.
+    let mut backoff = Backoff::new();
+    let mut missed = false;
     loop {
+        if missed {
+            backoff.snooze();
+        }
         for position in positions() {
             let handle = arms[position].handle;
             let claimed = match mode {
@@ -251,6 +261,7 @@ fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Optio
                 return Some((position, token));
             }
         }
+        missed = ready;
     }
 }
 
