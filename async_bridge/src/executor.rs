@@ -8,7 +8,8 @@ use crate::sync::{Arc, Mutex, thread};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::task::{Context, Poll, Wake, Waker};
+use futures::task::{ArcWake, waker_ref};
+use std::task::{Context, Poll};
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -48,7 +49,8 @@ impl Task {
     /// Polls the task once on this worker.
     fn run(self: Arc<Self>) {
         self.schedule.start();
-        let waker = Waker::from(self.clone());
+        // Borrows this task's reference: no count changes unless a channel keeps it.
+        let waker = waker_ref(&self);
         let mut cx = Context::from_waker(&waker);
         let mut slot = self.future.lock().unwrap_or_else(|p| p.into_inner());
         let Some(future) = slot.as_mut() else {
@@ -78,16 +80,16 @@ impl Task {
     }
 }
 
-impl Wake for Task {
+impl ArcWake for Task {
     fn wake(self: Arc<Self>) {
         if self.schedule.wake() {
             self.enqueue();
         }
     }
 
-    fn wake_by_ref(self: &Arc<Self>) {
-        if self.schedule.wake() {
-            self.clone().enqueue();
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        if arc_self.schedule.wake() {
+            arc_self.clone().enqueue();
         }
     }
 }
