@@ -153,10 +153,8 @@ impl Runtime {
         }
     }
 
-    /// Runs `tasks` to completion on this runtime; returns the time the last one
-    /// reported (each task returns its own elapsed time).
     /// Runs `tasks` to completion on this runtime; returns the longest time a task
-    /// reported.
+    /// reported (each task returns its own elapsed time).
     pub fn run(self, tasks: Vec<Pin<Box<dyn Future<Output = Duration> + Send>>>) -> Duration {
         match self {
             Runtime::TokioCurrentThread | Runtime::TokioMultiThread => {

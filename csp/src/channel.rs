@@ -95,7 +95,7 @@ impl<T> Chan<T> {
     }
 }
 
-/// The select operations of one side of a channel (see [`crate::select`]).
+/// The select operations of one side of a channel (see [`crate::select`](mod@crate::select)).
 impl<T> Chan<T> {
     fn try_claim(&self, side: Side) -> Option<Token> {
         match &self.flavor {
@@ -778,7 +778,7 @@ impl<T> Sender<T> {
     }
 }
 
-/// A select arm that receives; see [`crate::select`].
+/// A select arm that receives; see [`crate::select`](mod@crate::select).
 impl<T> Handle for Receiver<T> {
     fn try_claim(&self) -> Option<Token> {
         self.chan.try_claim(Side::Recv)
@@ -810,7 +810,7 @@ impl<T> Handle for Receiver<T> {
     }
 }
 
-/// A select arm that sends; see [`crate::select`].
+/// A select arm that sends; see [`crate::select`](mod@crate::select).
 impl<T> Handle for Sender<T> {
     fn try_claim(&self) -> Option<Token> {
         self.chan.try_claim(Side::Send)

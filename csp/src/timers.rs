@@ -1,5 +1,5 @@
 //! Timer receivers, for select arms that fire at a time (occam's `tim ? AFTER t`).
-//! Each is a `Receiver<Instant>` (or, for [`never`], of any type) with no sender: the
+//! Each is a `Receiver<Instant>` (or, for [`never`](never()), of any type) with no sender: the
 //! message is the instant the timer fired.
 
 use crate::Receiver;
