@@ -5,10 +5,10 @@
 
 use crate::schedule::Schedule;
 use crate::sync::{Arc, Mutex, thread};
+use futures::task::{ArcWake, waker_ref};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use futures::task::{ArcWake, waker_ref};
 use std::task::{Context, Poll};
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;

@@ -155,6 +155,9 @@ mod channel;
 mod error;
 mod flavors;
 pub mod future;
+// Under shuttle the channels use shuttle's mutex, and only loom checks this lock.
+#[cfg(not(csp_shuttle))]
+mod lock;
 mod notify;
 mod padded;
 mod party;
@@ -182,5 +185,21 @@ pub mod loom_hooks {
     /// A waker that unparks the calling (loom) thread.
     pub fn thread_waker() -> std::task::Waker {
         crate::waker::new_thread_waker()
+    }
+
+    /// csp's queue lock (`crate::lock`), over loom's atomics, for its own model: the
+    /// channels under loom use loom's mutex.
+    pub struct QueueLock<T>(crate::lock::Mutex<T>);
+
+    impl<T> QueueLock<T> {
+        /// An unlocked lock around `value`.
+        pub fn new(value: T) -> Self {
+            Self(crate::lock::Mutex::new(value))
+        }
+
+        /// Runs `f` on the value while holding the lock.
+        pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+            f(&mut self.0.lock())
+        }
     }
 }

@@ -30,11 +30,17 @@ pub(crate) use shuttle::{
 pub(crate) use std::{
     hint::spin_loop,
     sync::{
-        Arc, Mutex, MutexGuard,
+        Arc,
         atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     thread::{Thread, current as current_thread, park, yield_now},
 };
+
+/// Outside the models, locks are csp's own queue lock (see `crate::lock` for why); the
+/// models keep their own mutexes, which they check, and `loom_tests` checks this one
+/// by itself.
+#[cfg(not(any(csp_loom, csp_shuttle)))]
+pub(crate) use crate::lock::{Mutex, MutexGuard};
 
 /// Parks the current thread until unparked or until `deadline`.
 ///
@@ -96,11 +102,19 @@ pub(crate) fn handshake_fence() {}
 
 /// Locks a mutex; a poisoned lock is taken over, because no code of ours panics while
 /// holding a channel lock with its state half-updated (user code never runs under it).
+#[cfg(any(csp_loom, csp_shuttle))]
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     match mutex.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     }
+}
+
+/// Locks a mutex (csp's queue lock, which has no poisoning).
+#[cfg(not(any(csp_loom, csp_shuttle)))]
+#[inline]
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock()
 }
 
 /// std's `UnsafeCell` with loom's closure-based access API, so code reads the same in

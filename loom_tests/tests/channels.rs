@@ -274,3 +274,31 @@ fn try_operations_wait_for_a_plain_operation_in_progress() {
         sender.join().unwrap();
     });
 }
+
+/// csp's queue lock (`csp/src/lock.rs`; the channels use loom's mutex under loom):
+/// holders exclude each other, and each sees the writes of the one before. The count
+/// is read and written in two relaxed steps, so a second holder inside, or an unlock
+/// that did not publish the holder's write, loses an increment. Two threads only: with
+/// a third, two lockers can yield to each other forever while the holder waits its
+/// turn, a path loom explores without end (the lock's stress test in `csp` runs six).
+#[test]
+fn queue_lock_excludes_and_publishes() {
+    use csp::loom_hooks::QueueLock;
+    exhaustive(|| {
+        let lock = Arc::new(QueueLock::new(()));
+        let count = Arc::new(AtomicUsize::new(0));
+        let increment = {
+            let (lock, count) = (lock.clone(), count.clone());
+            move || {
+                lock.with(|()| {
+                    let seen = count.load(Ordering::Relaxed);
+                    count.store(seen + 1, Ordering::Relaxed);
+                })
+            }
+        };
+        let others: Vec<_> = (0..1).map(|_| thread::spawn(increment.clone())).collect();
+        increment();
+        others.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(lock.with(|()| count.load(Ordering::Relaxed)), 2);
+    });
+}
