@@ -19,9 +19,9 @@
 //! guards its waker lists the same way.
 //!
 //! The flag's Acquire on taking and Release on giving back order every access to the
-//! value between two holders. There is no poisoning: a panic under the lock would be a
-//! bug in csp, not in user code, and the unlock on unwinding leaves the queues as they
-//! were before the panicking step.
+//! value between two holders. There is no poisoning: no user code runs under the lock,
+//! so a panic there would be a bug in csp itself, and csp took a poisoned std lock over
+//! anyway (`sync::lock`). A guard dropped while unwinding unlocks, as std's does.
 
 use crate::backoff::Backoff;
 use crate::sync::{AtomicBool, Ordering};
