@@ -43,23 +43,23 @@ const YIELDS: u32 = 4;
 /// The longest pause, as a power of two, when retrying a lost compare-and-swap.
 const MAX_CAS_SPIN_SHIFT: u32 = 6;
 
+/// Spin checks for a ring, as long in all as a party's: it checks less often.
+const RING_SPIN_CHECKS: u32 = SPIN_CHECKS * PAUSES_PER_CHECK / RING_PAUSES_PER_CHECK;
+
 /// One wait's progress through the spin, yield and park phases.
 ///
-/// Creating one is free: the CPU count is read only when a wait goes past its first
-/// check, so the fast paths that build a backoff and never use it pay nothing.
+/// Creating one reads the cached CPU count once (a load and a compare), so that each
+/// step after it is a compare and a pause or a yield: on one CPU a rendezvous waits
+/// through exactly one yield a round trip, and this is most of what it runs besides.
 #[derive(Debug)]
 pub(crate) struct Backoff {
     step: u32,
     pauses_per_check: u32,
     /// The spin check that yields instead (`u32::MAX`: none).
     yield_at: u32,
-    /// How many checks spin before yielding starts: [`UNKNOWN`] until the first
-    /// [`snooze`](Backoff::snooze) reads the CPU count.
+    /// How many checks spin before yielding starts: none on one CPU.
     spin_checks: u32,
 }
-
-/// `Backoff::spin_checks` before it is read.
-const UNKNOWN: u32 = u32::MAX;
 
 impl Backoff {
     /// A fresh backoff; it spins only if this process can run on more than one CPU.
@@ -69,7 +69,7 @@ impl Backoff {
             step: 0,
             pauses_per_check: PAUSES_PER_CHECK,
             yield_at: YIELD_AT,
-            spin_checks: UNKNOWN,
+            spin_checks: if parallelism() > 1 { SPIN_CHECKS } else { 0 },
         }
     }
 
@@ -80,21 +80,12 @@ impl Backoff {
             step: 0,
             pauses_per_check: RING_PAUSES_PER_CHECK,
             yield_at: u32::MAX,
-            spin_checks: UNKNOWN,
-        }
-    }
-
-    /// How many checks spin before yielding starts: none on one CPU. Read once.
-    #[inline]
-    fn spin_checks(&mut self) -> u32 {
-        if self.spin_checks == UNKNOWN {
-            self.spin_checks = if parallelism() > 1 {
-                SPIN_CHECKS * PAUSES_PER_CHECK / self.pauses_per_check
+            spin_checks: if parallelism() > 1 {
+                RING_SPIN_CHECKS
             } else {
                 0
-            };
+            },
         }
-        self.spin_checks
     }
 
     /// Pauses for a short, growing time without yielding: for retrying a lost
@@ -110,7 +101,7 @@ impl Backoff {
     /// Waits a little before the next check: pauses while spinning pays, then yields.
     #[inline]
     pub(crate) fn snooze(&mut self) {
-        if self.step < self.spin_checks() {
+        if self.step < self.spin_checks {
             if self.step == self.yield_at {
                 // A counterpart on this same CPU (a thread just started, say) cannot
                 // answer while we spin: let it run, once, early.
@@ -127,9 +118,8 @@ impl Backoff {
     }
 
     /// Whether the spin and yield phases are over and the caller should park.
-    /// Never before the first [`snooze`](Backoff::snooze).
     #[inline]
     pub(crate) fn is_completed(&self) -> bool {
-        self.step >= self.spin_checks.saturating_add(YIELDS)
+        self.step >= self.spin_checks + YIELDS
     }
 }

@@ -65,12 +65,25 @@ pub(crate) fn park_until(deadline: std::time::Instant) {
 
 /// How many threads can truly run at once for this process (its CPU affinity mask
 /// included, so `taskset -c 0` yields 1). Spinning only pays when this is above one.
+///
+/// Read once, then cached: every wait asks, so the cached answer is one load. Threads
+/// that race to read it first all store the same answer.
 #[cfg(not(any(csp_loom, csp_shuttle)))]
 #[inline]
 pub(crate) fn parallelism() -> usize {
-    use std::sync::OnceLock;
-    static CPUS: OnceLock<usize> = OnceLock::new();
-    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    /// The answer, or 0 before it is read.
+    static CPUS: AtomicUsize = AtomicUsize::new(0);
+    #[cold]
+    #[inline(never)]
+    fn read() -> usize {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        CPUS.store(cpus, Ordering::Relaxed);
+        cpus
+    }
+    match CPUS.load(Ordering::Relaxed) {
+        0 => read(),
+        cpus => cpus,
+    }
 }
 
 /// Under loom there is no real parallelism, and spinning only lengthens models.
