@@ -38,6 +38,7 @@ enum Flavor<T> {
 }
 
 impl<T> Chan<T> {
+    #[inline]
     fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         match &self.flavor {
             Flavor::Array(chan) => chan.send(value, until),
@@ -46,6 +47,7 @@ impl<T> Chan<T> {
         }
     }
 
+    #[inline]
     fn recv(&self, until: Until) -> Result<T, RecvFailure> {
         match &self.flavor {
             Flavor::Array(chan) => chan.recv(until),
@@ -326,6 +328,7 @@ impl<T> Sender<T> {
     /// drop(rx);
     /// assert_eq!(tx.send(2), Err(csp::SendError(2)));
     /// ```
+    #[inline]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         self.chan
             .send(value, Until::Forever)
@@ -464,6 +467,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv(), Ok(9));
     /// assert_eq!(rx.recv(), Err(csp::RecvError));
     /// ```
+    #[inline]
     pub fn recv(&self) -> Result<T, RecvError> {
         self.chan
             .recv(Until::Forever)
@@ -685,6 +689,7 @@ pub struct IntoIter<T> {
 impl<T> Iterator for Iter<'_, T> {
     type Item = T;
 
+    #[inline]
     fn next(&mut self) -> Option<T> {
         self.receiver.recv().ok()
     }
@@ -701,6 +706,7 @@ impl<T> Iterator for TryIter<'_, T> {
 impl<T> Iterator for IntoIter<T> {
     type Item = T;
 
+    #[inline]
     fn next(&mut self) -> Option<T> {
         self.receiver.recv().ok()
     }

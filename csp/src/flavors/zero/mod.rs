@@ -184,8 +184,9 @@ impl<T> Channel<T> {
     }
 
     /// Waits, until `until`, for a receiver to take the value of `me`, whose direct
-    /// entry is queued in `senders`.
-    #[inline]
+    /// entry is queued in `senders`. Always inlined, so that the wait's yield is in the
+    /// caller's frame (see `crate::sync::yield_now`).
+    #[inline(always)]
     fn await_receiver(&self, me: &Waiter<T>, until: Until) -> Result<(), SendFailure<T>> {
         match me.party.wait(until, current_thread_waker) {
             // SAFETY: the party is done, so the counterpart that completed it removed
@@ -337,8 +338,8 @@ impl<T> Channel<T> {
     }
 
     /// Waits, until `until`, for a sender to fill the slot of `me`, whose direct entry
-    /// is queued in `receivers`.
-    #[inline]
+    /// is queued in `receivers`. Always inlined, as `await_receiver`.
+    #[inline(always)]
     fn await_sender(&self, me: &Waiter<T>, until: Until) -> Result<T, RecvFailure> {
         match me.party.wait(until, current_thread_waker) {
             // SAFETY: as in `await_receiver`: the party is done, its entry gone, its
