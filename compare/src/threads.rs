@@ -39,9 +39,13 @@ macro_rules! lib {
             fn bounded(cap: usize) -> ($tx, $rx) {
                 $bounded(cap)
             }
+            // Inlined, so that each library's calls land in the scenario's own loop, as
+            // in a program that calls the channel directly.
+            #[inline]
             fn send($t: &$tx, $v: u64) {
                 $send
             }
+            #[inline]
             fn recv($r: &$rx) -> Option<u64> {
                 $recv
             }
