@@ -47,14 +47,14 @@ pub(crate) use std::thread::yield_now;
 
 /// Offers the CPU to another thread: the `sched_yield` system call, issued inline.
 ///
-/// Why not `std::thread::yield_now`: it calls libc's wrapper, so the context switch the
-/// call usually causes happens inside two functions that then return. On a switch the
-/// kernel refills the CPU's return predictor (a Spectre v2 mitigation, "RSB filling"),
-/// so a return into a frame from before the switch is mispredicted, and on the
-/// development machine that cost about 200 ns a switch. Measured there, pinned to one
-/// CPU: the no-channel ping-pong takes 3.7 µs a round trip yielding through libc, or
-/// through a one-line function around this same instruction, and 3.0 µs with the
-/// instruction inline. A rendezvous pinned to one CPU switches twice a round trip.
+/// Why not `std::thread::yield_now`: it calls libc's wrapper, so the context switch
+/// the call usually causes happens inside two functions that then return, and on the
+/// development machine a return across a switch costs about 200 ns: most likely
+/// because the kernel refills the CPU's return predictor on a switch (a Spectre v2
+/// mitigation, "RSB filling"), so the return is mispredicted. Measured there, pinned
+/// to one CPU: the no-channel ping-pong takes 3.7 µs a round trip yielding through
+/// libc, or through a one-line function around this same instruction, and 3.0 µs with
+/// the instruction inline. A rendezvous pinned to one CPU switches twice a round trip.
 /// The blocking operations are `#[inline]`, so the wait loop, and this instruction in
 /// it, lands in the caller's own loop, which goes on after the switch without
 /// returning. Other targets use std's.
