@@ -4,7 +4,8 @@
 //! every interleaving of the real code; under `--cfg csp_shuttle` they are shuttle's, so
 //! randomized schedulers can drive many threads through it (`loom_tests/tests/shuttle.rs`);
 //! otherwise they are std's at zero cost, but for the lock, which is csp's own
-//! (`crate::lock`). Nothing else in the crate names `std::sync`, `std::thread` or
+//! (`crate::lock`), and, on Linux x86-64, the yield, an inline system call
+//! ([`yield_now`]). Nothing else in the crate names `std::sync`, `std::thread` or
 //! `std::cell::UnsafeCell`, with two stated exceptions: `alarm`, the timer thread,
 //! outside the wait protocol; and `lock`, whose guard needs a plain cell (its atomics
 //! come from here, and its own loom model checks it through the data it guards).
