@@ -12,7 +12,7 @@ use crate::flavors::{RecvFailure, SendFailure, Side, array, timer, zero};
 use crate::party::Party;
 use crate::party::Until;
 use crate::select::token::Token;
-use crate::select::{AsyncHandle, Handle, StashedSender};
+use crate::select::{AsyncHandle, Handle, StashedSender, Witness};
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use crate::waitq::Waiter;
 use std::cell::Cell;
@@ -112,6 +112,14 @@ impl<T> Chan<T> {
             Flavor::Array(chan) => chan.is_ready(side),
             Flavor::Zero(chan) => chan.is_ready(side),
             Flavor::Timer(timer) => timer.is_ready(),
+        }
+    }
+
+    fn witness(&self, side: Side) -> Witness {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.witness(side),
+            Flavor::Zero(chan) => chan.witness(side),
+            Flavor::Timer(timer) => timer.witness(),
         }
     }
 
@@ -792,6 +800,9 @@ impl<T> Handle for Receiver<T> {
     fn is_ready(&self) -> bool {
         self.chan.is_ready(Side::Recv)
     }
+    fn witness(&self) -> Witness {
+        self.chan.witness(Side::Recv)
+    }
     fn register(&self, party: &Party, arm: usize) -> bool {
         self.chan.register(party, arm, Side::Recv)
     }
@@ -823,6 +834,9 @@ impl<T> Handle for Sender<T> {
     }
     fn is_ready(&self) -> bool {
         self.chan.is_ready(Side::Send)
+    }
+    fn witness(&self) -> Witness {
+        self.chan.witness(Side::Send)
     }
     fn register(&self, party: &Party, arm: usize) -> bool {
         self.chan.register(party, arm, Side::Send)

@@ -195,6 +195,9 @@ pub(crate) struct WaitQueue<T> {
     /// Whether a watcher may be queued: set when one is, cleared when all are woken.
     /// Lets the hot paths skip looking for watchers, which are rare.
     may_have_watchers: bool,
+    /// How many counterpart entries have ever been queued (wrapping): a select that
+    /// may not wait reads it to learn whether one arrived while it looked elsewhere.
+    arrivals: usize,
 }
 
 impl<T> WaitQueue<T> {
@@ -203,13 +206,20 @@ impl<T> WaitQueue<T> {
         Self {
             entries: VecDeque::new(),
             may_have_watchers: false,
+            arrivals: 0,
         }
+    }
+
+    /// How many counterpart entries have ever been queued, wrapping.
+    pub(crate) fn arrivals(&self) -> usize {
+        self.arrivals
     }
 
     /// Adds a counterpart's entry at the back.
     #[inline]
     pub(crate) fn push(&mut self, entry: Entry<T>) {
         debug_assert!(!entry.watch, "watchers are queued by push_watcher");
+        self.arrivals = self.arrivals.wrapping_add(1);
         self.entries.push_back(entry);
     }
 
@@ -233,6 +243,8 @@ impl<T> WaitQueue<T> {
 
     /// Puts back an entry whose claim was given up, at the front where it was.
     pub(crate) fn push_front(&mut self, entry: Entry<T>) {
+        // Back in the queue, it is ready to be met again: an arrival as well.
+        self.arrivals = self.arrivals.wrapping_add(1);
         self.entries.push_front(entry);
     }
 

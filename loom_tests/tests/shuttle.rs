@@ -329,3 +329,50 @@ fn executor_with_many_tasks() {
         }
     });
 }
+
+/// A non-blocking select (`default`) over a buffered channel `a` that holds a value
+/// until a thief steals it, and a rendezvous `b` whose sender (an async send, polled
+/// so that it waits in `b`'s queue) the thief puts in place first: some arm is ready
+/// at every instant, so the select must commit one (`crate::select`'s witnesses).
+/// Both arm orders come up, as shuttle drives select's shuffle.
+#[test]
+fn a_non_blocking_select_sees_a_sender_that_arrives_meanwhile() {
+    explore(|| {
+        let (a_tx, a_rx) = csp::bounded::<u32>(1);
+        let (b_tx, b_rx) = csp::bounded::<u32>(0);
+        a_tx.send(1).unwrap();
+        let a_thief = a_rx.clone();
+        let (over_tx, over_rx) = csp::bounded::<()>(0);
+        let thief = thread::spawn(move || {
+            let stolen = {
+                let mut send = pin!(b_tx.send_async(2));
+                let first = send
+                    .as_mut()
+                    .poll(&mut Context::from_waker(noop_waker_ref()));
+                assert!(first.is_pending(), "nobody receives from `b` yet");
+                let stolen = a_thief.try_recv().ok();
+                // `b` stays ready until the select is over; then dropping the send
+                // withdraws it, unless the select took its value.
+                let _ = over_rx.recv();
+                stolen
+            };
+            // `b` stays connected until the thief is joined.
+            (stolen, b_tx)
+        });
+        let got = csp::select! {
+            recv(a_rx) -> msg => Some(msg.unwrap()),
+            recv(b_rx) -> msg => Some(msg.unwrap()),
+            default => None,
+        };
+        assert!(
+            got.is_some(),
+            "default ran, but an arm was ready throughout"
+        );
+        drop(over_tx);
+        let (stolen, _b_tx) = thief.join().unwrap();
+        let mut ones: Vec<u32> = got.into_iter().chain(stolen).collect();
+        ones.extend(a_rx.try_recv().ok());
+        ones.retain(|&v| v == 1);
+        assert_eq!(ones, [1], "the value in `a` is received exactly once");
+    });
+}

@@ -29,6 +29,7 @@ use crate::backoff::Backoff;
 use crate::notify::NotifyList;
 use crate::padded::CachePadded;
 use crate::party::{Outcome, Party, Until};
+use crate::select::Witness;
 use crate::select::token::Token;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use crate::waitq::Slot as WaitSlot;
@@ -121,13 +122,13 @@ impl<T> Channel<T> {
     #[inline]
     fn start_send(&self) -> Result<(&Slot<T>, usize), Attempt> {
         // The common case inline: the slot at `tail` is free and no sender races us.
-        let tail = self.tail.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Acquire);
         if tail & self.mark_bit == 0 {
             let slot = &self.buffer[tail & (self.mark_bit - 1)];
             if slot.stamp.load(Ordering::Acquire) == tail
                 && self
                     .tail
-                    .compare_exchange(tail, self.next(tail), Ordering::SeqCst, Ordering::Relaxed)
+                    .compare_exchange(tail, self.next(tail), Ordering::SeqCst, Ordering::Acquire)
                     .is_ok()
             {
                 return Ok((slot, tail));
@@ -141,7 +142,7 @@ impl<T> Channel<T> {
     #[inline(never)]
     fn start_send_slow(&self) -> Result<(&Slot<T>, usize), Attempt> {
         let mut backoff = Backoff::new();
-        let mut tail = self.tail.load(Ordering::Relaxed);
+        let mut tail = self.tail.load(Ordering::Acquire);
         loop {
             if tail & self.mark_bit != 0 {
                 return Err(Attempt::Disconnected);
@@ -153,7 +154,7 @@ impl<T> Channel<T> {
                     tail,
                     self.next(tail),
                     Ordering::SeqCst,
-                    Ordering::Relaxed,
+                    Ordering::Acquire,
                 ) {
                     // Winning the CAS at `tail` while `stamp == tail` makes this sender
                     // the slot's only user until it stores the stamp.
@@ -172,7 +173,7 @@ impl<T> Channel<T> {
                     return Err(Attempt::NotReady);
                 }
                 backoff.snooze();
-                tail = self.tail.load(Ordering::Relaxed);
+                tail = self.tail.load(Ordering::Acquire);
             } else if stamp == self.held(tail.wrapping_sub(self.one_lap)) {
                 // Last lap's value, claimed by a select that may hold it indefinitely,
                 // possibly on this very thread: no room for now.
@@ -181,7 +182,7 @@ impl<T> Channel<T> {
                 // Another sender claimed `tail` and has not stored its stamp yet, or our
                 // `tail` is stale.
                 backoff.snooze();
-                tail = self.tail.load(Ordering::Relaxed);
+                tail = self.tail.load(Ordering::Acquire);
             }
         }
     }
@@ -220,12 +221,12 @@ impl<T> Channel<T> {
     #[inline]
     fn start_recv(&self) -> Result<(&Slot<T>, usize), Attempt> {
         // The common case inline: the value at `head` is there and no receiver races us.
-        let head = self.head.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Acquire);
         let slot = &self.buffer[head & (self.mark_bit - 1)];
         if slot.stamp.load(Ordering::Acquire) == head + 1
             && self
                 .head
-                .compare_exchange(head, self.next(head), Ordering::SeqCst, Ordering::Relaxed)
+                .compare_exchange(head, self.next(head), Ordering::SeqCst, Ordering::Acquire)
                 .is_ok()
         {
             return Ok((slot, head));
@@ -238,7 +239,7 @@ impl<T> Channel<T> {
     #[inline(never)]
     fn start_recv_slow(&self) -> Result<(&Slot<T>, usize), Attempt> {
         let mut backoff = Backoff::new();
-        let mut head = self.head.load(Ordering::Relaxed);
+        let mut head = self.head.load(Ordering::Acquire);
         loop {
             let slot = &self.buffer[head & (self.mark_bit - 1)];
             let stamp = slot.stamp.load(Ordering::Acquire);
@@ -247,7 +248,7 @@ impl<T> Channel<T> {
                     head,
                     self.next(head),
                     Ordering::SeqCst,
-                    Ordering::Relaxed,
+                    Ordering::Acquire,
                 ) {
                     Ok(_) if stamp == head + 1 => return Ok((slot, head)),
                     Ok(_) => {
@@ -255,7 +256,7 @@ impl<T> Channel<T> {
                         slot.stamp
                             .store(head.wrapping_add(self.one_lap), Ordering::Release);
                         self.senders.notify_one();
-                        head = self.head.load(Ordering::Relaxed);
+                        head = self.head.load(Ordering::Acquire);
                     }
                     Err(now) => {
                         head = now;
@@ -269,7 +270,7 @@ impl<T> Channel<T> {
                     return Err(nothing);
                 }
                 backoff.snooze();
-                head = self.head.load(Ordering::Relaxed);
+                head = self.head.load(Ordering::Acquire);
             } else if stamp == self.held(head) {
                 // A select claimed the slot to send into it and may hold it
                 // indefinitely, possibly on this very thread: no value for now.
@@ -285,7 +286,7 @@ impl<T> Channel<T> {
                     return Err(nothing);
                 }
                 backoff.snooze();
-                head = self.head.load(Ordering::Relaxed);
+                head = self.head.load(Ordering::Acquire);
             }
         }
     }
@@ -501,6 +502,31 @@ impl<T> Channel<T> {
                 Side::Send => !self.is_full(),
                 Side::Recv => !self.is_empty(),
             }
+    }
+
+    /// The arm's witness for a select that may not wait (`crate::select::Witness`):
+    /// `head`, `tail` and the stamp of the slot a try on `side` looks at first.
+    ///
+    /// Found not ready, a receive arm saw `tail == head` (then only a sender's claim,
+    /// which moves `tail`, or the disconnection mark in `tail` can make a value) or a
+    /// select's send claim at `head` (then only its completion, which changes that
+    /// slot's stamp). A send arm saw the ring full (then only a receiver's claim moves
+    /// `head` on) or a select's receive claim on the slot at `tail` (its completion
+    /// changes that stamp), and a disconnection marks `tail`. Apart from given-back
+    /// claims, `head` and `tail` only grow, and a slot's stamp never returns to an
+    /// earlier value while `head` and `tail` stay put, so no read repeats an earlier
+    /// one across a change.
+    pub(crate) fn witness(&self, side: Side) -> Witness {
+        let head = self.head.load(Ordering::SeqCst);
+        let tail = self.tail.load(Ordering::SeqCst);
+        let first = match side {
+            Side::Recv => head,
+            Side::Send => tail,
+        };
+        let stamp = self.buffer[first & (self.mark_bit - 1)]
+            .stamp
+            .load(Ordering::SeqCst);
+        Witness::Counts(head, tail, stamp)
     }
 
     fn waiters(&self, side: Side) -> &NotifyList {

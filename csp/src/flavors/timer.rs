@@ -9,6 +9,7 @@
 
 use super::RecvFailure;
 use crate::party::Until;
+use crate::select::Witness;
 use crate::select::token::Token;
 use crate::sync::{AtomicBool, Mutex, Ordering, lock, park, park_until};
 use std::time::{Duration, Instant};
@@ -86,6 +87,14 @@ impl<T> Timer<T> {
     /// Whether a message is due now.
     pub(crate) fn is_ready(&self) -> bool {
         self.deadline().is_some_and(|due| Instant::now() >= due)
+    }
+
+    /// The arm's witness for a select that may not wait (`crate::select::Witness`): the
+    /// next firing and whether it was due. A timer becomes ready only by its firing
+    /// coming due, and its next firing moves only when one is taken.
+    pub(crate) fn witness(&self) -> Witness {
+        let due = self.deadline();
+        Witness::Timer(due, due.is_some_and(|due| Instant::now() >= due))
     }
 
     /// Turns a claimed firing into the message.

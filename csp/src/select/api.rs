@@ -197,6 +197,15 @@ impl<'a> Select<'a> {
 
     /// Completes one operation if one is ready now; the caller must then complete it.
     ///
+    /// It fails only if, at one instant during the call, no operation was ready: an
+    /// operation that becomes ready while the others are looked at is not missed, even
+    /// if the one that was ready is taken meanwhile (the select is linearizable, as
+    /// crossbeam-channel's is). While its channels keep changing under it, it may look
+    /// more than once. The same holds for `select!`'s `default`, for
+    /// [`try_ready`](Select::try_ready), and for a timeout or deadline once it passes.
+    /// (One exception: a claim that another select gives back, by dropping its
+    /// [`SelectedOperation`] unfinished, counts as never having been available.)
+    ///
     /// ```
     /// let (tx, rx) = csp::bounded(1);
     /// let mut sel = csp::Select::new();

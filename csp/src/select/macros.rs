@@ -14,8 +14,11 @@
 ///   `value` expression is evaluated only if this arm is chosen;
 /// - either with a guard, `recv(r) -> msg if cond => body`: a false `cond` makes the
 ///   arm absent, as occam's `cond & c ? x` or Go's nil channel;
-/// - `default => body`: runs if no operation is ready now (occam's `SKIP`);
-/// - `default(timeout) => body`: runs if none becomes ready within `timeout`.
+/// - `default => body`: runs if no operation is ready now (occam's `SKIP`): only if,
+///   at one instant during the call, none was ready (the select is linearizable;
+///   [`Select::try_select`](crate::Select::try_select) explains);
+/// - `default(timeout) => body`: runs if none becomes ready within `timeout`, with the
+///   same guarantee at the end.
 ///
 /// An operation on a disconnected channel is ready (it completes with an error). The
 /// receiver and sender expressions and the guards are evaluated once, in order, before

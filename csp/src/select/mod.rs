@@ -18,6 +18,16 @@
 //!    channel the completion only said "ready now", so the select claims again, that
 //!    arm first, and goes back to step 1 if someone was quicker.
 //!
+//! A select that may not wait (`default`, `try_select`, `try_ready`, a zero or elapsed
+//! timeout) stops after step 1, but it must not report "nothing ready" just because
+//! its one pass was unlucky: an arm it looked at early may have become ready while it
+//! looked at the others, and the one that was ready then taken by someone else. So
+//! before trying each arm it reads the arm's [`Witness`] (a value that changes
+//! whenever the arm may have become ready), and after the pass it reads every witness
+//! again. If none changed, every arm was not ready from its try until that second
+//! read, so all of them at once just after the last try: "nothing ready" is true at
+//! that instant (the select is linearizable). If one changed, it passes again.
+//!
 //! The party, the arms and the claim all live on the stack (the dynamic [`Select`]
 //! keeps its arms in a `Vec` it reuses), so a select allocates nothing per call.
 
@@ -37,6 +47,25 @@ use crate::waker::current_thread_waker;
 use std::time::Instant;
 use token::Token;
 
+/// What a non-blocking select reads of an arm before trying it and after trying every
+/// arm (module docs). Contract: if the arm becomes ready at some instant after a read,
+/// every later read differs from that one. It may differ for other reasons too (then
+/// the select only passes again).
+///
+/// Claims that a select gives back ([`Handle::release`], when a `SelectedOperation`
+/// is dropped unfinished) are exempt: a value or room given back is as if it had
+/// been unavailable meanwhile, and a witness may then read as before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Witness {
+    /// An arm that is never ready: a false guard.
+    Never,
+    /// A channel's counters: each kind says which of its counters move when an arm
+    /// becomes ready.
+    Counts(usize, usize, usize),
+    /// A timer: its next firing, if any, and whether that was due.
+    Timer(Option<Instant>, bool),
+}
+
 /// One side of one channel, as a select arm sees it. Implemented by `Receiver`,
 /// `Sender`, and the always-absent arm of a false guard.
 pub(crate) trait Handle {
@@ -44,6 +73,8 @@ pub(crate) trait Handle {
     fn try_claim(&self) -> Option<Token>;
     /// Whether the operation could happen now, without claiming it.
     fn is_ready(&self) -> bool;
+    /// The arm's [`Witness`], for a select that may not wait.
+    fn witness(&self) -> Witness;
     /// Registers `party` on `arm`; returns whether the arm is ready already, in which
     /// case the select must not sleep.
     fn register(&self, party: &Party, arm: usize) -> bool;
@@ -74,6 +105,9 @@ impl Handle for Absent {
     }
     fn is_ready(&self) -> bool {
         false
+    }
+    fn witness(&self) -> Witness {
+        Witness::Never
     }
     fn register(&self, _: &Party, _: usize) -> bool {
         false
@@ -133,6 +167,8 @@ impl AsyncHandle for Absent {
 pub struct Arm<'a> {
     handle: &'a dyn Handle,
     index: usize,
+    /// The witness read before the arm was last tried, by a select that may not wait.
+    seen: Witness,
 }
 
 impl std::fmt::Debug for Arm<'_> {
@@ -158,6 +194,7 @@ impl<'a> Arm<'a> {
         Self {
             handle: if enabled { handle } else { &Absent },
             index,
+            seen: Witness::Never,
         }
     }
 }
@@ -210,22 +247,33 @@ fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Optio
     // then yielding, rather than burn the CPU the holder may need to finish.
     let mut backoff = Backoff::new();
     let mut missed = false;
+    // Whether this select may give up, and so needs the witnesses (module docs).
+    let may_give_up = until != Until::Forever;
     loop {
         if missed {
             backoff.snooze();
         }
         for position in positions() {
-            let handle = arms[position].handle;
+            let arm = &mut arms[position];
+            if may_give_up {
+                arm.seen = arm.handle.witness();
+            }
             let claimed = match mode {
-                Mode::Claim => handle.try_claim(),
-                Mode::Peek => handle.is_ready().then_some(Token::Disconnected),
+                Mode::Claim => arm.handle.try_claim(),
+                Mode::Peek => arm.handle.is_ready().then_some(Token::Disconnected),
             };
             if let Some(token) = claimed {
                 return Some((position, token));
             }
         }
         if until.is_past() {
-            return None;
+            // Every try failed. If no witness moved since its try, no arm was ready
+            // at this instant; otherwise one may have become ready: pass again.
+            if arms.iter().all(|arm| arm.handle.witness() == arm.seen) {
+                return None;
+            }
+            backoff.spin();
+            continue;
         }
         let timers = arms.iter().filter_map(|arm| arm.handle.deadline()).min();
         let party = Party::new();

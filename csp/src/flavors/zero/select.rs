@@ -7,6 +7,7 @@ use super::{
 };
 use crate::flavors::{RecvFailure, SendFailure, Side};
 use crate::party::{Party, Until};
+use crate::select::Witness;
 use crate::select::token::Token;
 use crate::sync::lock;
 use crate::waitq::{Entry, Slot, Waiter};
@@ -44,6 +45,19 @@ impl<T> Channel<T> {
             Side::Recv => &inner.senders,
         };
         inner.disconnected || theirs.has_counterpart()
+    }
+
+    /// The arm's witness for a select that may not wait (`crate::select::Witness`):
+    /// how many entries have ever entered the other side's queue, and the
+    /// disconnection, read under the lock. An arm becomes ready only when a
+    /// counterpart enters that queue or the channel is disconnected.
+    pub(crate) fn witness(&self, side: Side) -> Witness {
+        let inner = lock(&self.inner);
+        let theirs = match side {
+            Side::Send => &inner.receivers,
+            Side::Recv => &inner.senders,
+        };
+        Witness::Counts(theirs.arrivals(), usize::from(inner.disconnected), 0)
     }
 
     /// Registers a select's `party` on `arm`, on `side`. Returns whether a counterpart

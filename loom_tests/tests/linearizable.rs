@@ -1,0 +1,188 @@
+//! A select that does not wait is linearizable: it reports "nothing ready" only if, at
+//! one instant during the call, no arm was ready. Every model keeps some arm ready at
+//! every instant (one channel holds a value until a second thread has filled the other
+//! and only then steals it), so every non-blocking form must commit an arm: `default`,
+//! `try_select`, a zero timeout, and `try_ready`.
+//!
+//! Under loom, select's shuffle is fixed: with two arms it tries the second first,
+//! which is the order that needs the protection (the filled channel looked at before
+//! it is filled, the stolen one after it is stolen).
+#![cfg(csp_loom)]
+
+use loom_tests::exhaustive;
+
+use csp::{Receiver, Select};
+use loom::thread;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// The non-blocking forms of select.
+#[derive(Clone, Copy, Debug)]
+enum Form {
+    Default,
+    TrySelect,
+    ZeroTimeout,
+    TryReady,
+}
+
+const FORMS: [Form; 4] = [
+    Form::Default,
+    Form::TrySelect,
+    Form::ZeroTimeout,
+    Form::TryReady,
+];
+
+/// Runs one non-blocking select of `form` over receives on `a` and `b`; returns the
+/// value received (for `TryReady`, received by a `try_recv` on the reported arm), or
+/// `None` if the select said nothing was ready.
+fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
+    match form {
+        Form::Default => csp::select! {
+            recv(a) -> msg => Some(msg.unwrap()),
+            recv(b) -> msg => Some(msg.unwrap()),
+            default => None,
+        },
+        Form::TrySelect | Form::ZeroTimeout => {
+            let mut sel = Select::new();
+            let ia = sel.recv(a);
+            sel.recv(b);
+            let chosen = match form {
+                Form::TrySelect => sel.try_select().ok(),
+                _ => sel.select_timeout(Duration::ZERO).ok(),
+            }?;
+            let from = if chosen.index() == ia { a } else { b };
+            Some(chosen.recv(from).unwrap())
+        }
+        Form::TryReady => {
+            let mut sel = Select::new();
+            let ia = sel.recv(a);
+            sel.recv(b);
+            let ready = sel.try_ready().ok()?;
+            // Only this thread receives from `b`, and a value in `a` stays until it is
+            // stolen: the reported arm may be stolen meanwhile, never `b`.
+            let from = if ready == ia { a } else { b };
+            let got = from.try_recv().ok().or_else(|| b.try_recv().ok());
+            Some(got.unwrap_or_else(|| {
+                panic!("arm {ready} was reported ready, yet neither has a value")
+            }))
+        }
+    }
+}
+
+/// Two buffered channels: `a` holds a value until the thief has filled `b` and steals
+/// it back. Some arm is ready throughout, so the select must commit one.
+#[test]
+fn a_non_blocking_select_over_buffered_channels_is_linearizable() {
+    for form in FORMS {
+        exhaustive(move || {
+            let (a_tx, a_rx) = csp::bounded::<u32>(1);
+            let (b_tx, b_rx) = csp::bounded::<u32>(1);
+            a_tx.send(1).unwrap();
+            let a_thief = a_rx.clone();
+            let thief = thread::spawn(move || {
+                b_tx.send(2).unwrap();
+                a_thief.try_recv().ok()
+            });
+            let got = select_now(form, &a_rx, &b_rx);
+            assert!(
+                got.is_some(),
+                "{form:?} reported nothing ready, but an arm always was"
+            );
+            let stolen = thief.join().unwrap();
+            // Every value is received once: by the select, the thief, or left behind.
+            let mut seen: Vec<u32> = got.into_iter().chain(stolen).collect();
+            seen.extend(a_rx.try_recv().ok());
+            seen.extend(b_rx.try_recv().ok());
+            seen.sort_unstable();
+            assert_eq!(seen, [1, 2]);
+        });
+    }
+}
+
+/// A buffered channel `a` holding a value, and a rendezvous `b` whose sender arrives
+/// during the select: an async send, polled once so that it waits in `b`'s queue, after
+/// which the same thread steals the value from `a`. Some arm is ready throughout, so
+/// the select must commit one.
+#[test]
+fn a_non_blocking_select_over_a_rendezvous_is_linearizable() {
+    for form in FORMS {
+        exhaustive(move || {
+            let (a_tx, a_rx) = csp::bounded::<u32>(1);
+            let (b_tx, b_rx) = csp::bounded::<u32>(0);
+            a_tx.send(1).unwrap();
+            let a_thief = a_rx.clone();
+            let thief = thread::spawn(move || {
+                let mut send = pin!(b_tx.send_async(2));
+                let waker = csp::loom_hooks::thread_waker();
+                let mut cx = Context::from_waker(&waker);
+                // Now `b` has a waiting sender, so it is ready from here on.
+                let mut sent = send.as_mut().poll(&mut cx);
+                let stolen = a_thief.try_recv().ok();
+                while sent.is_pending() {
+                    thread::park();
+                    sent = send.as_mut().poll(&mut cx);
+                }
+                assert_eq!(sent, Poll::Ready(Ok(())));
+                stolen
+            });
+            let got = select_now(form, &a_rx, &b_rx);
+            assert!(
+                got.is_some(),
+                "{form:?} reported nothing ready, but an arm always was"
+            );
+            if got != Some(2) {
+                assert_eq!(b_rx.recv(), Ok(2));
+            }
+            let stolen = thief.join().unwrap();
+            let mut ones: Vec<u32> = got.into_iter().chain(stolen).collect();
+            ones.extend(a_rx.try_recv().ok());
+            ones.retain(|&v| v == 1);
+            assert_eq!(ones, [1], "the value in `a` is received exactly once");
+        });
+    }
+}
+
+/// Two rendezvous channels: `a` has a waiting sender (this thread's own async send,
+/// polled once) until the thief, having put a sender on `b` the same way, takes it.
+/// Some arm is ready throughout, so the select must commit one; only `b`'s queue
+/// tells the select that a sender arrived there.
+#[test]
+fn a_non_blocking_select_over_two_rendezvous_is_linearizable() {
+    exhaustive(|| {
+        let (a_tx, a_rx) = csp::bounded::<u32>(0);
+        let (b_tx, b_rx) = csp::bounded::<u32>(0);
+        let waker = csp::loom_hooks::thread_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut offer = pin!(a_tx.send_async(1));
+        assert!(offer.as_mut().poll(&mut cx).is_pending());
+        let a_thief = a_rx.clone();
+        let thief = thread::spawn(move || {
+            let mut send = pin!(b_tx.send_async(2));
+            let waker = csp::loom_hooks::thread_waker();
+            let mut cx = Context::from_waker(&waker);
+            let mut sent = send.as_mut().poll(&mut cx);
+            let stolen = a_thief.try_recv().ok();
+            while sent.is_pending() {
+                thread::park();
+                sent = send.as_mut().poll(&mut cx);
+            }
+            assert_eq!(sent, Poll::Ready(Ok(())));
+            stolen
+        });
+        let got = select_now(Form::Default, &a_rx, &b_rx);
+        assert!(
+            got.is_some(),
+            "default ran, but an arm was ready throughout"
+        );
+        if got != Some(2) {
+            assert_eq!(b_rx.recv(), Ok(2));
+        }
+        let stolen = thief.join().unwrap();
+        // The offer on `a` was taken by the select or the thief, never both.
+        let taken = offer.as_mut().poll(&mut cx) == Poll::Ready(Ok(()));
+        assert_eq!(taken, got == Some(1) || stolen == Some(1));
+        assert!(got != Some(1) || stolen != Some(1));
+    });
+}
