@@ -12,6 +12,7 @@
 use loom_tests::exhaustive;
 
 use csp::{Receiver, Select};
+use futures::task::noop_waker_ref;
 use loom::thread;
 use std::future::Future;
 use std::pin::pin;
@@ -25,13 +26,16 @@ enum Form {
     TrySelect,
     ZeroTimeout,
     TryReady,
+    /// `select_async!` with `default`, polled once.
+    AsyncDefault,
 }
 
-const FORMS: [Form; 4] = [
+const FORMS: [Form; 5] = [
     Form::Default,
     Form::TrySelect,
     Form::ZeroTimeout,
     Form::TryReady,
+    Form::AsyncDefault,
 ];
 
 /// Runs one non-blocking select of `form` over receives on `a` and `b`; returns the
@@ -54,6 +58,19 @@ fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
             }?;
             let from = if chosen.index() == ia { a } else { b };
             Some(chosen.recv(from).unwrap())
+        }
+        Form::AsyncDefault => {
+            let select = pin!(async {
+                csp::select_async! {
+                    recv(a) -> msg => Some(msg.unwrap()),
+                    recv(b) -> msg => Some(msg.unwrap()),
+                    default => None,
+                }
+            });
+            match select.poll(&mut Context::from_waker(noop_waker_ref())) {
+                Poll::Ready(got) => got,
+                Poll::Pending => panic!("a select with `default` does not wait"),
+            }
         }
         Form::TryReady => {
             let mut sel = Select::new();

@@ -14,7 +14,7 @@
 //! already taken was sent, unreported, as with a dropped send future.
 
 use super::token::Token;
-use super::{Absent, Arm, AsyncHandle, Order, SelectedOperation, rng};
+use super::{Absent, Arm, AsyncHandle, Order, SelectedOperation, Witness, rng};
 use crate::alarm;
 use crate::party::{Outcome, Party, Until};
 use crate::waitq::Slot;
@@ -30,10 +30,12 @@ use std::time::{Duration, Instant};
 /// and its async operations. Its constructors require `T: Send`, so every handle is
 /// `Sync` and the select future can move between threads with its task.
 #[doc(hidden)]
-#[derive(Clone, Copy)]
 pub struct AsyncArm<'a> {
     arm: Arm<'a>,
     ops: &'a dyn AsyncHandle,
+    /// The witness read before the arm was last tried, by a select that may not wait
+    /// (see `crate::select`). Only the select future's `poll` touches it.
+    seen: Cell<Witness>,
 }
 
 impl std::fmt::Debug for AsyncArm<'_> {
@@ -46,7 +48,8 @@ impl std::fmt::Debug for AsyncArm<'_> {
 // the `StashedSender<T>` around it, with `T: Send` (its only constructors require
 // it), which are `Sync` (the stash's slot is `Sync` for `T: Send`, and is reached only
 // under the channel lock or by the select's owner, as any direct entry's); or to the
-// stateless `Absent` handle; plus an index.
+// stateless `Absent` handle; plus an index, and the witness cell, which only the
+// select future's `poll` (through `Pin<&mut>`, so never two threads at once) uses.
 unsafe impl Send for AsyncArm<'_> {}
 // SAFETY: as above.
 unsafe impl Sync for AsyncArm<'_> {}
@@ -58,6 +61,7 @@ impl<'a> AsyncArm<'a> {
         Self {
             arm: Arm::recv(receiver, enabled, index),
             ops: if enabled { receiver } else { &Absent },
+            seen: Cell::new(Witness::Never),
         }
     }
 
@@ -68,6 +72,7 @@ impl<'a> AsyncArm<'a> {
         Self {
             arm: Arm::send(stashed.sender, enabled, index),
             ops: if enabled { stashed } else { &Absent },
+            seen: Cell::new(Witness::Never),
         }
     }
 }
@@ -264,13 +269,27 @@ impl<'a> Future for SelectFuture<'a, '_> {
                     }
                 }
             }
+            let may_give_up = this.now || this.deadline.is_some();
             for position in this.positions() {
-                if let Some(token) = this.arms[position].ops.try_claim_async() {
+                let arm = &this.arms[position];
+                if may_give_up {
+                    arm.seen.set(arm.arm.handle.witness());
+                }
+                if let Some(token) = arm.ops.try_claim_async() {
                     return Poll::Ready(this.chosen(position, token));
                 }
             }
             if this.now || this.deadline.is_some_and(|at| Instant::now() >= at) {
-                return Poll::Ready(None);
+                // As a thread select: give up only if no arm may have become ready
+                // while the others were tried (`crate::select`).
+                let unmoved = this
+                    .arms
+                    .iter()
+                    .all(|arm| arm.arm.handle.witness() == arm.seen.get());
+                if unmoved {
+                    return Poll::Ready(None);
+                }
+                continue;
             }
             this.party.sleep_fresh(cx.waker());
             let mut ready = false;

@@ -121,6 +121,12 @@ macro_rules! select_biased {
 /// value never stays behind in the dropped select (one a receiver already took was
 /// sent, unreported, as with a dropped [`SendFuture`](crate::future::SendFuture)).
 ///
+/// `default` runs only if, at one instant, no arm was ready, as for [`select!`], with
+/// one exception: a counterpart that is itself waiting in a select or in another
+/// task's receive is not taken by an async select (it cannot wait for that one to be
+/// polled); it is nudged to come to the select instead, which a `default` does not
+/// wait for.
+///
 /// ```
 /// use futures::executor::block_on;
 /// use std::time::Duration;
