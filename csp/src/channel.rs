@@ -606,10 +606,27 @@ impl<T> Receiver<T> {
     /// let (_tx, rx) = csp::bounded::<()>(1);
     /// assert!(rx.same_channel(&rx.clone()));
     /// ```
+    ///
+    /// Every [`never`](crate::never) receiver counts as the same channel, as in
+    /// crossbeam-channel: none of them ever delivers anything.
+    ///
+    /// ```
+    /// assert!(csp::never::<i32>().same_channel(&csp::never()));
+    /// ```
     pub fn same_channel(&self, other: &Receiver<T>) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
+        let never = |rx: &Receiver<T>| matches!(rx.chan.flavor, Flavor::Timer(timer::Timer::Never));
+        Arc::ptr_eq(&self.chan, &other.chan) || (never(self) && never(other))
     }
 }
+
+// A panic inside a channel operation never leaves the channel half-changed (no user
+// code runs while a channel's state is in flux), so the handles may cross
+// `catch_unwind`, as crossbeam-channel's do. The interior mutability they contain is
+// what the compiler would otherwise object to.
+impl<T> std::panic::UnwindSafe for Sender<T> {}
+impl<T> std::panic::RefUnwindSafe for Sender<T> {}
+impl<T> std::panic::UnwindSafe for Receiver<T> {}
+impl<T> std::panic::RefUnwindSafe for Receiver<T> {}
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
@@ -703,6 +720,9 @@ impl<T> Iterator for Iter<'_, T> {
     }
 }
 
+/// Once the channel is disconnected and drained, `next` keeps returning `None`.
+impl<T> std::iter::FusedIterator for Iter<'_, T> {}
+
 impl<T> Iterator for TryIter<'_, T> {
     type Item = T;
 
@@ -719,6 +739,9 @@ impl<T> Iterator for IntoIter<T> {
         self.receiver.recv().ok()
     }
 }
+
+/// Once the channel is disconnected and drained, `next` keeps returning `None`.
+impl<T> std::iter::FusedIterator for IntoIter<T> {}
 
 impl<'a, T> IntoIterator for &'a Receiver<T> {
     type Item = T;

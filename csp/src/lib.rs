@@ -48,7 +48,7 @@
 //! | `cond & c ? x` | a nil channel | `recv(c) -> x if cond => ...` |
 //! | `TRUE & SKIP` | `default:` | `default => ...` |
 //! | `tim ? AFTER t` | `case <-time.After(d):` | `recv(csp::at(t)) -> _`, `recv(csp::after(d)) -> _`, or `default(d) => ...` |
-//! | a periodic timer | `time.Tick(d)` | `recv(csp::tick(d)) -> _` |
+//! | a periodic timer | `time.Tick(d)` | `recv(csp::tick_in_phase(d)) -> _` (Go's schedule) or `csp::tick(d)` (crossbeam's) |
 //! | replicated `ALT i = 0 FOR n` | `reflect.Select` | [`Select`], with arms added in a loop |
 //! | `STOP` | `select {}` | a select with every arm guarded off and no `default` |
 //!
@@ -173,7 +173,7 @@ pub use error::{
     SendTimeoutError, TryReadyError, TryRecvError, TrySelectError, TrySendError,
 };
 pub use select::{Select, SelectedOperation};
-pub use timers::{after, at, never, tick};
+pub use timers::{after, at, never, tick, tick_in_phase};
 
 #[doc(hidden)]
 pub use select::__private;

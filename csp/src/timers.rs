@@ -38,9 +38,10 @@ pub fn at(when: Instant) -> Receiver<Instant> {
 }
 
 /// A receiver that delivers a message every `period`, the first one `period` from
-/// now. It holds at most one: a receiver that falls behind gets one message for the
-/// ticks it missed, and the next tick a period after the one it took, or at once if
-/// that too has passed.
+/// now: the instant the tick was due. It holds at most one: a receiver that falls
+/// behind gets one message for the ticks it missed, and the next tick comes a period
+/// after that late receive, as with crossbeam-channel's `tick`. For ticks that keep
+/// to their original schedule, see [`tick_in_phase`].
 ///
 /// ```
 /// use std::time::{Duration, Instant};
@@ -53,7 +54,32 @@ pub fn at(when: Instant) -> Receiver<Instant> {
 /// assert!(second >= first + Duration::from_millis(5));
 /// ```
 pub fn tick(period: Duration) -> Receiver<Instant> {
-    Receiver::from_timer(Timer::tick(period, identity))
+    Receiver::from_timer(Timer::tick(period, false, identity))
+}
+
+/// Like [`tick`], but the ticks keep to the schedule `start + k * period`, as Go's
+/// `time.Ticker` does: a receiver that falls behind gets one message for the ticks it
+/// missed (the earliest of them), and the next tick is the first of the schedule after
+/// that late receive. Use it where the phase matters (a sampler, a frame clock); use
+/// `tick` where the gap after each receive does.
+///
+/// ```
+/// use std::thread::sleep;
+/// use std::time::{Duration, Instant};
+///
+/// let period = Duration::from_millis(20);
+/// let start = Instant::now();
+/// let ticker = csp::tick_in_phase(period);
+/// sleep(period * 3 + period / 2); // three ticks missed
+/// let late = ticker.recv().unwrap();
+/// assert!(late >= start + period && late < start + period * 2); // the first one
+/// let next = ticker.recv().unwrap();
+/// // On schedule: a whole number of periods after the first tick.
+/// assert_eq!((next - late).as_nanos() % period.as_nanos(), 0);
+/// assert!(next >= start + period * 4);
+/// ```
+pub fn tick_in_phase(period: Duration) -> Receiver<Instant> {
+    Receiver::from_timer(Timer::tick(period, true, identity))
 }
 
 /// A receiver that never delivers anything: as a select arm it is never chosen, which

@@ -2,9 +2,11 @@
 //! timer's "value" is the instant it fires, produced when a receive claims it.
 //!
 //! - `At`: one message, at a deadline; after it is taken, never again.
-//! - `Tick`: a message every period. If the receiver falls behind, missed ticks
-//!   collapse into one (the channel holds at most one), and the next is a period after
-//!   the one taken, or after now if that is already past.
+//! - `Tick`: a message every period; the channel holds at most one, so a receiver
+//!   that falls behind gets one message for the ticks it missed. Then, by default (as
+//!   crossbeam-channel's `tick`), the next is a period after that late receive; a tick
+//!   *in phase* (as Go's `Ticker`) keeps to its schedule instead: the next is the
+//!   first tick of the original schedule after that receive.
 //! - `Never`: no message, ever: an arm that is always absent.
 
 use super::RecvFailure;
@@ -25,6 +27,8 @@ pub(crate) enum Timer<T> {
     Tick {
         period: Duration,
         next: Mutex<Instant>,
+        /// Whether the next tick keeps to the schedule (module docs).
+        in_phase: bool,
         make: fn(Instant) -> T,
     },
     Never,
@@ -39,13 +43,14 @@ impl<T> Timer<T> {
         }
     }
 
-    pub(crate) fn tick(period: Duration, make: fn(Instant) -> T) -> Self {
+    pub(crate) fn tick(period: Duration, in_phase: bool, make: fn(Instant) -> T) -> Self {
         let first = Instant::now()
             .checked_add(period)
             .unwrap_or_else(far_future);
         Timer::Tick {
             period,
             next: Mutex::new(first),
+            in_phase,
             make,
         }
     }
@@ -57,16 +62,23 @@ impl<T> Timer<T> {
                 deadline, fired, ..
             } => (Instant::now() >= *deadline && !fired.swap(true, Ordering::AcqRel))
                 .then_some(Token::Timer(*deadline)),
-            Timer::Tick { period, next, .. } => {
+            Timer::Tick {
+                period,
+                next,
+                in_phase,
+                ..
+            } => {
                 let mut next = lock(next);
                 let now = Instant::now();
                 if now < *next {
                     return None;
                 }
                 let fired = *next;
-                *next = fired
-                    .checked_add(*period)
-                    .map_or_else(far_future, |due| due.max(now));
+                *next = if *in_phase {
+                    next_in_phase(fired, *period, now)
+                } else {
+                    now.checked_add(*period).unwrap_or_else(far_future)
+                };
                 Some(Token::Timer(fired))
             }
             Timer::Never => None,
@@ -149,6 +161,20 @@ impl<T> Timer<T> {
             _ => 1,
         }
     }
+}
+
+/// The first tick of the schedule `fired + k * period` (k ≥ 1) after `now`.
+fn next_in_phase(fired: Instant, period: Duration, now: Instant) -> Instant {
+    if period.is_zero() {
+        return now;
+    }
+    let behind = now.saturating_duration_since(fired).as_nanos();
+    let periods = behind / period.as_nanos() + 1;
+    u32::try_from(periods)
+        .ok()
+        .and_then(|k| period.checked_mul(k))
+        .and_then(|ahead| fired.checked_add(ahead))
+        .unwrap_or_else(far_future)
 }
 
 /// An instant that never comes in practice, for periods too long to add.

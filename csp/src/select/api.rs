@@ -44,6 +44,19 @@ pub struct Select<'a> {
     fair_start: usize,
 }
 
+// SAFETY: a `Select` holds shared references to `Sender`s and `Receiver`s (behind
+// `dyn Handle`) and plain data. Through them it only claims, registers, unregisters,
+// watches and gives back operations: every such step goes through the channel's
+// atomics and locks, which any thread may use, and none of them hands a `T` to the
+// calling thread or drops one (a given-back buffered value is moved within the
+// ring, still owned by the channel). Values move only in `SelectedOperation::recv`
+// and `send`, which need the `Receiver<T>` or `Sender<T>` itself on that thread. So
+// a `Select` may move to, or be shared with, another thread whatever `T` is, as
+// crossbeam-channel's `Select` may.
+unsafe impl Send for Select<'_> {}
+// SAFETY: as above; `&Select` allows no mutation at all.
+unsafe impl Sync for Select<'_> {}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Random,

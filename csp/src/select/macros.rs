@@ -214,30 +214,30 @@ macro_rules! __select_parse {
 
     // Arm heads: normalize to `@body (kind chan guard pat value) => ...`.
     ($order:tt $arms:tt $default:tt $index:tt
-        recv($r:expr) -> $p:pat if $g:expr => $($rest:tt)*) => {
+        recv($r:expr $(,)?) -> $p:pat if $g:expr => $($rest:tt)*) => {
         $crate::__select_parse!(@body $order $arms $default $index
             (recv ($r) ($g) ($p) ()) $($rest)*)
     };
     ($order:tt $arms:tt $default:tt $index:tt
-        recv($r:expr) -> $p:pat => $($rest:tt)*) => {
+        recv($r:expr $(,)?) -> $p:pat => $($rest:tt)*) => {
         $crate::__select_parse!(@body $order $arms $default $index
             (recv ($r) (true) ($p) ()) $($rest)*)
     };
     ($order:tt $arms:tt $default:tt $index:tt
-        send($s:expr, $v:expr) -> $p:pat if $g:expr => $($rest:tt)*) => {
+        send($s:expr, $v:expr $(,)?) -> $p:pat if $g:expr => $($rest:tt)*) => {
         $crate::__select_parse!(@body $order $arms $default $index
             (send ($s) ($g) ($p) ($v)) $($rest)*)
     };
     ($order:tt $arms:tt $default:tt $index:tt
-        send($s:expr, $v:expr) -> $p:pat => $($rest:tt)*) => {
+        send($s:expr, $v:expr $(,)?) -> $p:pat => $($rest:tt)*) => {
         $crate::__select_parse!(@body $order $arms $default $index
             (send ($s) (true) ($p) ($v)) $($rest)*)
     };
-    ($order:tt $arms:tt () $index:tt default => $($rest:tt)*) => {
+    ($order:tt $arms:tt () $index:tt default $(())? => $($rest:tt)*) => {
         $crate::__select_parse!(@body $order $arms () $index
             (default (true) (::core::option::Option::None)) $($rest)*)
     };
-    ($order:tt $arms:tt () $index:tt default($t:expr) => $($rest:tt)*) => {
+    ($order:tt $arms:tt () $index:tt default($t:expr $(,)?) => $($rest:tt)*) => {
         $crate::__select_parse!(@body $order $arms () $index
             (default (false) (::core::option::Option::Some($t))) $($rest)*)
     };
@@ -316,8 +316,10 @@ macro_rules! __select_parse {
 macro_rules! __select_expand {
     ((sync $order:tt) [$([$kind:ident $handle:ident ($chan:expr) ($guard:expr) ($pat:pat)
         $value:tt ($body:expr) $index:tt])*] $default:tt) => {{
-        $( let $handle = &$chan; let enabled: bool = $guard;
-           let $handle = ($handle, enabled); )*
+        // A match keeps the temporaries of the channel expressions alive for the
+        // whole select, as `recv(r.unwrap_or(&csp::never()))` needs.
+        match ($( (&$chan, { let enabled: bool = $guard; enabled }), )*) {
+        ($( $handle, )*) => {
         let arms: &mut [$crate::__private::Arm<'_>] = &mut [
             $( $crate::__private::Arm::$kind($handle.0, $handle.1, $index) ),*
         ];
@@ -333,11 +335,18 @@ macro_rules! __select_expand {
                 { ::core::unreachable!("csp::select! chose an index it does not have") }
             }
         }
+        }
+        }
     }};
     ((async $order:tt) [$([$kind:ident $handle:ident ($chan:expr) ($guard:expr) ($pat:pat)
         $value:tt ($body:expr) $index:tt])*] $default:tt) => {{
-        $( let $handle = &$chan; let enabled: bool = $guard;
-           let $handle = ($crate::__select_offer_async!($kind $handle enabled $value), enabled); )*
+        // As in the thread select, a match keeps the channel expressions' temporaries.
+        match ($( (&$chan, { let enabled: bool = $guard; enabled }), )*) {
+        ($( $handle, )*) => {
+        $( let $handle = (
+               $crate::__select_offer_async!($kind ($handle.0) ($handle.1) $value),
+               $handle.1,
+           ); )*
         let arms: &mut [$crate::__private::AsyncArm<'_>] = &mut [
             $( $crate::__private::AsyncArm::$kind(&$handle.0, $handle.1, $index) ),*
         ];
@@ -353,6 +362,8 @@ macro_rules! __select_expand {
                 )*
                 { ::core::unreachable!("csp::select_async! chose an index it does not have") }
             }
+        }
+        }
         }
     }};
 }
@@ -384,10 +395,10 @@ macro_rules! __select_complete_async {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_offer_async {
-    (recv $handle:ident $enabled:ident ()) => {
+    (recv $handle:tt $enabled:tt ()) => {
         $handle
     };
-    (send $handle:ident $enabled:ident ($value:expr)) => {
+    (send $handle:tt $enabled:tt ($value:expr)) => {
         $crate::__private::StashedSender::new(
             $handle,
             if $enabled {
