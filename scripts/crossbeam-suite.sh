@@ -10,9 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# The suites csp takes as its drop-in bar (list.rs and mpsc.rs test crossbeam's
-# linked-list flavor and std's mpsc API, which csp does not claim to be).
-suites="zero array select select_macro ready tick never after iter same_channel golang thread_locals"
+# The suites csp takes as its drop-in bar, and crossbeam's tests of its unbounded
+# flavor (list). mpsc.rs tests std's mpsc API, which csp does not claim to be.
+suites="zero array list select select_macro ready tick never after iter same_channel golang thread_locals"
 
 manifest=$(cargo metadata --format-version 1 --manifest-path compare/Cargo.toml |
     python3 -c 'import json, sys

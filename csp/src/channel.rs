@@ -8,7 +8,7 @@
 use crate::error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
-use crate::flavors::{RecvFailure, SendFailure, Side, array, timer, zero};
+use crate::flavors::{RecvFailure, SendFailure, Side, array, list, timer, zero};
 use crate::party::Party;
 use crate::party::Until;
 use crate::select::token::Token;
@@ -32,6 +32,7 @@ pub(crate) struct Chan<T> {
 #[allow(clippy::large_enum_variant)]
 enum Flavor<T> {
     Array(array::Channel<T>),
+    List(list::Channel<T>),
     Zero(zero::Channel<T>),
     /// Only ever behind a `Receiver`: timers have no senders.
     Timer(timer::Timer<T>),
@@ -42,6 +43,7 @@ impl<T> Chan<T> {
     fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         match &self.flavor {
             Flavor::Array(chan) => chan.send(value, until),
+            Flavor::List(chan) => chan.send(value),
             Flavor::Zero(chan) => chan.send(value, until),
             Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
         }
@@ -51,6 +53,7 @@ impl<T> Chan<T> {
     fn recv(&self, until: Until) -> Result<T, RecvFailure> {
         match &self.flavor {
             Flavor::Array(chan) => chan.recv(until),
+            Flavor::List(chan) => chan.recv(until),
             Flavor::Zero(chan) => chan.recv(until),
             Flavor::Timer(timer) => timer.recv(until),
         }
@@ -59,6 +62,7 @@ impl<T> Chan<T> {
     fn disconnect(&self) {
         match &self.flavor {
             Flavor::Array(chan) => chan.disconnect(),
+            Flavor::List(chan) => chan.disconnect(),
             Flavor::Zero(chan) => chan.disconnect(),
             Flavor::Timer(_) => {}
         }
@@ -67,22 +71,26 @@ impl<T> Chan<T> {
     fn len(&self) -> usize {
         match &self.flavor {
             Flavor::Array(chan) => chan.len(),
+            Flavor::List(chan) => chan.len(),
             Flavor::Zero(_) => 0,
             Flavor::Timer(timer) => timer.len(),
         }
     }
 
-    fn capacity(&self) -> usize {
+    /// `None` for an unbounded channel.
+    fn capacity(&self) -> Option<usize> {
         match &self.flavor {
-            Flavor::Array(chan) => chan.capacity(),
-            Flavor::Zero(_) => 0,
-            Flavor::Timer(timer) => timer.capacity(),
+            Flavor::Array(chan) => Some(chan.capacity()),
+            Flavor::List(_) => None,
+            Flavor::Zero(_) => Some(0),
+            Flavor::Timer(timer) => Some(timer.capacity()),
         }
     }
 
     fn is_empty(&self) -> bool {
         match &self.flavor {
             Flavor::Array(chan) => chan.is_empty(),
+            Flavor::List(chan) => chan.len() == 0,
             Flavor::Zero(_) => true,
             Flavor::Timer(timer) => !timer.is_ready(),
         }
@@ -91,6 +99,7 @@ impl<T> Chan<T> {
     fn is_full(&self) -> bool {
         match &self.flavor {
             Flavor::Array(chan) => chan.is_full(),
+            Flavor::List(_) => false,
             Flavor::Zero(_) => true,
             Flavor::Timer(timer) => timer.len() == timer.capacity(),
         }
@@ -102,6 +111,7 @@ impl<T> Chan<T> {
     fn try_claim(&self, side: Side) -> Option<Token> {
         match &self.flavor {
             Flavor::Array(chan) => chan.try_claim(side),
+            Flavor::List(chan) => chan.try_claim(side),
             Flavor::Zero(chan) => chan.try_claim(side),
             Flavor::Timer(timer) => timer.try_claim(),
         }
@@ -110,6 +120,7 @@ impl<T> Chan<T> {
     fn is_ready(&self, side: Side) -> bool {
         match &self.flavor {
             Flavor::Array(chan) => chan.is_ready(side),
+            Flavor::List(chan) => chan.is_ready(side),
             Flavor::Zero(chan) => chan.is_ready(side),
             Flavor::Timer(timer) => timer.is_ready(),
         }
@@ -118,6 +129,7 @@ impl<T> Chan<T> {
     fn witness(&self, side: Side) -> Witness {
         match &self.flavor {
             Flavor::Array(chan) => chan.witness(side),
+            Flavor::List(chan) => chan.witness(side),
             Flavor::Zero(chan) => chan.witness(side),
             Flavor::Timer(timer) => timer.witness(),
         }
@@ -126,6 +138,7 @@ impl<T> Chan<T> {
     fn register(&self, party: &Party, arm: usize, side: Side) -> bool {
         match &self.flavor {
             Flavor::Array(chan) => chan.register(party, arm, side),
+            Flavor::List(chan) => chan.register(party, arm, side),
             Flavor::Zero(chan) => chan.register(party, arm, side),
             // Nothing wakes a timer arm: the select sleeps until its deadline.
             Flavor::Timer(timer) => timer.is_ready(),
@@ -134,8 +147,9 @@ impl<T> Chan<T> {
 
     fn watch(&self, party: &Party, arm: usize, side: Side) -> bool {
         match &self.flavor {
-            // A notification on a ring means "look again" anyway.
+            // A notification on a ring or a list means "look again" anyway.
             Flavor::Array(chan) => chan.register(party, arm, side),
+            Flavor::List(chan) => chan.register(party, arm, side),
             Flavor::Zero(chan) => chan.watch(party, arm, side),
             Flavor::Timer(timer) => timer.is_ready(),
         }
@@ -144,6 +158,7 @@ impl<T> Chan<T> {
     fn unregister(&self, party: &Party, arm: usize, side: Side) {
         match &self.flavor {
             Flavor::Array(chan) => chan.unregister(party, arm, side),
+            Flavor::List(chan) => chan.unregister(party, arm, side),
             Flavor::Zero(chan) => chan.unregister(party, arm, side),
             Flavor::Timer(_) => {}
         }
@@ -153,6 +168,7 @@ impl<T> Chan<T> {
         match &self.flavor {
             // A notification only says "retry": claim again, this arm first.
             Flavor::Array(chan) => chan.try_claim(side),
+            Flavor::List(chan) => chan.try_claim(side),
             Flavor::Zero(chan) => chan.accept(party),
             Flavor::Timer(timer) => timer.try_claim(),
         }
@@ -172,6 +188,8 @@ impl<T> Chan<T> {
             // SAFETY: the caller's contract.
             Flavor::Array(chan) => unsafe { chan.release(token, side) },
             // SAFETY: the caller's contract.
+            Flavor::List(chan) => unsafe { chan.release(token, side) },
+            // SAFETY: the caller's contract.
             Flavor::Zero(chan) => unsafe { chan.release(token, side) },
             Flavor::Timer(timer) => timer.release(token),
         }
@@ -183,6 +201,8 @@ impl<T> Chan<T> {
         match &self.flavor {
             // SAFETY: the caller's contract.
             Flavor::Array(chan) => unsafe { chan.finish_recv(token) },
+            // SAFETY: the caller's contract.
+            Flavor::List(chan) => unsafe { chan.finish_recv(token) },
             // SAFETY: the caller's contract.
             Flavor::Zero(chan) => unsafe { chan.finish_recv(token, until) },
             Flavor::Timer(timer) => timer.finish_recv(token),
@@ -201,6 +221,8 @@ impl<T> Chan<T> {
             // SAFETY: the caller's contract.
             Flavor::Array(chan) => unsafe { chan.finish_send(token, value) },
             // SAFETY: the caller's contract.
+            Flavor::List(chan) => unsafe { chan.finish_send(token, value) },
+            // SAFETY: the caller's contract.
             Flavor::Zero(chan) => unsafe { chan.finish_send(token, value, until) },
             Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
         }
@@ -217,6 +239,8 @@ impl<T> Chan<T> {
     ) -> Poll<Result<(), SendFailure<T>>> {
         match &self.flavor {
             Flavor::Array(chan) => chan.poll_send(&waiter.party, &waiter.slot, queued, waker),
+            // A send never waits, so it never queues either.
+            Flavor::List(chan) => chan.poll_send(&waiter.slot),
             Flavor::Zero(chan) => chan.poll_send(waiter, queued, waker),
             Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
         }
@@ -225,6 +249,7 @@ impl<T> Chan<T> {
     pub(crate) fn cancel_send(&self, waiter: &Waiter<T>, queued: &Cell<bool>) {
         match &self.flavor {
             Flavor::Array(chan) => chan.cancel(&waiter.party, Side::Send, queued),
+            Flavor::List(_) => {}
             Flavor::Zero(chan) => chan.cancel_send(waiter, queued),
             Flavor::Timer(_) => {}
         }
@@ -238,6 +263,7 @@ impl<T> Chan<T> {
     ) -> Poll<Result<T, RecvFailure>> {
         match &self.flavor {
             Flavor::Array(chan) => chan.poll_recv(&waiter.party, queued, waker),
+            Flavor::List(chan) => chan.poll_recv(&waiter.party, queued, waker),
             Flavor::Zero(chan) => chan.poll_recv(waiter, queued, waker),
             Flavor::Timer(timer) => match timer.try_claim() {
                 Some(token) => Poll::Ready(timer.finish_recv(token)),
@@ -254,6 +280,7 @@ impl<T> Chan<T> {
     pub(crate) fn cancel_recv(&self, waiter: &Waiter<T>, queued: &Cell<bool>) {
         match &self.flavor {
             Flavor::Array(chan) => chan.cancel(&waiter.party, Side::Recv, queued),
+            Flavor::List(chan) => chan.cancel_recv(&waiter.party, queued),
             Flavor::Zero(chan) => chan.cancel_recv(waiter, queued),
             Flavor::Timer(_) => {}
         }
@@ -281,11 +308,35 @@ impl<T> Chan<T> {
 /// producer.join().unwrap();
 /// ```
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    let flavor = if cap == 0 {
+    with_flavor(if cap == 0 {
         Flavor::Zero(zero::Channel::new())
     } else {
         Flavor::Array(array::Channel::new(cap))
-    };
+    })
+}
+
+/// Creates a channel without a capacity limit: a send never waits (it fails only if
+/// every receiver is gone), and values queue up until received. Select arms, timeouts,
+/// async operations and disconnection work as on every other channel. Use it for a
+/// mailbox whose sender must never block; where a sender should slow down to its
+/// receiver's pace, a [`bounded`] channel is the CSP way.
+///
+/// The queue is a growable buffer under the channel's lock (see the flavor's docs for
+/// why not crossbeam's lock-free list); it allocates as it grows.
+///
+/// ```
+/// let (tx, rx) = csp::unbounded();
+/// for i in 0..1000 {
+///     tx.send(i).unwrap(); // never waits
+/// }
+/// assert_eq!(rx.len(), 1000);
+/// assert_eq!(rx.iter().take(3).collect::<Vec<_>>(), [0, 1, 2]);
+/// ```
+pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
+    with_flavor(Flavor::List(list::Channel::new()))
+}
+
+fn with_flavor<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan {
         flavor,
         senders: AtomicUsize::new(1),
@@ -442,13 +493,15 @@ impl<T> Sender<T> {
         self.chan.is_full()
     }
 
-    /// The capacity: `Some(cap)` as given to [`bounded`], as crossbeam reports it.
+    /// The capacity: `Some(cap)` as given to [`bounded`], `None` for [`unbounded`], as
+    /// crossbeam reports it.
     ///
     /// ```
     /// assert_eq!(csp::bounded::<()>(0).0.capacity(), Some(0));
+    /// assert_eq!(csp::unbounded::<()>().0.capacity(), None);
     /// ```
     pub fn capacity(&self) -> Option<usize> {
-        Some(self.chan.capacity())
+        self.chan.capacity()
     }
 
     /// Whether `self` and `other` send on the same channel.
@@ -591,13 +644,14 @@ impl<T> Receiver<T> {
         self.chan.is_full()
     }
 
-    /// The capacity: `Some(cap)` as given to [`bounded`].
+    /// The capacity: `Some(cap)` as given to [`bounded`], `None` for [`unbounded`].
     ///
     /// ```
     /// assert_eq!(csp::bounded::<()>(8).1.capacity(), Some(8));
+    /// assert_eq!(csp::unbounded::<()>().1.capacity(), None);
     /// ```
     pub fn capacity(&self) -> Option<usize> {
-        Some(self.chan.capacity())
+        self.chan.capacity()
     }
 
     /// Whether `self` and `other` receive from the same channel.
@@ -890,6 +944,7 @@ impl<T> AsyncHandle for Receiver<T> {
     fn try_claim_async(&self) -> Option<Token> {
         match &self.chan.flavor {
             Flavor::Array(chan) => chan.try_claim(Side::Recv),
+            Flavor::List(chan) => chan.try_claim(Side::Recv),
             Flavor::Zero(chan) => chan.try_recv_async(),
             Flavor::Timer(timer) => timer.try_claim(),
         }
@@ -906,6 +961,7 @@ impl<T> AsyncHandle for Receiver<T> {
     fn forgo(&self, party: &Party) {
         match &self.chan.flavor {
             Flavor::Array(chan) => chan.pass_on(Side::Recv),
+            Flavor::List(chan) => chan.pass_on(),
             Flavor::Zero(chan) => chan.forgo(party, Side::Recv),
             Flavor::Timer(_) => {}
         }
@@ -917,6 +973,7 @@ impl<T> AsyncHandle for StashedSender<'_, T> {
     fn try_claim_async(&self) -> Option<Token> {
         match &self.sender.chan.flavor {
             Flavor::Array(chan) => chan.try_claim(Side::Send),
+            Flavor::List(chan) => chan.try_claim(Side::Send),
             Flavor::Zero(chan) => chan.try_send_async(&self.stash),
             Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
         }
@@ -924,6 +981,7 @@ impl<T> AsyncHandle for StashedSender<'_, T> {
     fn register_async(&self, party: &Party, arm: usize) -> bool {
         match &self.sender.chan.flavor {
             Flavor::Array(chan) => chan.register(party, arm, Side::Send),
+            Flavor::List(chan) => chan.register(party, arm, Side::Send),
             Flavor::Zero(chan) => chan.register_send_async(party, arm, &self.stash),
             Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
         }
@@ -932,6 +990,7 @@ impl<T> AsyncHandle for StashedSender<'_, T> {
         match &self.sender.chan.flavor {
             // A notification only says "retry": claim again, this arm first.
             Flavor::Array(chan) => chan.try_claim(Side::Send),
+            Flavor::List(chan) => chan.try_claim(Side::Send),
             Flavor::Zero(chan) => chan.accept_send_async(&self.stash),
             Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
         }
@@ -939,6 +998,8 @@ impl<T> AsyncHandle for StashedSender<'_, T> {
     fn forgo(&self, _: &Party) {
         match &self.sender.chan.flavor {
             Flavor::Array(chan) => chan.pass_on(Side::Send),
+            // A send arm never registers here.
+            Flavor::List(_) => {}
             // Completed as a direct entry: the value was taken (sent, unreported), or
             // the channel is gone. Nothing is owed to anyone.
             Flavor::Zero(_) => {}

@@ -1,9 +1,11 @@
-//! CSP-style channels between threads: rendezvous (`bounded(0)`) and bounded buffered
-//! channels, any number of senders and receivers, disconnection, timeouts, and a
-//! `select` over send and receive arms with guards, defaults and timers.
+//! CSP-style channels between threads: rendezvous (`bounded(0)`), buffered and
+//! unbounded channels, any number of senders and receivers, disconnection, timeouts,
+//! and a `select` over send and receive arms with guards, defaults and timers.
 //!
-//! The API follows crossbeam-channel's, so code written for its bounded channels
-//! compiles by changing the import.
+//! The API follows crossbeam-channel's, so code written for it compiles by changing
+//! the import: crossbeam-channel 0.5's own test suite passes against csp
+//! (`scripts/crossbeam-suite.sh`). What still differs is listed under
+//! [Differences from crossbeam-channel](#differences-from-crossbeam-channel).
 //!
 //! ```
 //! use std::thread;
@@ -146,6 +148,27 @@
 //! }
 //! assert_eq!(served, [5, 5, 5]);
 //! ```
+//!
+//! # Differences from crossbeam-channel
+//!
+//! - **`never()` is not a `const fn`**: a csp handle is one pointer to a shared
+//!   channel, so even a channel that never delivers is allocated. Call `never()` where
+//!   crossbeam code uses it in a `const`.
+//! - **`tick_in_phase`** is csp's own: [`tick`] behaves as crossbeam's (after a late
+//!   receive, the next tick comes a period later); `tick_in_phase` keeps Go's schedule.
+//! - **`unbounded()` is a queue under a lock**, not crossbeam's lock-free list of
+//!   blocks: same semantics, simpler to model-check; it has no throughput scenario in
+//!   the comparison yet, so pick `bounded` where that speed matters.
+//! - **A forgotten [`SelectedOperation`]** (`std::mem::forget`) keeps its claim for
+//!   good: a buffered slot stays held (the channel then counts it as neither free nor
+//!   filled), a rendezvous counterpart stays claimed and waits. This is memory-safe
+//!   (crossbeam's tracker records a leaked one as undefined behaviour there, issue
+//!   1295), but the claim is lost: complete or drop every operation a select returns.
+//! - **A select that may not wait is linearizable**, as crossbeam's is; csp also
+//!   documents the one case it is not: a claim another select gives back (by dropping
+//!   its operation) counts as never having been available.
+//! - **Dropping an unfinished [`SelectedOperation`] panics**, as in crossbeam, but csp
+//!   first gives the claim back, so the channel stays usable after `catch_unwind`.
 
 #![warn(missing_docs)]
 
@@ -167,7 +190,7 @@ mod timers;
 mod waitq;
 mod waker;
 
-pub use channel::{IntoIter, Iter, Receiver, Sender, TryIter, bounded};
+pub use channel::{IntoIter, Iter, Receiver, Sender, TryIter, bounded, unbounded};
 pub use error::{
     ReadyTimeoutError, RecvError, RecvTimeoutError, SelectTimeoutError, SendError,
     SendTimeoutError, TryReadyError, TryRecvError, TrySelectError, TrySendError,

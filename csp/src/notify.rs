@@ -11,10 +11,13 @@
 //! loom does not model that total order for plain loads and stores; under loom only,
 //! [`handshake_fence`] stands in for it (see there).
 
-use crate::party::Party;
+use crate::backoff::Backoff;
+use crate::party::{Outcome, Party, Until};
 use crate::sync::{AtomicBool, Mutex, Ordering, handshake_fence, lock};
 use crate::waitq::{Entry, WaitQueue};
-use std::task::Waker;
+use crate::waker::current_thread_waker;
+use std::cell::Cell;
+use std::task::{Poll, Waker};
 
 /// Parties waiting for one side of a buffered channel to become ready.
 #[derive(Debug)]
@@ -84,5 +87,96 @@ impl NotifyList {
         self.is_empty.store(true, Ordering::SeqCst);
         drop(queue);
         wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// Waiting on a notify list, shared by the buffered flavors (the ring and the list):
+/// each supplies `attempt` (its operation without waiting: `Some` once it is done or
+/// failed for good) and `ready` (whether an attempt could succeed now).
+impl NotifyList {
+    /// Blocks the calling thread until `attempt` gives a result or `until` passes
+    /// (`None`). Between attempts it spins a little, then registers a party, re-checks
+    /// `ready` (the handshake, module docs) and sleeps until notified.
+    #[inline]
+    pub(crate) fn wait_for<R>(
+        &self,
+        until: Until,
+        mut attempt: impl FnMut() -> Option<R>,
+        ready: impl Fn() -> bool,
+    ) -> Option<R> {
+        loop {
+            let mut backoff = Backoff::for_ring();
+            loop {
+                if let Some(done) = attempt() {
+                    return Some(done);
+                }
+                // Under loom, no spinning: a spinning waiter yields to its counterpart
+                // at every step, so loom would always let the counterpart finish first
+                // and never explore the window this wait exists to get right (check,
+                // register, re-check, sleep).
+                if until == Until::Now || backoff.is_completed() || cfg!(csp_loom) {
+                    break;
+                }
+                backoff.snooze();
+            }
+            if until.is_past() {
+                return None;
+            }
+            let party = Party::new();
+            self.register(&party, 0);
+            let wait = if ready() { Until::Now } else { until };
+            if party.wait(wait, current_thread_waker) == Outcome::Aborted {
+                self.unregister(&party, 0);
+            }
+        }
+    }
+
+    /// Polls an async operation: `attempt` as in [`wait_for`](NotifyList::wait_for);
+    /// `queued` says whether `party` is registered here. A notification that finds the
+    /// operation still not ready is simply re-armed.
+    #[inline]
+    pub(crate) fn poll_for<R>(
+        &self,
+        party: &Party,
+        queued: &Cell<bool>,
+        waker: &Waker,
+        mut attempt: impl FnMut() -> Option<R>,
+        ready: impl Fn() -> bool,
+    ) -> Poll<R> {
+        loop {
+            if queued.get() {
+                if party.poll(waker).is_pending() {
+                    return Poll::Pending;
+                }
+                queued.set(false);
+            }
+            if let Some(done) = attempt() {
+                return Poll::Ready(done);
+            }
+            // Register, then re-check (the handshake): wait if still not ready,
+            // else back out and try again at once.
+            party.sleep_fresh(waker);
+            self.register(party, 0);
+            queued.set(true);
+            if !ready() {
+                return Poll::Pending;
+            }
+            if party.cancel() == Outcome::Aborted {
+                self.unregister(party, 0);
+            }
+            queued.set(false);
+        }
+    }
+
+    /// Cleans up after an async operation that is dropped. A notification it received
+    /// and will not use goes to the next waiter.
+    pub(crate) fn cancel(&self, party: &Party, queued: &Cell<bool>) {
+        if !queued.replace(false) {
+            return;
+        }
+        match party.cancel() {
+            Outcome::Aborted => self.unregister(party, 0),
+            Outcome::Done(_) => self.notify_one(),
+        }
     }
 }

@@ -44,6 +44,39 @@ fn tasks_and_threads_meet_both_ways() {
     }
 }
 
+/// An unbounded channel from tasks: a send never waits, a receive waits for a thread's
+/// value, and an async select over it wakes for one.
+#[test]
+fn tasks_use_unbounded_channels() {
+    let (tx, rx) = csp::unbounded::<u32>();
+    block_on(async {
+        for i in 0..1000 {
+            tx.send_async(i).await.unwrap(); // never pending
+        }
+    });
+    assert_eq!(rx.len(), 1000);
+    assert_eq!(rx.try_iter().sum::<u32>(), (0..1000).sum());
+
+    let sender = thread::spawn(move || {
+        thread::sleep(SETTLE);
+        tx.send(7).unwrap();
+        thread::sleep(SETTLE);
+        tx.send(8).unwrap();
+    });
+    let (first, second) = block_on(async {
+        let first = rx.recv_async().await.unwrap();
+        let (_idle_tx, idle) = csp::bounded::<u32>(0);
+        let second = csp::select_async! {
+            recv(idle) -> _ => panic!("nothing is sent there"),
+            recv(rx) -> msg => msg.unwrap(),
+        };
+        (first, second)
+    });
+    assert_eq!((first, second), (7, 8));
+    sender.join().unwrap();
+    assert_eq!(block_on(rx.recv_async()), Err(csp::RecvError));
+}
+
 #[test]
 fn tasks_meet_tasks_on_one_thread() {
     for cap in [0, 2] {

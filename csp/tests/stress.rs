@@ -8,9 +8,13 @@ use std::thread;
 use std::time::Duration;
 
 /// Sends `per_sender` distinct values from each of `senders` threads to `receivers`
-/// threads; each receiver mixes blocking, try and timed receives.
-fn exactly_once(cap: usize, senders: usize, receivers: usize, per_sender: u64) {
-    let (tx, rx) = csp::bounded::<u64>(cap);
+/// threads; each receiver mixes blocking, try and timed receives. `cap` is `None` for
+/// an unbounded channel.
+fn exactly_once(cap: Option<usize>, senders: usize, receivers: usize, per_sender: u64) {
+    let (tx, rx) = match cap {
+        Some(cap) => csp::bounded::<u64>(cap),
+        None => csp::unbounded(),
+    };
     let producers: Vec<_> = (0..senders as u64)
         .map(|s| {
             let tx = tx.clone();
@@ -85,16 +89,52 @@ fn exactly_once(cap: usize, senders: usize, receivers: usize, per_sender: u64) {
 
 #[test]
 fn rendezvous_many_to_many() {
-    exactly_once(0, 4, 4, 5_000);
-    exactly_once(0, 1, 6, 5_000);
-    exactly_once(0, 6, 1, 5_000);
+    exactly_once(Some(0), 4, 4, 5_000);
+    exactly_once(Some(0), 1, 6, 5_000);
+    exactly_once(Some(0), 6, 1, 5_000);
 }
 
 #[test]
 fn buffered_many_to_many() {
     for cap in [1, 2, 7, 1024] {
-        exactly_once(cap, 4, 4, 5_000);
+        exactly_once(Some(cap), 4, 4, 5_000);
     }
+}
+
+#[test]
+fn unbounded_many_to_many() {
+    exactly_once(None, 4, 4, 5_000);
+    exactly_once(None, 1, 6, 5_000);
+    exactly_once(None, 6, 1, 5_000);
+}
+
+/// An unbounded channel dropped with values queued, one of them claimed by a select
+/// and given back: each value is dropped exactly once.
+#[test]
+fn unbounded_values_are_dropped_exactly_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = csp::unbounded();
+    for _ in 0..5 {
+        tx.send(Counted(drops.clone())).unwrap();
+    }
+    drop(rx.recv().unwrap());
+    let mut sel = csp::Select::new();
+    sel.recv(&rx);
+    let claimed = sel.try_select().unwrap();
+    let given_back = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(claimed)));
+    assert!(
+        given_back.is_err(),
+        "dropping an unfinished operation panics"
+    );
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert_eq!(rx.len(), 4, "the given-back value is queued again");
+    drop(sel);
+    drop(rx);
+    let back = tx.send(Counted(drops.clone())).unwrap_err().into_inner();
+    drop(back);
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+    drop(tx);
+    assert_eq!(drops.load(Ordering::SeqCst), 6);
 }
 
 /// A value that counts its drops.

@@ -74,9 +74,13 @@ fn rendezvous_try_recv_races_send() {
 /// second blocks the sender until the receiver drains it, and the receiver blocks on
 /// the empty ring until the sender leaves; order and count hold. (Three values make
 /// the exhaustive run take minutes rather than seconds.)
+///
+/// Bounded by `LOOM_MAX_PREEMPTIONS`: both sides wait (for room, for a value) through
+/// the notify lists' full check-register-sleep window, and every interleaving of two
+/// such waits takes loom far longer than CI allows.
 #[test]
 fn buffered_crosses_full_and_empty() {
-    exhaustive(|| {
+    bounded(|| {
         let (tx, rx) = csp::bounded::<u32>(1);
         let sender = thread::spawn(move || {
             for v in 0..2 {
@@ -112,9 +116,11 @@ fn disconnect_races_blocked_send() {
 /// wait for room: the send either got in before the disconnection or fails with its
 /// value, and never sleeps on a channel that will never have room or a receiver again
 /// (the mirror of `disconnect_after_send_keeps_the_value` on the sending side).
+///
+/// Bounded by `LOOM_MAX_PREEMPTIONS`, like `buffered_crosses_full_and_empty`.
 #[test]
 fn room_then_disconnect_races_a_waiting_send() {
-    exhaustive(|| {
+    bounded(|| {
         let (tx, rx) = csp::bounded::<u32>(1);
         tx.send(0).unwrap();
         let sender = thread::spawn(move || tx.send(9));
@@ -140,10 +146,13 @@ fn disconnect_races_blocked_recv() {
 
 /// A send completes and then the sender leaves, while the receiver blocks: the
 /// receiver gets the value, never a disconnection first.
+///
+/// Bounded by `LOOM_MAX_PREEMPTIONS`, like `buffered_crosses_full_and_empty`: the
+/// receiver waits twice, through the notify list's whole window each time.
 #[test]
 fn disconnect_after_send_keeps_the_value() {
     for cap in [0, 1] {
-        exhaustive(move || {
+        bounded(move || {
             let (tx, rx) = csp::bounded::<u32>(cap);
             let sender = thread::spawn(move || {
                 tx.send(3).unwrap();

@@ -88,14 +88,21 @@ fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
     }
 }
 
-/// Two buffered channels: `a` holds a value until the thief has filled `b` and steals
-/// it back. Some arm is ready throughout, so the select must commit one.
+/// Two buffered channels (capacity 1, or unbounded): `a` holds a value until the
+/// thief has filled `b` and steals it back. Some arm is ready throughout, so the select must commit one.
 #[test]
 fn a_non_blocking_select_over_buffered_channels_is_linearizable() {
-    for form in FORMS {
+    for (form, unbounded) in FORMS.into_iter().flat_map(|f| [(f, false), (f, true)]) {
         exhaustive(move || {
-            let (a_tx, a_rx) = csp::bounded::<u32>(1);
-            let (b_tx, b_rx) = csp::bounded::<u32>(1);
+            let make = || {
+                if unbounded {
+                    csp::unbounded::<u32>()
+                } else {
+                    csp::bounded::<u32>(1)
+                }
+            };
+            let (a_tx, a_rx) = make();
+            let (b_tx, b_rx) = make();
             a_tx.send(1).unwrap();
             let a_thief = a_rx.clone();
             let thief = thread::spawn(move || {

@@ -28,12 +28,11 @@ use super::{RecvFailure, SendFailure, Side};
 use crate::backoff::Backoff;
 use crate::notify::NotifyList;
 use crate::padded::CachePadded;
-use crate::party::{Outcome, Party, Until};
+use crate::party::{Party, Until};
 use crate::select::Witness;
 use crate::select::token::Token;
 use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
 use crate::waitq::Slot as WaitSlot;
-use crate::waker::current_thread_waker;
 use std::cell::Cell;
 use std::mem::MaybeUninit;
 use std::task::{Poll, Waker};
@@ -399,33 +398,26 @@ impl<T> Channel<T> {
     /// [`send`](Channel::send) once the ring was found full.
     #[inline(never)]
     fn send_waiting(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
-        let mut value = value;
-        loop {
-            let mut backoff = Backoff::for_ring();
-            loop {
-                match self.try_push(value) {
-                    Ok(()) => return Ok(()),
-                    Err((v, Attempt::Disconnected)) => return Err(SendFailure::Disconnected(v)),
-                    Err((v, Attempt::NotReady)) => value = v,
+        let mut value = Some(value);
+        let attempt = || {
+            let v = value
+                .take()
+                .expect("the value is back after each failed attempt");
+            match self.try_push(v) {
+                Ok(()) => Some(Ok(())),
+                Err((v, Attempt::Disconnected)) => Some(Err(SendFailure::Disconnected(v))),
+                Err((v, Attempt::NotReady)) => {
+                    value = Some(v);
+                    None
                 }
-                if until == Until::Now || backoff.is_completed() {
-                    break;
-                }
-                backoff.snooze();
             }
-            if until.is_past() {
-                return Err(SendFailure::NotReady(value));
-            }
-            let party = Party::new();
-            self.senders.register(&party, 0);
-            let outcome = if self.is_full() && !self.is_disconnected() {
-                party.wait(until, current_thread_waker)
-            } else {
-                party.wait(Until::Now, current_thread_waker)
-            };
-            if outcome == Outcome::Aborted {
-                self.senders.unregister(&party, 0);
-            }
+        };
+        let ready = || !self.is_full() || self.is_disconnected();
+        match self.senders.wait_for(until, attempt, ready) {
+            Some(done) => done,
+            None => Err(SendFailure::NotReady(
+                value.expect("the value is back after each failed attempt"),
+            )),
         }
     }
 
@@ -444,33 +436,15 @@ impl<T> Channel<T> {
     /// [`recv`](Channel::recv) once the ring was found empty.
     #[inline(never)]
     fn recv_waiting(&self, until: Until) -> Result<T, RecvFailure> {
-        loop {
-            let mut backoff = Backoff::for_ring();
-            loop {
-                match self.try_pop() {
-                    Ok(value) => return Ok(value),
-                    Err(Attempt::Disconnected) => return Err(RecvFailure::Disconnected),
-                    Err(Attempt::NotReady) => {}
-                }
-                if until == Until::Now || backoff.is_completed() {
-                    break;
-                }
-                backoff.snooze();
-            }
-            if until.is_past() {
-                return Err(RecvFailure::NotReady);
-            }
-            let party = Party::new();
-            self.receivers.register(&party, 0);
-            let outcome = if self.is_empty() && !self.is_disconnected() {
-                party.wait(until, current_thread_waker)
-            } else {
-                party.wait(Until::Now, current_thread_waker)
-            };
-            if outcome == Outcome::Aborted {
-                self.receivers.unregister(&party, 0);
-            }
-        }
+        let attempt = || match self.try_pop() {
+            Ok(value) => Some(Ok(value)),
+            Err(Attempt::Disconnected) => Some(Err(RecvFailure::Disconnected)),
+            Err(Attempt::NotReady) => None,
+        };
+        let ready = || !self.is_empty() || self.is_disconnected();
+        self.receivers
+            .wait_for(until, attempt, ready)
+            .unwrap_or(Err(RecvFailure::NotReady))
     }
 
     /// For a select: claims room (`Side::Send`) or a value (`Side::Recv`) without
@@ -622,7 +596,7 @@ impl<T> Channel<T> {
     }
 
     /// Polls an async send of the value in `slot`; `queued` says whether `party` is
-    /// registered for room. A notification that finds no room is simply re-armed.
+    /// registered for room.
     pub(crate) fn poll_send(
         &self,
         party: &Party,
@@ -630,27 +604,21 @@ impl<T> Channel<T> {
         queued: &Cell<bool>,
         waker: &Waker,
     ) -> Poll<Result<(), SendFailure<T>>> {
-        loop {
-            if queued.get() {
-                if party.poll(waker).is_pending() {
-                    return Poll::Pending;
-                }
-                queued.set(false);
-            }
+        let attempt = || {
             // SAFETY: the slot belongs to the future polling us; no queue points at it.
             let value = unsafe { slot.take() }.expect("a pending send holds its value");
             match self.try_push(value) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err((value, Attempt::Disconnected)) => {
-                    return Poll::Ready(Err(SendFailure::Disconnected(value)));
+                Ok(()) => Some(Ok(())),
+                Err((value, Attempt::Disconnected)) => Some(Err(SendFailure::Disconnected(value))),
+                Err((value, Attempt::NotReady)) => {
+                    // SAFETY: as above.
+                    unsafe { slot.put(value) };
+                    None
                 }
-                // SAFETY: as above.
-                Err((value, Attempt::NotReady)) => unsafe { slot.put(value) },
             }
-            if self.arm(party, Side::Send, queued, waker) {
-                return Poll::Pending;
-            }
-        }
+        };
+        let ready = || self.is_ready(Side::Send);
+        self.senders.poll_for(party, queued, waker, attempt, ready)
     }
 
     /// Polls an async receive; `queued` as for [`poll_send`](Channel::poll_send).
@@ -660,39 +628,14 @@ impl<T> Channel<T> {
         queued: &Cell<bool>,
         waker: &Waker,
     ) -> Poll<Result<T, RecvFailure>> {
-        loop {
-            if queued.get() {
-                if party.poll(waker).is_pending() {
-                    return Poll::Pending;
-                }
-                queued.set(false);
-            }
-            match self.try_pop() {
-                Ok(value) => return Poll::Ready(Ok(value)),
-                Err(Attempt::Disconnected) => return Poll::Ready(Err(RecvFailure::Disconnected)),
-                Err(Attempt::NotReady) => {}
-            }
-            if self.arm(party, Side::Recv, queued, waker) {
-                return Poll::Pending;
-            }
-        }
-    }
-
-    /// Registers an async party to be notified on `side`, then re-checks (the notify
-    /// list's handshake). Returns `true` if it should wait, `false` if it should retry
-    /// at once (it is then unregistered).
-    fn arm(&self, party: &Party, side: Side, queued: &Cell<bool>, waker: &Waker) -> bool {
-        party.sleep_fresh(waker);
-        self.register(party, 0, side);
-        queued.set(true);
-        if !self.is_ready(side) {
-            return true;
-        }
-        if party.cancel() == Outcome::Aborted {
-            self.unregister(party, 0, side);
-        }
-        queued.set(false);
-        false
+        let attempt = || match self.try_pop() {
+            Ok(value) => Some(Ok(value)),
+            Err(Attempt::Disconnected) => Some(Err(RecvFailure::Disconnected)),
+            Err(Attempt::NotReady) => None,
+        };
+        let ready = || self.is_ready(Side::Recv);
+        self.receivers
+            .poll_for(party, queued, waker, attempt, ready)
     }
 
     /// Passes a notification on `side` to the next waiter: its receiver will not use it.
@@ -703,13 +646,7 @@ impl<T> Channel<T> {
     /// Cleans up after an async operation on `side` that is dropped. A notification
     /// it received and will not use goes to the next waiter on that side.
     pub(crate) fn cancel(&self, party: &Party, side: Side, queued: &Cell<bool>) {
-        if !queued.replace(false) {
-            return;
-        }
-        match party.cancel() {
-            Outcome::Aborted => self.unregister(party, 0, side),
-            Outcome::Done(_) => self.pass_on(side),
-        }
+        self.waiters(side).cancel(party, queued);
     }
 
     /// Marks the channel disconnected and wakes every waiting party (once).

@@ -1,7 +1,8 @@
 //! The channel kinds, one module each: `zero` for rendezvous, `array` for buffered,
-//! `timer` for the timer receivers of select.
+//! `list` for unbounded, `timer` for the timer receivers of select.
 
 pub(crate) mod array;
+pub(crate) mod list;
 pub(crate) mod timer;
 pub(crate) mod zero;
 

@@ -392,9 +392,12 @@ impl<'a> Select<'a> {
 /// Dropping it without completing it is a bug: the claim is given back (a rendezvous
 /// counterpart waits on as before; a claimed buffered value stays in place, unless
 /// another receiver has moved past it meanwhile: then it goes back at the end of the
-/// buffer if there is room, and is dropped only if not), then the drop panics, unless
-/// the thread is already panicking (say, in the message expression of a `send` arm).
-/// Forgetting it (`mem::forget`) is sound, but the counterpart it claimed waits forever.
+/// buffer, never dropped), then the drop panics, unless the thread is already
+/// panicking (say, in the message expression of a `send` arm). Forgetting it
+/// (`mem::forget`) is sound, but its claim is never given back: a rendezvous
+/// counterpart it claimed waits forever, and a buffered slot it claimed stays held
+/// (the channel counts it as neither free nor filled: `bounded(1)` then reports full
+/// and empty at once).
 ///
 /// ```
 /// let (tx, rx) = csp::bounded(1);

@@ -29,6 +29,9 @@ pub(crate) enum Token {
     Partner(*const ()),
     /// Buffered: a claimed position in the ring and the slot at it.
     Ring { slot: *const (), pos: usize },
+    /// Unbounded: a receive arm's claim on a queued value (counted, not tied to one
+    /// value), or a send arm's go-ahead.
+    Queued,
     /// A timer fired at this instant.
     Timer(Instant),
     /// Rendezvous, async select: the send arm's value was taken by a receiver (or
