@@ -59,12 +59,23 @@ impl<T> Chan<T> {
         }
     }
 
-    fn disconnect(&self) {
+    /// Disconnects the channel (its last sender or receiver left, or one closed it);
+    /// returns whether this call did it. Timers have nothing to disconnect.
+    fn disconnect(&self) -> bool {
         match &self.flavor {
             Flavor::Array(chan) => chan.disconnect(),
             Flavor::List(chan) => chan.disconnect(),
             Flavor::Zero(chan) => chan.disconnect(),
-            Flavor::Timer(_) => {}
+            Flavor::Timer(_) => false,
+        }
+    }
+
+    fn is_disconnected(&self) -> bool {
+        match &self.flavor {
+            Flavor::Array(chan) => chan.is_disconnected(),
+            Flavor::List(chan) => chan.is_disconnected(),
+            Flavor::Zero(chan) => chan.is_disconnected(),
+            Flavor::Timer(_) => false,
         }
     }
 
@@ -515,6 +526,44 @@ impl<T> Sender<T> {
     pub fn same_channel(&self, other: &Sender<T>) -> bool {
         Arc::ptr_eq(&self.chan, &other.chan)
     }
+
+    /// Closes the channel for everyone, as if every receiver had left: every send,
+    /// waiting or later, fails and gives its value back; receivers take what is
+    /// buffered, then see the disconnection. Waiting receivers, selects, async futures
+    /// and [`Select::ready`](crate::Select::ready) watchers learn of it at once. It is
+    /// how one process shuts a network down without owning every end (JCSP and
+    /// C++CSP2 call it *poison*). Returns whether this call closed it (`false` if it
+    /// was closed or disconnected already).
+    ///
+    /// ```
+    /// use std::thread;
+    ///
+    /// let (tx, rx) = csp::bounded::<i32>(0);
+    /// let waiting = thread::spawn({
+    ///     let tx = tx.clone();
+    ///     move || tx.send(1) // blocks: nobody receives
+    /// });
+    /// # std::thread::sleep(std::time::Duration::from_millis(10));
+    /// assert!(tx.close());
+    /// assert_eq!(waiting.join().unwrap(), Err(csp::SendError(1))); // the value comes back
+    /// assert!(tx.is_disconnected() && rx.is_disconnected());
+    /// assert_eq!(rx.recv(), Err(csp::RecvError));
+    /// ```
+    pub fn close(&self) -> bool {
+        self.chan.disconnect()
+    }
+
+    /// Whether the channel is disconnected: closed, or every receiver gone.
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded::<i32>(1);
+    /// assert!(!tx.is_disconnected());
+    /// drop(rx);
+    /// assert!(tx.is_disconnected());
+    /// ```
+    pub fn is_disconnected(&self) -> bool {
+        self.chan.is_disconnected()
+    }
 }
 
 impl<T> Receiver<T> {
@@ -671,6 +720,40 @@ impl<T> Receiver<T> {
         let never = |rx: &Receiver<T>| matches!(rx.chan.flavor, Flavor::Timer(timer::Timer::Never));
         Arc::ptr_eq(&self.chan, &other.chan) || (never(self) && never(other))
     }
+
+    /// Closes the channel from the receiving side, as if every receiver had left:
+    /// every send, waiting or later, fails and gives its value back. What is already
+    /// buffered stays: [`iter`](Receiver::iter) (or [`try_iter`](Receiver::try_iter))
+    /// drains it and then ends, as every receive then reports the disconnection. This
+    /// is the receiving side's poison (crossbeam-channel's users ask for it to drain a
+    /// channel). Returns whether this call closed it. A timer receiver has nothing to
+    /// close (`false`).
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert!(rx.close());
+    /// assert_eq!(tx.send(3), Err(csp::SendError(3)));
+    /// assert_eq!(rx.iter().collect::<Vec<_>>(), [1, 2]); // drained, then done
+    /// ```
+    pub fn close(&self) -> bool {
+        self.chan.disconnect()
+    }
+
+    /// Whether the channel is disconnected: closed, or every sender gone (values may
+    /// still be buffered).
+    ///
+    /// ```
+    /// let (tx, rx) = csp::bounded(1);
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_disconnected());
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// ```
+    pub fn is_disconnected(&self) -> bool {
+        self.chan.is_disconnected()
+    }
 }
 
 // A panic inside a channel operation never leaves the channel half-changed (no user
@@ -704,7 +787,7 @@ impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         // AcqRel: the last sender's disconnect must see every other sender's work.
         if self.chan.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.chan.disconnect();
+            let _ = self.chan.disconnect();
         }
     }
 }
@@ -712,7 +795,7 @@ impl<T> Drop for Sender<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.chan.disconnect();
+            let _ = self.chan.disconnect();
         }
     }
 }

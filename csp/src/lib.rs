@@ -154,6 +154,9 @@
 //! - **`never()` is not a `const fn`**: a csp handle is one pointer to a shared
 //!   channel, so even a channel that never delivers is allocated. Call `never()` where
 //!   crossbeam code uses it in a `const`.
+//! - **`close()` and `is_disconnected()`** on both handles are csp's own (the two
+//!   most-asked features on crossbeam's tracker): closing from either side fails every
+//!   send with its value back and lets receivers drain what is buffered.
 //! - **`tick_in_phase`** is csp's own: [`tick`] behaves as crossbeam's (after a late
 //!   receive, the next tick comes a period later); `tick_in_phase` keeps Go's schedule.
 //! - **`unbounded()` is a queue under a lock**, not crossbeam's lock-free list of

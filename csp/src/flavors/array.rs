@@ -650,12 +650,15 @@ impl<T> Channel<T> {
     }
 
     /// Marks the channel disconnected and wakes every waiting party (once).
-    pub(crate) fn disconnect(&self) {
+    /// Returns whether this call did it.
+    pub(crate) fn disconnect(&self) -> bool {
         let tail = self.tail.fetch_or(self.mark_bit, Ordering::SeqCst);
-        if tail & self.mark_bit == 0 {
+        let first = tail & self.mark_bit == 0;
+        if first {
             self.senders.notify_all();
             self.receivers.notify_all();
         }
+        first
     }
 
     /// Whether the channel is disconnected.

@@ -143,14 +143,21 @@ impl<T> Channel<T> {
     }
 
     /// Marks the channel disconnected and wakes every waiting receiver (once).
-    pub(crate) fn disconnect(&self) {
+    /// Returns whether this call did it.
+    pub(crate) fn disconnect(&self) -> bool {
         let mut queue = self.queue();
         if queue.disconnected {
-            return;
+            return false;
         }
         queue.disconnected = true;
         drop(queue);
         self.receivers.notify_all();
+        true
+    }
+
+    /// Whether the channel is disconnected.
+    pub(crate) fn is_disconnected(&self) -> bool {
+        self.queue().disconnected
     }
 
     /// How many values are queued, claimed ones included (a snapshot).

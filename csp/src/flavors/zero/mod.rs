@@ -401,16 +401,23 @@ impl<T> Channel<T> {
     /// Marks the channel disconnected and completes every waiting party, so each sees
     /// the disconnection: a sender gets its value back, a receiver gets nothing, a
     /// select finds no partner.
-    pub(crate) fn disconnect(&self) {
+    /// Returns whether this call did it.
+    pub(crate) fn disconnect(&self) -> bool {
         let mut inner = lock(&self.inner);
         if inner.disconnected {
-            return;
+            return false;
         }
         inner.disconnected = true;
         let mut wakers = inner.senders.complete_all();
         wakers.extend(inner.receivers.complete_all());
         drop(inner);
         wakers.into_iter().for_each(Waker::wake);
+        true
+    }
+
+    /// Whether the channel is disconnected.
+    pub(crate) fn is_disconnected(&self) -> bool {
+        lock(&self.inner).disconnected
     }
 }
 
