@@ -125,6 +125,28 @@ fn a_non_blocking_select_over_buffered_channels_is_linearizable() {
     }
 }
 
+/// The thief of the rendezvous models: puts a sender on `b` (an async send of 2,
+/// polled once, so that it waits in `b`'s queue: `b` is ready from then on), then
+/// steals from `a`, then waits until its value is taken. Returns what it stole.
+fn wait_on_b_then_steal_from_a(
+    b_tx: csp::Sender<u32>,
+    a_thief: Receiver<u32>,
+) -> thread::JoinHandle<Option<u32>> {
+    thread::spawn(move || {
+        let mut send = pin!(b_tx.send_async(2));
+        let waker = csp::loom_hooks::thread_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut sent = send.as_mut().poll(&mut cx);
+        let stolen = a_thief.try_recv().ok();
+        while sent.is_pending() {
+            thread::park();
+            sent = send.as_mut().poll(&mut cx);
+        }
+        assert_eq!(sent, Poll::Ready(Ok(())));
+        stolen
+    })
+}
+
 /// A buffered channel `a` holding a value, and a rendezvous `b` whose sender arrives
 /// during the select: an async send, polled once so that it waits in `b`'s queue, after
 /// which the same thread steals the value from `a`. Some arm is ready throughout, so
@@ -137,20 +159,7 @@ fn a_non_blocking_select_over_a_rendezvous_is_linearizable() {
             let (b_tx, b_rx) = csp::bounded::<u32>(0);
             a_tx.send(1).unwrap();
             let a_thief = a_rx.clone();
-            let thief = thread::spawn(move || {
-                let mut send = pin!(b_tx.send_async(2));
-                let waker = csp::loom_hooks::thread_waker();
-                let mut cx = Context::from_waker(&waker);
-                // Now `b` has a waiting sender, so it is ready from here on.
-                let mut sent = send.as_mut().poll(&mut cx);
-                let stolen = a_thief.try_recv().ok();
-                while sent.is_pending() {
-                    thread::park();
-                    sent = send.as_mut().poll(&mut cx);
-                }
-                assert_eq!(sent, Poll::Ready(Ok(())));
-                stolen
-            });
+            let thief = wait_on_b_then_steal_from_a(b_tx, a_thief);
             let got = select_now(form, &a_rx, &b_rx);
             assert!(
                 got.is_some(),
@@ -182,19 +191,7 @@ fn a_non_blocking_select_over_two_rendezvous_is_linearizable() {
         let mut offer = pin!(a_tx.send_async(1));
         assert!(offer.as_mut().poll(&mut cx).is_pending());
         let a_thief = a_rx.clone();
-        let thief = thread::spawn(move || {
-            let mut send = pin!(b_tx.send_async(2));
-            let waker = csp::loom_hooks::thread_waker();
-            let mut cx = Context::from_waker(&waker);
-            let mut sent = send.as_mut().poll(&mut cx);
-            let stolen = a_thief.try_recv().ok();
-            while sent.is_pending() {
-                thread::park();
-                sent = send.as_mut().poll(&mut cx);
-            }
-            assert_eq!(sent, Poll::Ready(Ok(())));
-            stolen
-        });
+        let thief = wait_on_b_then_steal_from_a(b_tx, a_thief);
         let got = select_now(Form::Default, &a_rx, &b_rx);
         assert!(
             got.is_some(),
