@@ -27,9 +27,13 @@ fn assert_exactly_once(mut received: Vec<u64>, expected: u64) {
 fn eight_threads_on_one_channel() {
     const SENDERS: u64 = 4;
     const EACH: u64 = 3;
-    for cap in [0, 1, 3] {
+    // `None`: unbounded.
+    for cap in [Some(0), Some(1), Some(3), None] {
         explore(move || {
-            let (tx, rx) = csp::bounded::<u64>(cap);
+            let (tx, rx) = match cap {
+                Some(cap) => csp::bounded::<u64>(cap),
+                None => csp::unbounded(),
+            };
             let senders: Vec<_> = (0..SENDERS)
                 .map(|s| {
                     let tx = tx.clone();
