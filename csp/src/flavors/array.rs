@@ -412,8 +412,10 @@ impl<T> Channel<T> {
                 }
             }
         };
-        let ready = || !self.is_full() || self.is_disconnected();
-        match self.senders.wait_for(until, attempt, ready) {
+        match self
+            .senders
+            .wait_for(until, attempt, || self.is_ready(Side::Send))
+        {
             Some(done) => done,
             None => Err(SendFailure::NotReady(
                 value.expect("the value is back after each failed attempt"),
@@ -436,15 +438,19 @@ impl<T> Channel<T> {
     /// [`recv`](Channel::recv) once the ring was found empty.
     #[inline(never)]
     fn recv_waiting(&self, until: Until) -> Result<T, RecvFailure> {
-        let attempt = || match self.try_pop() {
+        self.receivers
+            .wait_for(until, || self.attempt_recv(), || self.is_ready(Side::Recv))
+            .unwrap_or(Err(RecvFailure::NotReady))
+    }
+
+    /// One receive without waiting, as the notify list's waits take it: `None` if
+    /// there is nothing yet.
+    fn attempt_recv(&self) -> Option<Result<T, RecvFailure>> {
+        match self.try_pop() {
             Ok(value) => Some(Ok(value)),
             Err(Attempt::Disconnected) => Some(Err(RecvFailure::Disconnected)),
             Err(Attempt::NotReady) => None,
-        };
-        let ready = || !self.is_empty() || self.is_disconnected();
-        self.receivers
-            .wait_for(until, attempt, ready)
-            .unwrap_or(Err(RecvFailure::NotReady))
+        }
     }
 
     /// For a select: claims room (`Side::Send`) or a value (`Side::Recv`) without
@@ -628,14 +634,9 @@ impl<T> Channel<T> {
         queued: &Cell<bool>,
         waker: &Waker,
     ) -> Poll<Result<T, RecvFailure>> {
-        let attempt = || match self.try_pop() {
-            Ok(value) => Some(Ok(value)),
-            Err(Attempt::Disconnected) => Some(Err(RecvFailure::Disconnected)),
-            Err(Attempt::NotReady) => None,
-        };
         let ready = || self.is_ready(Side::Recv);
         self.receivers
-            .poll_for(party, queued, waker, attempt, ready)
+            .poll_for(party, queued, waker, || self.attempt_recv(), ready)
     }
 
     /// Passes a notification on `side` to the next waiter: its receiver will not use it.

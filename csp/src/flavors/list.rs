@@ -101,12 +101,6 @@ impl<T> Channel<T> {
 
     /// Receives a value, waiting for one until `until`.
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
-        if let Some(done) = self.try_pop() {
-            return done;
-        }
-        if until == Until::Now {
-            return Err(RecvFailure::NotReady);
-        }
         let ready = || self.is_ready(Side::Recv);
         self.receivers
             .wait_for(until, || self.try_pop(), ready)
