@@ -10,10 +10,29 @@
 //! sees the change and does not sleep, or the counterpart sees the waiter and wakes it.
 //! loom does not model that total order for plain loads and stores; under loom only,
 //! [`handshake_fence`] stands in for it (see there).
+//!
+//! # Holds
+//! A select that claims a ring slot may *hold* it for as long as user code takes (the
+//! value expression of a `send` arm, a `SelectedOperation` kept alive): the ring
+//! cannot move past a held slot, so waiters behind it must sleep, not spin, and the
+//! hold's end must wake them. Two things make that work:
+//! - A waiter that finds the way blocked by a hold stores `blocked_by_hold`, then
+//!   looks again ([`note_hold`](NotifyList::note_hold)), and sleeps only if the hold
+//!   is still there.
+//! - The select ending a hold publishes the slot's new stamp, then fences, then
+//!   notifies ([`notify_after_hold`](NotifyList::notify_after_hold)): everyone if
+//!   `blocked_by_hold` was set, else one, as a plain operation would.
+//!
+//! Waking everyone is what makes the hold's end enough: while the hold stood, other
+//! notifications (a value written behind the held slot, the disconnection) may have
+//! reached waiters that then found only the hold and slept again, so the hold's end
+//! owes them all a retry. The same store-then-load argument as above, with the stamp
+//! in place of the indices, shows that a waiter that saw the hold on its second look
+//! is seen by the fence's side: by its registration and by its flag.
 
 use crate::backoff::Backoff;
 use crate::party::{Outcome, Party, Until};
-use crate::sync::{AtomicBool, Mutex, Ordering, handshake_fence, lock};
+use crate::sync::{AtomicBool, Mutex, Ordering, fence, handshake_fence, lock};
 use crate::waitq::{Entry, WaitQueue};
 use crate::waker::current_thread_waker;
 use std::cell::Cell;
@@ -24,6 +43,8 @@ use std::task::{Poll, Waker};
 pub(crate) struct NotifyList {
     queue: Mutex<WaitQueue<()>>,
     is_empty: AtomicBool,
+    /// Some waiter found the way blocked by a select's hold (module docs).
+    blocked_by_hold: AtomicBool,
 }
 
 impl NotifyList {
@@ -31,7 +52,38 @@ impl NotifyList {
         Self {
             queue: Mutex::new(WaitQueue::new()),
             is_empty: AtomicBool::new(true),
+            blocked_by_hold: AtomicBool::new(false),
         }
+    }
+
+    /// Records that a registered waiter found the way blocked by a select's hold; the
+    /// caller then looks again and sleeps only if the hold is still there (module
+    /// docs). Call only between registering and that second look.
+    pub(crate) fn note_hold(&self) {
+        self.blocked_by_hold.store(true, Ordering::SeqCst);
+        handshake_fence();
+    }
+
+    /// Notifies at the end of a hold, after the stamp that ends it is stored: everyone
+    /// if a waiter was blocked by a hold meanwhile, else the oldest waiter.
+    pub(crate) fn notify_after_hold(&self) {
+        if !self.notify_blocked_by_hold() {
+            self.notify_one();
+        }
+    }
+
+    /// At the end of a hold that owes this side no notification of its own: wakes
+    /// everyone if a waiter was blocked by a hold meanwhile. Returns whether it did.
+    pub(crate) fn notify_blocked_by_hold(&self) -> bool {
+        // The stamp was stored with Release only; the fence puts it before our loads
+        // in the total order the waiters' `SeqCst` accesses take part in.
+        fence(Ordering::SeqCst);
+        let blocked = self.blocked_by_hold.load(Ordering::SeqCst)
+            && self.blocked_by_hold.swap(false, Ordering::SeqCst);
+        if blocked {
+            self.notify_all();
+        }
+        blocked
     }
 
     /// Registers `party` to be notified on `arm`. The caller must re-check its
@@ -80,7 +132,8 @@ impl NotifyList {
         }
     }
 
-    /// Completes every waiting party (for disconnection).
+    /// Completes every waiting party (for disconnection, and at the end of a hold that
+    /// blocked someone).
     pub(crate) fn notify_all(&self) {
         let mut queue = lock(&self.queue);
         let wakers = queue.complete_all();

@@ -15,7 +15,7 @@ pub(crate) use loom::{
     hint::spin_loop,
     sync::{
         Arc, Mutex, MutexGuard,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering, fence},
     },
     thread::{Thread, current as current_thread, park, yield_now},
 };
@@ -25,7 +25,7 @@ pub(crate) use shuttle::{
     hint::spin_loop,
     sync::{
         Arc, Mutex, MutexGuard,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering, fence},
     },
     thread::{Thread, current as current_thread, park, yield_now},
 };
@@ -35,7 +35,7 @@ pub(crate) use std::{
     hint::spin_loop,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering, fence},
     },
     thread::{Thread, current as current_thread, park},
 };

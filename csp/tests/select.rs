@@ -9,6 +9,7 @@ mod cpu;
 #[cfg(target_os = "linux")]
 use cpu::thread_cpu_ns;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -583,4 +584,94 @@ fn a_held_claim_never_blocks_its_own_thread() {
     assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
     assert_eq!(oper.recv(&rx), Ok(2));
     assert_eq!(tx.try_send(3), Ok(()));
+}
+
+/// Waiting behind another thread's held claim is sleeping, not spinning: a receiver
+/// (blocking, async, or a select) behind a select's send claim, and a sender behind
+/// its receive claim, each run a small fraction of the time the claim is held, and
+/// each gets its value or room once the claim completes. (Before holds were known to
+/// the waits, each of these spun for as long as the claim was held; an async receive
+/// never returned from `poll`.)
+#[cfg(target_os = "linux")]
+#[test]
+fn waiting_behind_a_held_claim_sleeps() {
+    const HOLD: Duration = Duration::from_millis(200);
+    /// Runs `wait` on a thread that times its own CPU, holds for `HOLD`, completes.
+    fn behind_hold<T: Send + 'static>(
+        name: &str,
+        wait: impl FnOnce() -> T + Send + 'static,
+        complete: impl FnOnce(),
+    ) -> T {
+        let (done, finished) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let before = thread_cpu_ns();
+            let got = wait();
+            let _ = done.send((got, Duration::from_nanos(thread_cpu_ns() - before)));
+        });
+        thread::sleep(HOLD);
+        complete();
+        // A wait that never learns of the claim's end fails here, not as a hang.
+        let (got, ran) = finished
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("{name} did not finish after the claim completed"));
+        assert!(
+            ran < HOLD / 4,
+            "{name} ran {ran:?} while a claim was held {HOLD:?}"
+        );
+        got
+    }
+    for name in ["recv", "recv_async", "select!"] {
+        let (tx, rx) = csp::bounded::<i32>(1);
+        let mut sel = csp::Select::new();
+        sel.send(&tx);
+        let oper = sel.select();
+        let got = behind_hold(
+            name,
+            move || match name {
+                "recv" => rx.recv().unwrap(),
+                "recv_async" => futures::executor::block_on(rx.recv_async()).unwrap(),
+                _ => csp::select! { recv(rx) -> v => v.unwrap() },
+            },
+            || oper.send(&tx, 5).unwrap(),
+        );
+        assert_eq!(got, 5, "{name}");
+    }
+    let (tx, rx) = csp::bounded::<i32>(1);
+    tx.send(1).unwrap();
+    let mut sel = csp::Select::new();
+    sel.recv(&rx);
+    let oper = sel.select();
+    let tx2 = tx.clone();
+    behind_hold(
+        "send",
+        move || tx2.send(2).unwrap(),
+        || assert_eq!(oper.recv(&rx), Ok(1)),
+    );
+    assert_eq!(rx.recv(), Ok(2));
+}
+
+/// A select's send claim that is given back (its value expression panicked) frees
+/// the room it took: a sender that found the ring full of that claim and went to
+/// sleep is woken and sends.
+#[test]
+fn a_given_back_send_claim_wakes_the_sender_it_kept_out() {
+    /// A value expression that lets the sender go to sleep, then panics.
+    fn start_sender_then_panic(tx: &csp::Sender<i32>, slot: &Mutex<Option<Sending>>) -> i32 {
+        let tx = tx.clone();
+        *slot.lock().unwrap() = Some(thread::spawn(move || tx.send(7)));
+        thread::sleep(Duration::from_millis(100));
+        panic!("the value expression panics");
+    }
+    type Sending = thread::JoinHandle<Result<(), csp::SendError<i32>>>;
+    let (tx, rx) = csp::bounded::<i32>(1);
+    let waiting_sender = Mutex::new(None);
+    let unwound = catch_unwind(AssertUnwindSafe(|| {
+        csp::select! {
+            send(tx, start_sender_then_panic(&tx, &waiting_sender)) -> _ => {}
+        }
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(7));
+    let sender = waiting_sender.into_inner().unwrap().unwrap();
+    assert_eq!(sender.join().unwrap(), Ok(()));
 }

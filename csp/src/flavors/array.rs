@@ -13,7 +13,9 @@
 //! - `stamp == pos | mark_bit`: a select holds the slot it claimed at `pos` (to send
 //!   into or to receive from) and will complete or give back its claim later, when
 //!   user code allows: possibly never, or on this very thread. Others report "not
-//!   ready" for such a slot at once. A plain operation's claim carries no mark: it
+//!   ready" for such a slot at once, and those that wait sleep until the hold ends
+//!   (`crate::notify`, "Holds"): every completion and give-back of a select's claim
+//!   wakes whoever the hold blocked. A plain operation's claim carries no mark: it
 //!   completes in a few instructions, so others wait for it.
 //!
 //! A sender claims the slot at `tail` by advancing `tail`, writes the value, then
@@ -188,31 +190,41 @@ impl<T> Channel<T> {
 
     /// Publishes `value` in a slot claimed by [`start_send`](Channel::start_send).
     fn write(&self, slot: &Slot<T>, tail: usize, value: T) {
-        // SAFETY: the claim makes this sender the slot's only user (start_send).
-        slot.value.with_mut(|v| unsafe { (*v).write(value) });
-        slot.stamp.store(tail + 1, Ordering::Release);
+        self.publish(slot, tail, value);
         self.receivers.notify_one();
     }
 
-    /// Gives up a slot claimed by [`start_send`](Channel::start_send) without a value.
-    /// If no later sender has claimed past it, the claim is undone (`tail` moves back).
-    /// Otherwise the slot becomes a *hole* (`stamp == (tail + 1) | mark_bit`; no real
-    /// stamp has the mark bit), which takes up room until the receiver at that
-    /// position skips it.
+    /// [`write`](Channel::write) without the notification.
+    fn publish(&self, slot: &Slot<T>, tail: usize, value: T) {
+        // SAFETY: the claim makes this sender the slot's only user (start_send).
+        slot.value.with_mut(|v| unsafe { (*v).write(value) });
+        slot.stamp.store(tail + 1, Ordering::Release);
+    }
+
+    /// Gives up a select's claim of the slot at `tail` for sending, a hold that ends
+    /// here without a value. If no later sender has claimed past it, the claim is
+    /// undone (`tail` moves back) and the room it took is free again. Otherwise the
+    /// slot becomes a *hole* (`stamp == (tail + 1) | mark_bit`; no real stamp has the
+    /// mark bit), which takes up room until the receiver at that position skips it.
     fn abandon(&self, slot: &Slot<T>, tail: usize) {
         let next = self.next(tail);
-        // The stamp still says "free for `tail`", so moving `tail` back is all it takes;
-        // the disconnection mark, if set meanwhile, makes this fail and leaves a hole.
+        // Unmarked, as a plain sender's claim: free for this lap's sender, so moving
+        // `tail` back is all it takes; the disconnection mark, if set meanwhile, makes
+        // this fail and leaves a hole.
+        slot.stamp.store(tail, Ordering::Release);
         if self
             .tail
             .compare_exchange(next, tail, Ordering::SeqCst, Ordering::Relaxed)
             .is_ok()
         {
+            // A sender waiting for room may have found the ring full of this claim.
+            // No receiver is owed anything: nothing was sent behind the claim.
+            self.senders.notify_one();
             return;
         }
         slot.stamp
             .store((tail + 1) | self.mark_bit, Ordering::Release);
-        self.receivers.notify_one();
+        self.receivers.notify_after_hold();
     }
 
     /// Claims the value at `head` without waiting, skipping holes: the first half of a
@@ -303,13 +315,19 @@ impl<T> Channel<T> {
     /// Takes the value from a slot claimed by [`start_recv`](Channel::start_recv) and
     /// frees the slot for the next lap.
     fn read(&self, slot: &Slot<T>, head: usize) -> T {
+        let value = self.take(slot, head);
+        self.senders.notify_one();
+        value
+    }
+
+    /// [`read`](Channel::read) without the notification.
+    fn take(&self, slot: &Slot<T>, head: usize) -> T {
         // SAFETY: the claim (winning the CAS at `head` while `stamp == head + 1`) makes
         // this receiver the only reader of the value its sender published (Release
         // stamp, read with Acquire in start_recv).
         let value = slot.value.with(|v| unsafe { (*v).assume_init_read() });
         slot.stamp
             .store(head.wrapping_add(self.one_lap), Ordering::Release);
-        self.senders.notify_one();
         value
     }
 
@@ -341,6 +359,8 @@ impl<T> Channel<T> {
                 if claim(tail) {
                     slot.stamp.store(home + 1, Ordering::Release);
                     self.receivers.notify_one();
+                    // The hold ends; `tail` moved on, to room a sender may wait for.
+                    self.senders.notify_blocked_by_hold();
                     return;
                 }
                 backoff.spin();
@@ -351,7 +371,8 @@ impl<T> Channel<T> {
                 // The tail's slot still holds a value being read.
                 backoff.snooze();
             } else if claim(tail) {
-                let value = self.read(slot, pos);
+                let value = self.take(slot, pos);
+                self.senders.notify_after_hold();
                 self.write(target, at, value);
                 return;
             } else {
@@ -476,12 +497,41 @@ impl<T> Channel<T> {
     }
 
     /// Whether a select arm on `side` would find room or a value, or the disconnection.
+    ///
+    /// A registered waiter calls this before it sleeps: a slot held by a select blocks
+    /// `side` whatever else holds (even disconnection: an attempt reports "not ready"
+    /// at a held slot), and the hold's end wakes those it blocked
+    /// ([`NotifyList::note_hold`]).
     pub(crate) fn is_ready(&self, side: Side) -> bool {
+        if self.held_up(side) {
+            self.waiters(side).note_hold();
+            if self.held_up(side) {
+                return false;
+            }
+        }
         self.is_disconnected()
             || match side {
                 Side::Send => !self.is_full(),
                 Side::Recv => !self.is_empty(),
             }
+    }
+
+    /// Whether the slot `side` must use next is held by a select (module docs): for a
+    /// receiver, a select's send claim at `head`; for a sender, last lap's value at
+    /// `tail`, claimed by a select's receive. The index is read again after the stamp,
+    /// so that a claim which moved it on (a select receiving at `head`) is not taken
+    /// for one that blocks it; in doubt, the answer is no, and the caller retries.
+    fn held_up(&self, side: Side) -> bool {
+        let (index, blocking) = match side {
+            Side::Recv => (&self.head, 0),
+            Side::Send => (&self.tail, self.one_lap),
+        };
+        let pos = index.load(Ordering::SeqCst) & !self.mark_bit;
+        let stamp = self.buffer[pos & (self.mark_bit - 1)]
+            .stamp
+            .load(Ordering::SeqCst);
+        stamp == self.held(pos.wrapping_sub(blocking))
+            && index.load(Ordering::SeqCst) & !self.mark_bit == pos
     }
 
     /// The arm's witness for a select that may not wait (`crate::select::Witness`):
@@ -539,7 +589,9 @@ impl<T> Channel<T> {
             Token::Ring { slot, pos } => {
                 // SAFETY: the token names a slot of this ring, claimed for us.
                 let slot = unsafe { &*slot.cast::<Slot<T>>() };
-                Ok(self.read(slot, pos))
+                let value = self.take(slot, pos);
+                self.senders.notify_after_hold();
+                Ok(value)
             }
             Token::Disconnected => Err(RecvFailure::Disconnected),
             _ => unreachable!("a buffered select arm holds a ring token"),
@@ -555,7 +607,8 @@ impl<T> Channel<T> {
             Token::Ring { slot, pos } => {
                 // SAFETY: the token names a slot of this ring, claimed for us.
                 let slot = unsafe { &*slot.cast::<Slot<T>>() };
-                self.write(slot, pos, value);
+                self.publish(slot, pos, value);
+                self.receivers.notify_after_hold();
                 Ok(())
             }
             Token::Disconnected => Err(SendFailure::Disconnected(value)),
@@ -577,11 +630,7 @@ impl<T> Channel<T> {
         // SAFETY: the token names a slot of this ring, claimed for us.
         let slot = unsafe { &*slot.cast::<Slot<T>>() };
         match side {
-            Side::Send => {
-                // Unmarked, as a plain sender's claim: free for this lap's sender.
-                slot.stamp.store(pos, Ordering::Release);
-                self.abandon(slot, pos);
-            }
+            Side::Send => self.abandon(slot, pos),
             Side::Recv => {
                 // Unmarked: the value of this lap, as before the claim.
                 slot.stamp.store(pos + 1, Ordering::Release);
@@ -593,6 +642,8 @@ impl<T> Channel<T> {
                     .is_ok()
                 {
                     // Receivers that found the channel empty meanwhile may be asleep.
+                    // No sender is owed anything: nothing was received behind the
+                    // claim, so the ring is as full as before it.
                     self.receivers.notify_one();
                     return;
                 }
