@@ -25,8 +25,8 @@ struct Watch {
 /// Runs the watchdog until its inputs close: `bursts` bursts of data and alarms, each
 /// followed by a silence longer than `timeout`.
 fn watchdog(bursts: usize, timeout: Duration) -> Watch {
-    let (alarm_tx, alarm) = csp::bounded::<()>(1);
-    let (data_tx, data) = csp::bounded::<u32>(1);
+    let (alarm_tx, alarm) = csp_channel::bounded::<()>(1);
+    let (data_tx, data) = csp_channel::bounded::<u32>(1);
     thread::spawn(move || {
         for _ in 0..bursts {
             for i in 0..10 {
@@ -41,7 +41,7 @@ fn watchdog(bursts: usize, timeout: Duration) -> Watch {
     let mut watch = Watch::default();
     let (mut alarm_open, mut data_open) = (true, true);
     while alarm_open || data_open {
-        csp::select_biased! {
+        csp_channel::select_biased! {
             recv(alarm) -> a if alarm_open => match a {
                 Ok(()) => watch.alarms += 1,
                 Err(_) => alarm_open = false,
@@ -50,7 +50,7 @@ fn watchdog(bursts: usize, timeout: Duration) -> Watch {
                 Ok(_) => watch.data += 1,
                 Err(_) => data_open = false,
             },
-            recv(csp::after(timeout)) -> _ => watch.barks += 1,
+            recv(csp_channel::after(timeout)) -> _ => watch.barks += 1,
         }
     }
     watch
@@ -62,7 +62,7 @@ fn watchdog(bursts: usize, timeout: Duration) -> Watch {
 /// each got served, by a fair select or, if not `fair`, by a PRI ALT.
 fn server(clients: usize, requests: usize, fair: bool) -> Vec<usize> {
     let channels: Vec<_> = (0..clients)
-        .map(|_| csp::bounded::<usize>(requests))
+        .map(|_| csp_channel::bounded::<usize>(requests))
         .collect();
     for (id, (tx, _)) in channels.iter().enumerate() {
         let tx = tx.clone();
@@ -74,9 +74,9 @@ fn server(clients: usize, requests: usize, fair: bool) -> Vec<usize> {
         thread::yield_now();
     }
     let mut sel = if fair {
-        csp::Select::new_fair()
+        csp_channel::Select::new_fair()
     } else {
-        csp::Select::new_biased()
+        csp_channel::Select::new_biased()
     };
     for rx in &receivers {
         sel.recv(rx);

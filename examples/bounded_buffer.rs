@@ -14,15 +14,15 @@ use std::thread;
 /// Runs a producer of `0..values`, the buffer process with `places`, and a consumer;
 /// returns what the consumer received and the most the buffer ever held.
 fn run(values: u64, places: usize) -> (Vec<u64>, usize) {
-    let (in_tx, input) = csp::bounded::<u64>(0);
-    let (output, out_rx) = csp::bounded::<u64>(0);
+    let (in_tx, input) = csp_channel::bounded::<u64>(0);
+    let (output, out_rx) = csp_channel::bounded::<u64>(0);
     let buffer = thread::spawn(move || {
         let mut held = VecDeque::with_capacity(places);
         let mut most = 0;
         let mut input_open = true;
         while input_open || !held.is_empty() {
             let front = held.front().copied();
-            csp::select! {
+            csp_channel::select! {
                 recv(input) -> x if input_open && held.len() < places => match x {
                     Ok(x) => { held.push_back(x); most = most.max(held.len()); }
                     Err(_) => input_open = false, // the producer is done

@@ -14,7 +14,7 @@ const CARD: usize = 80;
 const LINE: usize = 125;
 
 /// COPY: passes every character from `west` to `east`.
-fn copy(west: csp::Receiver<char>, east: csp::Sender<char>) {
+fn copy(west: csp_channel::Receiver<char>, east: csp_channel::Sender<char>) {
     for c in west {
         if east.send(c).is_err() {
             return;
@@ -23,7 +23,7 @@ fn copy(west: csp::Receiver<char>, east: csp::Sender<char>) {
 }
 
 /// SQUASH: copies, replacing each `**` by `↑`. A lone `*` (even a last one) passes.
-fn squash(west: csp::Receiver<char>, east: csp::Sender<char>) {
+fn squash(west: csp_channel::Receiver<char>, east: csp_channel::Sender<char>) {
     let mut west = west.into_iter();
     while let Some(c) = west.next() {
         let out = if c != '*' {
@@ -44,7 +44,7 @@ fn squash(west: csp::Receiver<char>, east: csp::Sender<char>) {
 }
 
 /// DISASSEMBLE: each card (up to 80 columns, padded with spaces), then one space.
-fn disassemble(cards: Vec<String>, east: csp::Sender<char>) {
+fn disassemble(cards: Vec<String>, east: csp_channel::Sender<char>) {
     for card in cards {
         let mut columns: Vec<char> = card.chars().take(CARD).collect();
         columns.resize(CARD, ' ');
@@ -58,7 +58,7 @@ fn disassemble(cards: Vec<String>, east: csp::Sender<char>) {
 }
 
 /// ASSEMBLE: characters into lines of 125, the last one padded with spaces.
-fn assemble(west: csp::Receiver<char>) -> Vec<String> {
+fn assemble(west: csp_channel::Receiver<char>) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut len = 0;
@@ -80,9 +80,9 @@ fn assemble(west: csp::Receiver<char>) -> Vec<String> {
 /// Conway's problem: DISASSEMBLE | COPY | SQUASH | ASSEMBLE, one thread each (the
 /// COPY stage shows that a buffer-free relay changes nothing).
 fn conway(cards: Vec<String>) -> Vec<String> {
-    let (a_tx, a_rx) = csp::bounded(0);
-    let (b_tx, b_rx) = csp::bounded(0);
-    let (c_tx, c_rx) = csp::bounded(0);
+    let (a_tx, a_rx) = csp_channel::bounded(0);
+    let (b_tx, b_rx) = csp_channel::bounded(0);
+    let (c_tx, c_rx) = csp_channel::bounded(0);
     thread::spawn(move || disassemble(cards, a_tx));
     thread::spawn(move || copy(a_rx, b_tx));
     thread::spawn(move || squash(b_rx, c_tx));

@@ -22,7 +22,7 @@ type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// A task: the future, and the run queue to go back to when woken.
 struct Task {
     future: Mutex<Option<BoxFuture>>,
-    run_queue: csp::Sender<Arc<Task>>,
+    run_queue: csp_channel::Sender<Arc<Task>>,
 }
 
 impl Wake for Task {
@@ -36,7 +36,10 @@ impl Wake for Task {
 }
 
 /// Spawns `future` as a task: into the run queue for its first poll.
-fn spawn(run_queue: &csp::Sender<Arc<Task>>, future: impl Future<Output = ()> + Send + 'static) {
+fn spawn(
+    run_queue: &csp_channel::Sender<Arc<Task>>,
+    future: impl Future<Output = ()> + Send + 'static,
+) {
     let task = Arc::new(Task {
         future: Mutex::new(Some(Box::pin(future))),
         run_queue: run_queue.clone(),
@@ -45,11 +48,11 @@ fn spawn(run_queue: &csp::Sender<Arc<Task>>, future: impl Future<Output = ()> + 
 }
 
 /// Runs the tasks until `done` says the work is over; returns how many polls it took.
-fn run(run_queue: csp::Receiver<Arc<Task>>, done: csp::Receiver<()>) -> usize {
+fn run(run_queue: csp_channel::Receiver<Arc<Task>>, done: csp_channel::Receiver<()>) -> usize {
     let mut polls = 0;
     loop {
         // A select: the next task to poll, or the signal that all is done.
-        let task = csp::select_biased! {
+        let task = csp_channel::select_biased! {
             recv(done) -> _ => return polls,
             recv(run_queue) -> task => task.expect("tasks hold the queue's sender"),
         };
@@ -68,10 +71,10 @@ fn run(run_queue: csp::Receiver<Arc<Task>>, done: csp::Receiver<()>) -> usize {
 /// A producer task, a doubling task and a collecting task on one thread, linked by
 /// rendezvous channels. Returns what the collector got and the number of polls.
 fn demo(n: u64) -> (Vec<u64>, usize) {
-    let (queue_tx, queue_rx) = csp::bounded::<Arc<Task>>(16);
-    let (numbers_tx, numbers_rx) = csp::bounded::<u64>(0);
-    let (doubled_tx, doubled_rx) = csp::bounded::<u64>(0);
-    let (done_tx, done_rx) = csp::bounded::<()>(1);
+    let (queue_tx, queue_rx) = csp_channel::bounded::<Arc<Task>>(16);
+    let (numbers_tx, numbers_rx) = csp_channel::bounded::<u64>(0);
+    let (doubled_tx, doubled_rx) = csp_channel::bounded::<u64>(0);
+    let (done_tx, done_rx) = csp_channel::bounded::<()>(1);
     let collected = Arc::new(Mutex::new(Vec::new()));
     spawn(&queue_tx, async move {
         for i in 1..=n {

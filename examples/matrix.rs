@@ -18,10 +18,10 @@ fn systolic(b: &Matrix, a: &Matrix) -> Matrix {
     let n = a.len();
     // west[i][j]: into process (i, j) from the west; north[i][j]: from the north.
     let west: Vec<Vec<_>> = (0..n)
-        .map(|_| (0..=n).map(|_| csp::bounded::<i64>(0)).collect())
+        .map(|_| (0..=n).map(|_| csp_channel::bounded::<i64>(0)).collect())
         .collect();
     let north: Vec<Vec<_>> = (0..=n)
-        .map(|_| (0..n).map(|_| csp::bounded::<i64>(0)).collect())
+        .map(|_| (0..n).map(|_| csp_channel::bounded::<i64>(0)).collect())
         .collect();
     for i in 0..n {
         for j in 0..n {

@@ -14,12 +14,12 @@ const PHILOSOPHERS: usize = 5;
 /// A fork: picked up by the left or the right philosopher (a select over both), then
 /// put down by the same one.
 struct Fork {
-    pick: [csp::Sender<()>; 2],
-    put: [csp::Sender<()>; 2],
+    pick: [csp_channel::Sender<()>; 2],
+    put: [csp_channel::Sender<()>; 2],
 }
 
 fn fork() -> (Fork, thread::JoinHandle<()>) {
-    let channels: Vec<_> = (0..4).map(|_| csp::bounded::<()>(0)).collect();
+    let channels: Vec<_> = (0..4).map(|_| csp_channel::bounded::<()>(0)).collect();
     let [pick_l, pick_r, put_l, put_r] = [0, 1, 2, 3].map(|i| channels[i].1.clone());
     let handle = thread::spawn(move || {
         // Serves both neighbours until both have left the table (a guard drops the
@@ -27,7 +27,7 @@ fn fork() -> (Fork, thread::JoinHandle<()>) {
         let (mut left_open, mut right_open) = (true, true);
         while left_open || right_open {
             // ALT: whichever neighbour comes first takes it; only they put it down.
-            let put = csp::select! {
+            let put = csp_channel::select! {
                 recv(pick_l) -> r if left_open => match r {
                     Ok(()) => Some(&put_l),
                     Err(_) => { left_open = false; None }
@@ -53,13 +53,13 @@ fn fork() -> (Fork, thread::JoinHandle<()>) {
 /// Runs the college until each philosopher has eaten `meals` times; returns the
 /// meals each ate and the most that were ever seated at once.
 fn dine(meals: usize) -> (Vec<usize>, usize) {
-    let (sit_tx, sit_rx) = csp::bounded::<()>(0);
-    let (rise_tx, rise_rx) = csp::bounded::<()>(0);
+    let (sit_tx, sit_rx) = csp_channel::bounded::<()>(0);
+    let (rise_tx, rise_rx) = csp_channel::bounded::<()>(0);
     // The footman: `seated < 4 & sit ? ()` or `rise ? ()`.
     let footman = thread::spawn(move || {
         let (mut seated, mut most, mut open) = (0, 0, true);
         while open || seated > 0 {
-            csp::select! {
+            csp_channel::select! {
                 recv(sit_rx) -> r if open && seated < PHILOSOPHERS - 1 => match r {
                     Ok(()) => { seated += 1; most = usize::max(most, seated); }
                     Err(_) => open = false,

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 /// Bounces a counter `rounds` times between two threads; returns the final count.
 fn threads(rounds: u64) -> u64 {
-    let (ping_tx, ping_rx) = csp::bounded::<u64>(0);
-    let (pong_tx, pong_rx) = csp::bounded::<u64>(0);
+    let (ping_tx, ping_rx) = csp_channel::bounded::<u64>(0);
+    let (pong_tx, pong_rx) = csp_channel::bounded::<u64>(0);
     let echo = std::thread::spawn(move || {
         for v in ping_rx {
             pong_tx.send(v + 1).unwrap(); // completes only when the other side takes it
@@ -31,8 +31,8 @@ async fn tasks(
     rounds: u64,
     spawn: impl FnOnce(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>),
 ) -> u64 {
-    let (ping_tx, ping_rx) = csp::bounded::<u64>(0);
-    let (pong_tx, pong_rx) = csp::bounded::<u64>(0);
+    let (ping_tx, ping_rx) = csp_channel::bounded::<u64>(0);
+    let (pong_tx, pong_rx) = csp_channel::bounded::<u64>(0);
     spawn(Box::pin(async move {
         while let Ok(v) = ping_rx.recv_async().await {
             pong_tx.send_async(v + 1).await.unwrap();
@@ -48,7 +48,7 @@ async fn tasks(
 
 fn tasks_on_own_executor(rounds: u64) -> u64 {
     // Both tasks on the executor's one worker, as both run on tokio's one thread.
-    let executor = async_bridge::Executor::new(1);
+    let executor = csp_executor::Executor::new(1);
     let spawner = executor.spawner();
     executor
         .spawn(tasks(rounds, move |f| {

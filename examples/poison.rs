@@ -25,9 +25,9 @@ struct Report {
 
 /// Runs the pipeline over `inputs`.
 fn run(inputs: Vec<String>) -> Report {
-    let (raw_tx, raw_rx) = csp::bounded::<String>(0);
-    let (num_tx, num_rx) = csp::bounded::<i64>(0);
-    let (sq_tx, sq_rx) = csp::bounded::<i64>(0);
+    let (raw_tx, raw_rx) = csp_channel::bounded::<String>(0);
+    let (num_tx, num_rx) = csp_channel::bounded::<i64>(0);
+    let (sq_tx, sq_rx) = csp_channel::bounded::<i64>(0);
 
     let source = thread::spawn(move || {
         let mut sent = 0;

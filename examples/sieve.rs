@@ -20,8 +20,8 @@ type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The first `n` primes, one thread per prime.
 fn primes_threads(n: usize) -> Vec<u64> {
-    let (primes_tx, primes_rx) = csp::bounded::<u64>(0);
-    let (numbers_tx, numbers_rx) = csp::bounded::<u64>(0);
+    let (primes_tx, primes_rx) = csp_channel::bounded::<u64>(0);
+    let (numbers_tx, numbers_rx) = csp_channel::bounded::<u64>(0);
     std::thread::spawn(move || {
         let mut k = 2;
         while numbers_tx.send(k).is_ok() {
@@ -33,12 +33,12 @@ fn primes_threads(n: usize) -> Vec<u64> {
 }
 
 /// One stage: its prime is the first number in; it filters the rest to the next.
-fn stage(input: csp::Receiver<u64>, primes: csp::Sender<u64>) {
+fn stage(input: csp_channel::Receiver<u64>, primes: csp_channel::Sender<u64>) {
     let Ok(prime) = input.recv() else { return };
     if primes.send(prime).is_err() {
         return;
     }
-    let (next_tx, next_rx) = csp::bounded(0);
+    let (next_tx, next_rx) = csp_channel::bounded(0);
     let primes_next = primes.clone();
     std::thread::spawn(move || stage(next_rx, primes_next));
     for k in input {
@@ -50,8 +50,8 @@ fn stage(input: csp::Receiver<u64>, primes: csp::Sender<u64>) {
 
 /// The first `n` primes, one async task per prime; `spawn` runs a task.
 async fn primes_tasks(n: usize, spawn: impl Fn(Task) + Clone + Send + Sync + 'static) -> Vec<u64> {
-    let (primes_tx, primes_rx) = csp::bounded::<u64>(0);
-    let (numbers_tx, numbers_rx) = csp::bounded::<u64>(0);
+    let (primes_tx, primes_rx) = csp_channel::bounded::<u64>(0);
+    let (numbers_tx, numbers_rx) = csp_channel::bounded::<u64>(0);
     spawn(Box::pin(async move {
         let mut k = 2;
         while numbers_tx.send_async(k).await.is_ok() {
@@ -67,8 +67,8 @@ async fn primes_tasks(n: usize, spawn: impl Fn(Task) + Clone + Send + Sync + 'st
 }
 
 fn stage_task(
-    input: csp::Receiver<u64>,
-    primes: csp::Sender<u64>,
+    input: csp_channel::Receiver<u64>,
+    primes: csp_channel::Sender<u64>,
     spawn: impl Fn(Task) + Clone + Send + Sync + 'static,
 ) -> Task {
     Box::pin(async move {
@@ -78,7 +78,7 @@ fn stage_task(
         if primes.send_async(prime).await.is_err() {
             return;
         }
-        let (next_tx, next_rx) = csp::bounded(0);
+        let (next_tx, next_rx) = csp_channel::bounded(0);
         spawn(stage_task(next_rx, primes.clone(), spawn.clone()));
         while let Ok(k) = input.recv_async().await {
             if k % prime != 0 && next_tx.send_async(k).await.is_err() {
@@ -89,9 +89,9 @@ fn stage_task(
 }
 
 fn primes_own_executor(n: usize) -> Vec<u64> {
-    let executor = async_bridge::Executor::new(2);
+    let executor = csp_executor::Executor::new(2);
     let spawner = executor.spawner();
-    async_bridge::block_on(primes_tasks(n, move |task| {
+    csp_executor::block_on(primes_tasks(n, move |task| {
         spawner.spawn(task);
     }))
 }

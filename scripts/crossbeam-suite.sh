@@ -26,7 +26,7 @@ dir=target/crossbeam-suite
 rm -rf "$dir/tests"
 mkdir -p "$dir/tests" "$dir/src"
 for suite in $suites; do
-    sed -e 's/crossbeam_channel/csp/g' "$src/tests/$suite.rs" > "$dir/tests/$suite.rs"
+    sed -e 's/crossbeam_channel/csp_channel/g' "$src/tests/$suite.rs" > "$dir/tests/$suite.rs"
 done
 : > "$dir/src/lib.rs"
 cat > "$dir/Cargo.toml" <<TOML
@@ -39,7 +39,7 @@ publish = false
 [workspace]
 
 [dev-dependencies]
-csp = { path = "$root/csp" }
+csp-channel = { path = "$root/csp" }
 crossbeam-utils = "0.8"
 num_cpus = "1.13"
 rand = "0.8"

@@ -18,12 +18,12 @@ if [[ "$what" == all || "$what" == asan ]]; then
     if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
         echo "== AddressSanitizer (nightly, $target)"
         RUSTFLAGS="-Zsanitizer=address" cargo +nightly test --target "$target" \
-            --target-dir target/asan -p csp "${tests[@]}"
+            --target-dir target/asan -p csp-channel "${tests[@]}"
         # A small quarantine: ASan's default (256 MiB of freed memory held back)
         # reads as growth to the soak's resident-memory check.
         ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=8}" RUSTFLAGS="-Zsanitizer=address" \
             cargo +nightly test --target "$target" \
-            --target-dir target/asan -p async_bridge --test runtimes --test soak
+            --target-dir target/asan -p csp-executor --test runtimes --test soak
     else
         echo "== AddressSanitizer skipped: no nightly toolchain"
     fi
@@ -32,7 +32,7 @@ fi
 if [[ "$what" == all || "$what" == memcheck ]]; then
     if command -v valgrind >/dev/null; then
         echo "== valgrind memcheck"
-        cargo test --no-run -p csp "${tests[@]}" 2>&1 | tail -1
+        cargo test --no-run -p csp-channel "${tests[@]}" 2>&1 | tail -1
         for test in "${tests[@]}"; do
             [[ "$test" == --test ]] && continue
             binary=$(ls -t target/debug/deps/"$test"-* | grep -v '\.d$' | head -1)

@@ -22,9 +22,9 @@ struct Task {
     future: Mutex<Option<BoxFuture>>,
     schedule: Schedule,
     /// The run queue, to put the task back when it is woken.
-    queue: csp::Sender<Option<Arc<Task>>>,
+    queue: csp_channel::Sender<Option<Arc<Task>>>,
     /// One value per live task, taken back when it ends (see `Executor::spawn`).
-    room: csp::Receiver<()>,
+    room: csp_channel::Receiver<()>,
 }
 
 impl Task {
@@ -35,12 +35,12 @@ impl Task {
         match self.queue.try_send(Some(self.clone())) {
             Ok(()) => {}
             // The executor is shutting down: the task will not run again.
-            Err(csp::TrySendError::Disconnected(_)) => {}
+            Err(csp_channel::TrySendError::Disconnected(_)) => {}
             // Room there is, by count, and `try_send` waits for a worker still
             // reading the slot; only a select holding a slot makes it report `Full`,
             // and none takes from the run queue. Should that change, wait for the
             // room rather than lose the task.
-            Err(csp::TrySendError::Full(task)) => {
+            Err(csp_channel::TrySendError::Full(task)) => {
                 let _ = self.queue.send(task);
             }
         }
@@ -97,8 +97,8 @@ impl ArcWake for Task {
 /// A pool of worker threads that run spawned futures.
 ///
 /// ```
-/// let executor = async_bridge::Executor::new(2);
-/// let (tx, rx) = csp::bounded(0);
+/// let executor = csp_executor::Executor::new(2);
+/// let (tx, rx) = csp_channel::bounded(0);
 /// let consumer = executor.spawn(async move {
 ///     let mut sum = 0;
 ///     while let Ok(v) = rx.recv_async().await {
@@ -122,17 +122,17 @@ pub struct Executor {
 /// that spawn tasks. Spawning after the executor is gone drops the future.
 ///
 /// ```
-/// let executor = async_bridge::Executor::new(2);
+/// let executor = csp_executor::Executor::new(2);
 /// let spawner = executor.spawner();
 /// let outer = executor.spawn(async move { spawner.spawn(async { 20 }).await + 1 });
 /// assert_eq!(outer.join(), 21);
 /// ```
 #[derive(Clone)]
 pub struct Spawner {
-    queue: csp::Sender<Option<Arc<Task>>>,
+    queue: csp_channel::Sender<Option<Arc<Task>>>,
     /// Room for live tasks: `spawn` sends a unit (waiting while it is full) and a
     /// task that ends takes one back.
-    room: (csp::Sender<()>, csp::Receiver<()>),
+    room: (csp_channel::Sender<()>, csp_channel::Receiver<()>),
 }
 
 impl std::fmt::Debug for Spawner {
@@ -159,7 +159,7 @@ impl Executor {
     /// If `workers` is 0.
     ///
     /// ```
-    /// let executor = async_bridge::Executor::new(1);
+    /// let executor = csp_executor::Executor::new(1);
     /// assert_eq!(executor.spawn(async { 6 * 7 }).join(), 42);
     /// ```
     pub fn new(workers: usize) -> Self {
@@ -173,21 +173,21 @@ impl Executor {
     /// If `workers` or `tasks` is 0.
     ///
     /// ```
-    /// let executor = async_bridge::Executor::with_capacity(2, 8);
+    /// let executor = csp_executor::Executor::with_capacity(2, 8);
     /// let handles: Vec<_> = (0..32).map(|i| executor.spawn(async move { i })).collect();
     /// assert_eq!(handles.into_iter().map(|h| h.join()).sum::<i32>(), (0..32).sum());
     /// ```
     pub fn with_capacity(workers: usize, tasks: usize) -> Self {
         assert!(
             workers > 0,
-            "async_bridge::Executor needs at least one worker"
+            "csp_executor::Executor needs at least one worker"
         );
         assert!(
             tasks > 0,
-            "async_bridge::Executor needs room for at least one task"
+            "csp_executor::Executor needs room for at least one task"
         );
         // Every live task is queued at most once; plus one stop message per worker.
-        let (queue, runs) = csp::bounded::<Option<Arc<Task>>>(tasks + workers);
+        let (queue, runs) = csp_channel::bounded::<Option<Arc<Task>>>(tasks + workers);
         let workers = (0..workers)
             .map(|i| {
                 let runs = runs.clone();
@@ -204,7 +204,7 @@ impl Executor {
         Self {
             spawner: Spawner {
                 queue,
-                room: csp::bounded(tasks),
+                room: csp_channel::bounded(tasks),
             },
             workers,
         }
@@ -218,7 +218,7 @@ impl Executor {
     /// Runs `future` on the workers; its output comes back through the handle.
     ///
     /// ```
-    /// let executor = async_bridge::Executor::new(2);
+    /// let executor = csp_executor::Executor::new(2);
     /// let handle = executor.spawn(async { "done" });
     /// assert_eq!(handle.join(), "done");
     /// ```
@@ -239,7 +239,7 @@ impl Spawner {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (result_tx, result_rx) = csp::bounded(1);
+        let (result_tx, result_rx) = csp_channel::bounded(1);
         let future: BoxFuture = Box::pin(async move {
             let _ = result_tx.send_async(future.await).await;
         });
@@ -282,7 +282,7 @@ impl Drop for Executor {
 /// `.await` it from a task.
 #[derive(Debug)]
 pub struct JoinHandle<T> {
-    result: csp::future::RecvStream<T>,
+    result: csp_channel::future::RecvStream<T>,
 }
 
 impl<T> JoinHandle<T> {

@@ -1,24 +1,24 @@
-//! The csp channels used from async tasks, and a small executor built from them.
+//! csp-channel's channels used from async tasks, and a small executor built from them.
 //!
-//! The futures themselves live in `csp` (they are part of its wait protocol):
-//! [`csp::Sender::send_async`], [`csp::Receiver::recv_async`], and the
+//! The futures themselves live in `csp-channel` (they are part of its wait protocol):
+//! [`csp_channel::Sender::send_async`], [`csp_channel::Receiver::recv_async`], and the
 //! [`futures_core::Stream`] and [`futures_sink::Sink`] adapters
-//! [`csp::Receiver::into_stream`] and [`csp::Sender::into_sink`]. They wait in the same
+//! [`csp_channel::Receiver::into_stream`] and [`csp_channel::Sender::into_sink`]. They wait in the same
 //! queues as blocked threads, so a thread and a task can meet on one channel, and a
-//! dropped future never loses a message (see [`csp::future`]). They run on any
+//! dropped future never loses a message (see [`csp_channel::future`]). They run on any
 //! executor: tokio, `futures::executor`, or this crate's.
 //!
-//! The async select is [`select!`] (and [`select_biased!`]), also from `csp`:
+//! The async select is [`select!`] (and [`select_biased!`]), also from `csp-channel`:
 //!
 //! ```
 //! use std::time::Duration;
 //!
-//! let (tx, rx) = csp::bounded(0);
+//! let (tx, rx) = csp_channel::bounded(0);
 //! std::thread::spawn(move || tx.send("ready").unwrap());
-//! let got = async_bridge::block_on(async {
-//!     async_bridge::select! {
+//! let got = csp_executor::block_on(async {
+//!     csp_executor::select! {
 //!         recv(rx) -> msg => msg.unwrap(),
-//!         recv(csp::after(Duration::from_secs(10))) -> _ => "timed out",
+//!         recv(csp_channel::after(Duration::from_secs(10))) -> _ => "timed out",
 //!     }
 //! });
 //! assert_eq!(got, "ready");
@@ -29,9 +29,9 @@
 //! queue is a csp channel.
 //!
 //! ```
-//! use async_bridge::block_on;
+//! use csp_executor::block_on;
 //!
-//! let (tx, rx) = csp::bounded(0);
+//! let (tx, rx) = csp_channel::bounded(0);
 //! let producer = std::thread::spawn(move || tx.send("from a thread").unwrap());
 //! assert_eq!(block_on(rx.recv_async()), Ok("from a thread"));
 //! producer.join().unwrap();
@@ -43,13 +43,13 @@ mod executor;
 mod schedule;
 mod sync;
 
-pub use csp::future::{RecvFuture, RecvStream, SendFuture, SendSink};
+pub use csp_channel::future::{RecvFuture, RecvStream, SendFuture, SendSink};
 /// The async select (csp's `select_async!`): the thread `select!`'s arms, guards,
 /// `default` and timers, awaited in a task; its send arms' values are evaluated when
 /// it starts.
-pub use csp::select_async as select;
+pub use csp_channel::select_async as select;
 /// The async `select_biased!` (csp's `select_biased_async!`).
-pub use csp::select_biased_async as select_biased;
+pub use csp_channel::select_biased_async as select_biased;
 pub use executor::{Executor, JoinHandle, Spawner};
 
 use std::future::Future;
@@ -60,11 +60,11 @@ use std::task::{Context, Poll};
 /// pending; the waker unparks it (csp's own thread waker).
 ///
 /// ```
-/// assert_eq!(async_bridge::block_on(async { 1 + 1 }), 2);
+/// assert_eq!(csp_executor::block_on(async { 1 + 1 }), 2);
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    let waker = csp::future::thread_waker();
+    let waker = csp_channel::future::thread_waker();
     let mut cx = Context::from_waker(&waker);
     loop {
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
@@ -80,3 +80,8 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 pub mod loom_hooks {
     pub use crate::schedule::Schedule;
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -2,7 +2,7 @@
 //! dropping the executor runs what was queued and stops its workers (also when dropped
 //! from one of its own tasks), and its handles describe themselves.
 
-use async_bridge::Executor;
+use csp_executor::Executor;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -41,7 +41,7 @@ impl Future for WakeSelf {
 fn a_task_that_wakes_itself_runs_again() {
     let executor = Executor::new(1);
     for by_ref in [true, false] {
-        let (done_tx, done_rx) = csp::bounded(1);
+        let (done_tx, done_rx) = csp_channel::bounded(1);
         executor.spawn(async move {
             WakeSelf {
                 polled: false,
@@ -72,8 +72,8 @@ fn dropping_the_executor_runs_queued_tasks_first() {
 #[test]
 fn an_executor_dropped_by_its_own_task_stops() {
     let executor = Executor::new(2);
-    let (give, take) = csp::bounded::<Executor>(1);
-    let (done_tx, done_rx) = csp::bounded(1);
+    let (give, take) = csp_channel::bounded::<Executor>(1);
+    let (done_tx, done_rx) = csp_channel::bounded(1);
     executor.spawn(async move {
         let executor = take.recv_async().await.unwrap();
         // Joins the other worker, not the one running this task.
@@ -87,7 +87,7 @@ fn an_executor_dropped_by_its_own_task_stops() {
 #[test]
 fn handles_describe_themselves() {
     let executor = Executor::new(3);
-    let (tx, rx) = csp::bounded::<()>(0);
+    let (tx, rx) = csp_channel::bounded::<()>(0);
     let pending = executor.spawn(async move { rx.recv_async().await.is_err() });
     assert_eq!(
         format!("{executor:?}"),

@@ -2,7 +2,7 @@
 //! `futures::executor`, and on this crate's executor, with threads joining in.
 #![cfg(not(csp_loom))]
 
-use async_bridge::{Executor, block_on};
+use csp_executor::{Executor, block_on};
 use futures::{SinkExt, StreamExt};
 use std::thread;
 
@@ -12,9 +12,9 @@ async fn pipeline(
     n: u64,
     spawn: impl Fn(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>),
 ) -> u64 {
-    let (a_tx, a_rx) = csp::bounded::<u64>(0);
-    let (b_tx, b_rx) = csp::bounded::<u64>(4);
-    let (c_tx, c_rx) = csp::bounded::<u64>(0);
+    let (a_tx, a_rx) = csp_channel::bounded::<u64>(0);
+    let (b_tx, b_rx) = csp_channel::bounded::<u64>(4);
+    let (c_tx, c_rx) = csp_channel::bounded::<u64>(0);
     spawn(Box::pin(async move {
         for i in 0..n {
             a_tx.send_async(i).await.unwrap();
@@ -34,7 +34,7 @@ async fn pipeline(
     }));
     let thread = thread::spawn(move || c_rx.iter().sum::<u64>());
     // Let the spawned tasks run while this one waits for the thread.
-    let (done_tx, done_rx) = csp::bounded(1);
+    let (done_tx, done_rx) = csp_channel::bounded(1);
     thread::spawn(move || done_tx.send(thread.join().unwrap()).unwrap());
     done_rx.recv_async().await.unwrap()
 }
@@ -95,8 +95,8 @@ fn many_tasks_ping_pong_on_the_own_executor() {
     let executor = Executor::with_capacity(2, 64);
     let handles: Vec<_> = (0..200u64)
         .map(|i| {
-            let (ping_tx, ping_rx) = csp::bounded::<u64>(0);
-            let (pong_tx, pong_rx) = csp::bounded::<u64>(0);
+            let (ping_tx, ping_rx) = csp_channel::bounded::<u64>(0);
+            let (pong_tx, pong_rx) = csp_channel::bounded::<u64>(0);
             executor.spawn(async move {
                 while let Ok(v) = ping_rx.recv_async().await {
                     pong_tx.send_async(v + 1).await.unwrap();

@@ -5,7 +5,7 @@
 //! CI runs it for 2 seconds (the default; it stops by itself). A long run:
 //!
 //! ```text
-//! CSP_SOAK_SECS=600 cargo test --release -p async_bridge --test soak -- --nocapture
+//! CSP_SOAK_SECS=600 cargo test --release -p csp-executor --test soak -- --nocapture
 //! ```
 //!
 //! `CSP_SOAK_SEED` reruns a seed (it is printed). Every round checks, for each value
@@ -15,7 +15,7 @@
 //! rounds. A round that has not ended a minute after its stop (every wait in it is
 //! bounded by a timer) aborts the run with a report of where each worker waits.
 
-use async_bridge::Executor;
+use csp_executor::Executor;
 use futures::future::{self, Either};
 use futures::task::noop_waker_ref;
 use std::cell::Cell;
@@ -166,8 +166,8 @@ impl Rng {
 
 /// One worker's handles on the round's channels; dropping them at random disconnects.
 struct Handles {
-    senders: Vec<Option<csp::Sender<Value>>>,
-    receivers: Vec<Option<csp::Receiver<Value>>>,
+    senders: Vec<Option<csp_channel::Sender<Value>>>,
+    receivers: Vec<Option<csp_channel::Receiver<Value>>>,
 }
 
 impl Handles {
@@ -184,7 +184,7 @@ impl Handles {
 }
 
 /// Sends `value` by a plain blocking send with a timeout, or a `try_send`.
-fn thread_send(tx: &csp::Sender<Value>, value: Value, rng: &mut Rng) {
+fn thread_send(tx: &csp_channel::Sender<Value>, value: Value, rng: &mut Rng) {
     let (id, ledger) = (value.id, Arc::clone(&value.ledger));
     let sent = if rng.below(2) == 0 {
         tx.send_timeout(value, rng.micros(500)).is_ok()
@@ -249,7 +249,7 @@ fn thread_steps(
                 };
                 progress.at(Some(Step::Select { send: a, recv: b }));
                 let made = Cell::new(None);
-                csp::select! {
+                csp_channel::select! {
                     send(tx, {
                         let value = Value::make(&ledger, a);
                         made.set(value.id);
@@ -308,7 +308,7 @@ async fn task_steps(
                 progress.at(Some(Step::Send(a)));
                 let value = Value::make(&ledger, a);
                 let id = value.id;
-                let timer = csp::after(rng.micros(500));
+                let timer = csp_channel::after(rng.micros(500));
                 let send = pin!(tx.send_async(value));
                 let timeout = pin!(timer.recv_async());
                 if let Either::Left((Ok(()), _)) = future::select(send, timeout).await {
@@ -326,7 +326,7 @@ async fn task_steps(
                         value.receive();
                     }
                 } else {
-                    let timer = csp::after(rng.micros(500));
+                    let timer = csp_channel::after(rng.micros(500));
                     let recv = pin!(rx.recv_async());
                     let timeout = pin!(timer.recv_async());
                     if let Either::Left((Ok(value), _)) = future::select(recv, timeout).await {
@@ -343,7 +343,7 @@ async fn task_steps(
                 // commits, the message is dropped with the select.
                 let value = Value::make(&ledger, a);
                 let id = value.id;
-                csp::select_async! {
+                csp_channel::select_async! {
                     send(tx, value) -> sent => if sent.is_ok() {
                         Value::confirm(id, &ledger);
                     },
@@ -416,7 +416,7 @@ fn round(executor: &Executor, rng: &mut Rng) -> usize {
         .collect();
     let (txs, rxs): (Vec<_>, Vec<_>) = chosen_caps
         .iter()
-        .map(|&cap| csp::bounded::<Value>(cap))
+        .map(|&cap| csp_channel::bounded::<Value>(cap))
         .unzip();
     let handles = || Handles {
         senders: txs.iter().cloned().map(Some).collect(),

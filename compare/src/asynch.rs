@@ -29,10 +29,10 @@ pub struct Csp;
 impl AsyncLib for Csp {
     const NAME: &'static str = "csp";
     const PING_PONG_CAP: usize = 0;
-    type Tx = csp::Sender<u64>;
-    type Rx = csp::Receiver<u64>;
+    type Tx = csp_channel::Sender<u64>;
+    type Rx = csp_channel::Receiver<u64>;
     fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
-        csp::bounded(cap)
+        csp_channel::bounded(cap)
     }
     async fn send(tx: &mut Self::Tx, v: u64) {
         tx.send_async(v).await.unwrap()
@@ -177,7 +177,7 @@ impl Runtime {
                 })
             }
             Runtime::Own => {
-                let executor = async_bridge::Executor::new(1);
+                let executor = csp_executor::Executor::new(1);
                 let handles: Vec<_> = tasks.into_iter().map(|t| executor.spawn(t)).collect();
                 handles.into_iter().map(|h| h.join()).max().unwrap()
             }

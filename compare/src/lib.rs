@@ -148,7 +148,7 @@ fn select_scenarios() -> Vec<Scenario> {
                         n,
                         4,
                         true,
-                        csp::bounded,
+                        csp_channel::bounded,
                         csp_send_each,
                         csp_select_macro_recv,
                     )
@@ -158,7 +158,7 @@ fn select_scenarios() -> Vec<Scenario> {
                         n,
                         4,
                         true,
-                        csp::bounded,
+                        csp_channel::bounded,
                         csp_send_each,
                         csp_select_dynamic_recv,
                     )
@@ -196,7 +196,7 @@ fn select_scenarios() -> Vec<Scenario> {
                         n,
                         16,
                         true,
-                        csp::bounded,
+                        csp_channel::bounded,
                         csp_send_each,
                         csp_select_dynamic_recv,
                     )
@@ -224,7 +224,7 @@ fn select_scenarios() -> Vec<Scenario> {
                         n,
                         4,
                         false,
-                        csp::bounded,
+                        csp_channel::bounded,
                         csp_select_macro_send,
                         csp_drain_one,
                     )
@@ -234,7 +234,7 @@ fn select_scenarios() -> Vec<Scenario> {
                         n,
                         4,
                         false,
-                        csp::bounded,
+                        csp_channel::bounded,
                         csp_select_dynamic_send,
                         csp_drain_one,
                     )

@@ -39,15 +39,15 @@ pub trait MixedLib {
 pub struct Csp;
 impl MixedLib for Csp {
     const CAP: usize = 0;
-    type ThreadTx = csp::Sender<u64>;
-    type ThreadRx = csp::Receiver<u64>;
-    type TaskTx = csp::Sender<u64>;
-    type TaskRx = csp::Receiver<u64>;
+    type ThreadTx = csp_channel::Sender<u64>;
+    type ThreadRx = csp_channel::Receiver<u64>;
+    type TaskTx = csp_channel::Sender<u64>;
+    type TaskRx = csp_channel::Receiver<u64>;
     fn to_task(cap: usize) -> (Self::ThreadTx, Self::TaskRx) {
-        csp::bounded(cap)
+        csp_channel::bounded(cap)
     }
     fn to_thread(cap: usize) -> (Self::TaskTx, Self::ThreadRx) {
-        csp::bounded(cap)
+        csp_channel::bounded(cap)
     }
     fn send_blocking(tx: &mut Self::ThreadTx, v: u64) {
         tx.send(v).unwrap()

@@ -56,22 +56,22 @@ pub fn run<Tx: Clone + Send + 'static, Rx: Send + 'static>(
 }
 
 /// Sends `n` values on the one channel given (a fan-in producer).
-pub fn csp_send_each(txs: &[csp::Sender<u64>], n: u64) {
+pub fn csp_send_each(txs: &[csp_channel::Sender<u64>], n: u64) {
     for i in 0..n {
         txs[0].send(i).unwrap();
     }
 }
 
 /// Receives until the one channel given disconnects (a fan-out consumer).
-pub fn csp_drain_one(rxs: &[csp::Receiver<u64>], _: u64) {
+pub fn csp_drain_one(rxs: &[csp_channel::Receiver<u64>], _: u64) {
     while rxs[0].recv().is_ok() {}
 }
 
 /// Receives `n` values with `select!` over the four channels.
-pub fn csp_select_macro_recv(rxs: &[csp::Receiver<u64>], n: u64) {
+pub fn csp_select_macro_recv(rxs: &[csp_channel::Receiver<u64>], n: u64) {
     let [a, b, c, d] = rxs else { unreachable!() };
     for _ in 0..n {
-        csp::select! {
+        csp_channel::select! {
             recv(a) -> m => { m.unwrap(); }
             recv(b) -> m => { m.unwrap(); }
             recv(c) -> m => { m.unwrap(); }
@@ -81,8 +81,8 @@ pub fn csp_select_macro_recv(rxs: &[csp::Receiver<u64>], n: u64) {
 }
 
 /// Receives `n` values with a dynamic `Select` over the channels.
-pub fn csp_select_dynamic_recv(rxs: &[csp::Receiver<u64>], n: u64) {
-    let mut sel = csp::Select::new();
+pub fn csp_select_dynamic_recv(rxs: &[csp_channel::Receiver<u64>], n: u64) {
+    let mut sel = csp_channel::Select::new();
     for rx in rxs {
         sel.recv(rx);
     }
@@ -94,10 +94,10 @@ pub fn csp_select_dynamic_recv(rxs: &[csp::Receiver<u64>], n: u64) {
 }
 
 /// Sends `n` values with `select!` over send arms on the four channels.
-pub fn csp_select_macro_send(txs: &[csp::Sender<u64>], n: u64) {
+pub fn csp_select_macro_send(txs: &[csp_channel::Sender<u64>], n: u64) {
     let [a, b, c, d] = txs else { unreachable!() };
     for i in 0..n {
-        csp::select! {
+        csp_channel::select! {
             send(a, i) -> r => r.unwrap(),
             send(b, i) -> r => r.unwrap(),
             send(c, i) -> r => r.unwrap(),
@@ -107,8 +107,8 @@ pub fn csp_select_macro_send(txs: &[csp::Sender<u64>], n: u64) {
 }
 
 /// Sends `n` values with a dynamic `Select` over send arms.
-pub fn csp_select_dynamic_send(txs: &[csp::Sender<u64>], n: u64) {
-    let mut sel = csp::Select::new();
+pub fn csp_select_dynamic_send(txs: &[csp_channel::Sender<u64>], n: u64) {
+    let mut sel = csp_channel::Select::new();
     for tx in txs {
         sel.send(tx);
     }

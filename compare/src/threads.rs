@@ -63,9 +63,9 @@ lib!(
     Csp,
     "csp",
     true,
-    csp::Sender<u64>,
-    csp::Receiver<u64>,
-    csp::bounded,
+    csp_channel::Sender<u64>,
+    csp_channel::Receiver<u64>,
+    csp_channel::bounded,
     |t, v| t.send(v).unwrap(),
     |r| r.recv().ok(),
     |r| r.clone()

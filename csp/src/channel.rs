@@ -309,7 +309,7 @@ impl<T> Chan<T> {
 /// ```
 /// use std::thread;
 ///
-/// let (tx, rx) = csp::bounded(0);
+/// let (tx, rx) = csp_channel::bounded(0);
 /// let producer = thread::spawn(move || {
 ///     for i in 0..3 {
 ///         tx.send(i).unwrap(); // each send waits for the receive below
@@ -336,7 +336,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// why not crossbeam's lock-free list); it allocates as it grows.
 ///
 /// ```
-/// let (tx, rx) = csp::unbounded();
+/// let (tx, rx) = csp_channel::unbounded();
 /// for i in 0..1000 {
 ///     tx.send(i).unwrap(); // never waits
 /// }
@@ -364,7 +364,7 @@ fn with_flavor<T>(flavor: Flavor<T>) -> (Sender<T>, Receiver<T>) {
 /// The sending end of a channel. Clone it to send from several threads.
 ///
 /// ```
-/// let (tx, rx) = csp::bounded(2);
+/// let (tx, rx) = csp_channel::bounded(2);
 /// let tx2 = tx.clone();
 /// tx.send(1).unwrap();
 /// tx2.send(2).unwrap();
@@ -378,7 +378,7 @@ pub struct Sender<T> {
 /// goes to exactly one receiver.
 ///
 /// ```
-/// let (tx, rx) = csp::bounded(1);
+/// let (tx, rx) = csp_channel::bounded(1);
 /// let rx2 = rx.clone();
 /// tx.send("hi").unwrap();
 /// assert_eq!(rx2.recv(), Ok("hi"));
@@ -393,10 +393,10 @@ impl<T> Sender<T> {
     /// in the buffer. Fails, giving the value back, if every receiver is gone.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send(1).unwrap();
     /// drop(rx);
-    /// assert_eq!(tx.send(2), Err(csp::SendError(2)));
+    /// assert_eq!(tx.send(2), Err(csp_channel::SendError(2)));
     /// ```
     #[inline]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
@@ -421,8 +421,8 @@ impl<T> Sender<T> {
     /// by this very thread.
     ///
     /// ```
-    /// use csp::TrySendError;
-    /// let (tx, _rx) = csp::bounded(1);
+    /// use csp_channel::TrySendError;
+    /// let (tx, _rx) = csp_channel::bounded(1);
     /// assert_eq!(tx.try_send(1), Ok(()));
     /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
     /// ```
@@ -440,9 +440,9 @@ impl<T> Sender<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let (tx, _rx) = csp::bounded(0);
+    /// let (tx, _rx) = csp_channel::bounded(0);
     /// let err = tx.send_timeout('x', Duration::from_millis(5)).unwrap_err();
-    /// assert_eq!(err, csp::SendTimeoutError::Timeout('x'));
+    /// assert_eq!(err, csp_channel::SendTimeoutError::Timeout('x'));
     /// ```
     pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         self.send_until(value, Until::after(timeout))
@@ -452,7 +452,7 @@ impl<T> Sender<T> {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// let soon = Instant::now() + Duration::from_millis(5);
     /// assert!(tx.send_deadline(1, soon).is_ok());
     /// assert!(tx.send_deadline(2, soon).unwrap_err().is_timeout());
@@ -474,7 +474,7 @@ impl<T> Sender<T> {
     /// How many values are buffered now (always 0 for a rendezvous channel).
     ///
     /// ```
-    /// let (tx, _rx) = csp::bounded(4);
+    /// let (tx, _rx) = csp_channel::bounded(4);
     /// tx.send(()).unwrap();
     /// assert_eq!(tx.len(), 1);
     /// ```
@@ -485,7 +485,7 @@ impl<T> Sender<T> {
     /// Whether no value is buffered (always true for a rendezvous channel).
     ///
     /// ```
-    /// let (tx, _rx) = csp::bounded::<()>(4);
+    /// let (tx, _rx) = csp_channel::bounded::<()>(4);
     /// assert!(tx.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
@@ -496,7 +496,7 @@ impl<T> Sender<T> {
     /// room to hold a value).
     ///
     /// ```
-    /// let (tx, _rx) = csp::bounded(1);
+    /// let (tx, _rx) = csp_channel::bounded(1);
     /// tx.send(()).unwrap();
     /// assert!(tx.is_full());
     /// ```
@@ -508,8 +508,8 @@ impl<T> Sender<T> {
     /// crossbeam reports it.
     ///
     /// ```
-    /// assert_eq!(csp::bounded::<()>(0).0.capacity(), Some(0));
-    /// assert_eq!(csp::unbounded::<()>().0.capacity(), None);
+    /// assert_eq!(csp_channel::bounded::<()>(0).0.capacity(), Some(0));
+    /// assert_eq!(csp_channel::unbounded::<()>().0.capacity(), None);
     /// ```
     pub fn capacity(&self) -> Option<usize> {
         self.chan.capacity()
@@ -518,8 +518,8 @@ impl<T> Sender<T> {
     /// Whether `self` and `other` send on the same channel.
     ///
     /// ```
-    /// let (tx, _rx) = csp::bounded::<()>(1);
-    /// let (other, _) = csp::bounded::<()>(1);
+    /// let (tx, _rx) = csp_channel::bounded::<()>(1);
+    /// let (other, _) = csp_channel::bounded::<()>(1);
     /// assert!(tx.same_channel(&tx.clone()));
     /// assert!(!tx.same_channel(&other));
     /// ```
@@ -538,16 +538,16 @@ impl<T> Sender<T> {
     /// ```
     /// use std::thread;
     ///
-    /// let (tx, rx) = csp::bounded::<i32>(0);
+    /// let (tx, rx) = csp_channel::bounded::<i32>(0);
     /// let waiting = thread::spawn({
     ///     let tx = tx.clone();
     ///     move || tx.send(1) // blocks: nobody receives
     /// });
     /// # std::thread::sleep(std::time::Duration::from_millis(10));
     /// assert!(tx.close());
-    /// assert_eq!(waiting.join().unwrap(), Err(csp::SendError(1))); // the value comes back
+    /// assert_eq!(waiting.join().unwrap(), Err(csp_channel::SendError(1))); // the value comes back
     /// assert!(tx.is_disconnected() && rx.is_disconnected());
-    /// assert_eq!(rx.recv(), Err(csp::RecvError));
+    /// assert_eq!(rx.recv(), Err(csp_channel::RecvError));
     /// ```
     pub fn close(&self) -> bool {
         self.chan.disconnect()
@@ -556,7 +556,7 @@ impl<T> Sender<T> {
     /// Whether the channel is disconnected: closed, or every receiver gone.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded::<i32>(1);
+    /// let (tx, rx) = csp_channel::bounded::<i32>(1);
     /// assert!(!tx.is_disconnected());
     /// drop(rx);
     /// assert!(tx.is_disconnected());
@@ -571,11 +571,11 @@ impl<T> Receiver<T> {
     /// and nothing is left to receive.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send(9).unwrap();
     /// drop(tx);
     /// assert_eq!(rx.recv(), Ok(9));
-    /// assert_eq!(rx.recv(), Err(csp::RecvError));
+    /// assert_eq!(rx.recv(), Err(csp_channel::RecvError));
     /// ```
     #[inline]
     pub fn recv(&self) -> Result<T, RecvError> {
@@ -594,8 +594,8 @@ impl<T> Receiver<T> {
     /// yet sent is not there yet (`Empty`).
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
-    /// assert_eq!(rx.try_recv(), Err(csp::TryRecvError::Empty));
+    /// let (tx, rx) = csp_channel::bounded(1);
+    /// assert_eq!(rx.try_recv(), Err(csp_channel::TryRecvError::Empty));
     /// tx.send(1).unwrap();
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// ```
@@ -610,7 +610,7 @@ impl<T> Receiver<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let (_tx, rx) = csp::bounded::<u8>(1);
+    /// let (_tx, rx) = csp_channel::bounded::<u8>(1);
     /// assert!(rx.recv_timeout(Duration::from_millis(5)).unwrap_err().is_timeout());
     /// ```
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
@@ -621,7 +621,7 @@ impl<T> Receiver<T> {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send(4).unwrap();
     /// assert_eq!(rx.recv_deadline(Instant::now() + Duration::from_millis(5)), Ok(4));
     /// ```
@@ -640,7 +640,7 @@ impl<T> Receiver<T> {
     /// disconnected and empty.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(3);
+    /// let (tx, rx) = csp_channel::bounded(3);
     /// (1..=3).for_each(|i| tx.send(i).unwrap());
     /// drop(tx);
     /// assert_eq!(rx.iter().sum::<i32>(), 6);
@@ -652,7 +652,7 @@ impl<T> Receiver<T> {
     /// An iterator over the values that can be received without blocking.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(3);
+    /// let (tx, rx) = csp_channel::bounded(3);
     /// tx.send(1).unwrap();
     /// tx.send(2).unwrap();
     /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
@@ -664,7 +664,7 @@ impl<T> Receiver<T> {
     /// How many values are buffered now (always 0 for a rendezvous channel).
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(4);
+    /// let (tx, rx) = csp_channel::bounded(4);
     /// tx.send(()).unwrap();
     /// assert_eq!(rx.len(), 1);
     /// ```
@@ -675,7 +675,7 @@ impl<T> Receiver<T> {
     /// Whether no value is buffered (always true for a rendezvous channel).
     ///
     /// ```
-    /// let (_tx, rx) = csp::bounded::<()>(4);
+    /// let (_tx, rx) = csp_channel::bounded::<()>(4);
     /// assert!(rx.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
@@ -685,7 +685,7 @@ impl<T> Receiver<T> {
     /// Whether the buffer is full (always true for a rendezvous channel).
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send(()).unwrap();
     /// assert!(rx.is_full());
     /// ```
@@ -696,8 +696,8 @@ impl<T> Receiver<T> {
     /// The capacity: `Some(cap)` as given to [`bounded`], `None` for [`unbounded`].
     ///
     /// ```
-    /// assert_eq!(csp::bounded::<()>(8).1.capacity(), Some(8));
-    /// assert_eq!(csp::unbounded::<()>().1.capacity(), None);
+    /// assert_eq!(csp_channel::bounded::<()>(8).1.capacity(), Some(8));
+    /// assert_eq!(csp_channel::unbounded::<()>().1.capacity(), None);
     /// ```
     pub fn capacity(&self) -> Option<usize> {
         self.chan.capacity()
@@ -706,7 +706,7 @@ impl<T> Receiver<T> {
     /// Whether `self` and `other` receive from the same channel.
     ///
     /// ```
-    /// let (_tx, rx) = csp::bounded::<()>(1);
+    /// let (_tx, rx) = csp_channel::bounded::<()>(1);
     /// assert!(rx.same_channel(&rx.clone()));
     /// ```
     ///
@@ -714,7 +714,7 @@ impl<T> Receiver<T> {
     /// crossbeam-channel: none of them ever delivers anything.
     ///
     /// ```
-    /// assert!(csp::never::<i32>().same_channel(&csp::never()));
+    /// assert!(csp_channel::never::<i32>().same_channel(&csp_channel::never()));
     /// ```
     pub fn same_channel(&self, other: &Receiver<T>) -> bool {
         let never = |rx: &Receiver<T>| matches!(rx.chan.flavor, Flavor::Timer(timer::Timer::Never));
@@ -730,11 +730,11 @@ impl<T> Receiver<T> {
     /// close (`false`).
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(4);
+    /// let (tx, rx) = csp_channel::bounded(4);
     /// tx.send(1).unwrap();
     /// tx.send(2).unwrap();
     /// assert!(rx.close());
-    /// assert_eq!(tx.send(3), Err(csp::SendError(3)));
+    /// assert_eq!(tx.send(3), Err(csp_channel::SendError(3)));
     /// assert_eq!(rx.iter().collect::<Vec<_>>(), [1, 2]); // drained, then done
     /// ```
     pub fn close(&self) -> bool {
@@ -745,7 +745,7 @@ impl<T> Receiver<T> {
     /// still be buffered).
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send(1).unwrap();
     /// drop(tx);
     /// assert!(rx.is_disconnected());
@@ -815,7 +815,7 @@ impl<T> fmt::Debug for Receiver<T> {
 /// A blocking iterator over a [`Receiver`]'s values, from [`Receiver::iter`].
 ///
 /// ```
-/// let (tx, rx) = csp::bounded(1);
+/// let (tx, rx) = csp_channel::bounded(1);
 /// std::thread::spawn(move || tx.send(1).unwrap());
 /// assert_eq!(rx.iter().next(), Some(1));
 /// ```
@@ -827,7 +827,7 @@ pub struct Iter<'a, T> {
 /// A non-blocking iterator over a [`Receiver`]'s values, from [`Receiver::try_iter`].
 ///
 /// ```
-/// let (_tx, rx) = csp::bounded::<i32>(1);
+/// let (_tx, rx) = csp_channel::bounded::<i32>(1);
 /// assert_eq!(rx.try_iter().next(), None);
 /// ```
 #[derive(Debug)]
@@ -838,7 +838,7 @@ pub struct TryIter<'a, T> {
 /// An owning blocking iterator over a [`Receiver`]'s values, from `into_iter`.
 ///
 /// ```
-/// let (tx, rx) = csp::bounded(2);
+/// let (tx, rx) = csp_channel::bounded(2);
 /// tx.send(1).unwrap();
 /// drop(tx);
 /// assert_eq!(rx.into_iter().collect::<Vec<_>>(), [1]);

@@ -8,7 +8,7 @@ use std::fmt;
 /// value that was not sent.
 ///
 /// ```
-/// let (tx, rx) = csp::bounded::<i32>(1);
+/// let (tx, rx) = csp_channel::bounded::<i32>(1);
 /// drop(rx);
 /// assert_eq!(tx.send(7).unwrap_err().into_inner(), 7);
 /// ```
@@ -18,8 +18,8 @@ pub struct SendError<T>(pub T);
 /// A [`try_send`](crate::Sender::try_send) failed; holds the value that was not sent.
 ///
 /// ```
-/// use csp::TrySendError;
-/// let (tx, _rx) = csp::bounded::<i32>(0);
+/// use csp_channel::TrySendError;
+/// let (tx, _rx) = csp_channel::bounded::<i32>(0);
 /// assert_eq!(tx.try_send(1), Err(TrySendError::Full(1)));
 /// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
@@ -34,9 +34,9 @@ pub enum TrySendError<T> {
 /// [`send_deadline`](crate::Sender::send_deadline) failed; holds the value.
 ///
 /// ```
-/// use csp::SendTimeoutError;
+/// use csp_channel::SendTimeoutError;
 /// use std::time::Duration;
-/// let (tx, _rx) = csp::bounded::<i32>(0);
+/// let (tx, _rx) = csp_channel::bounded::<i32>(0);
 /// let err = tx.send_timeout(3, Duration::from_millis(1)).unwrap_err();
 /// assert!(err.is_timeout());
 /// assert_eq!(err.into_inner(), 3);
@@ -53,9 +53,9 @@ pub enum SendTimeoutError<T> {
 /// channel is empty.
 ///
 /// ```
-/// let (tx, rx) = csp::bounded::<i32>(1);
+/// let (tx, rx) = csp_channel::bounded::<i32>(1);
 /// drop(tx);
-/// assert_eq!(rx.recv(), Err(csp::RecvError));
+/// assert_eq!(rx.recv(), Err(csp_channel::RecvError));
 /// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub struct RecvError;
@@ -63,8 +63,8 @@ pub struct RecvError;
 /// A [`try_recv`](crate::Receiver::try_recv) failed.
 ///
 /// ```
-/// use csp::TryRecvError;
-/// let (tx, rx) = csp::bounded::<i32>(1);
+/// use csp_channel::TryRecvError;
+/// let (tx, rx) = csp_channel::bounded::<i32>(1);
 /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 /// drop(tx);
 /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
@@ -81,9 +81,9 @@ pub enum TryRecvError {
 /// [`recv_deadline`](crate::Receiver::recv_deadline) failed.
 ///
 /// ```
-/// use csp::RecvTimeoutError;
+/// use csp_channel::RecvTimeoutError;
 /// use std::time::Duration;
-/// let (_tx, rx) = csp::bounded::<i32>(0);
+/// let (_tx, rx) = csp_channel::bounded::<i32>(0);
 /// assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Timeout));
 /// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
@@ -98,7 +98,7 @@ impl<T> SendError<T> {
     /// The value that was not sent.
     ///
     /// ```
-    /// assert_eq!(csp::SendError(5).into_inner(), 5);
+    /// assert_eq!(csp_channel::SendError(5).into_inner(), 5);
     /// ```
     pub fn into_inner(self) -> T {
         self.0
@@ -109,7 +109,7 @@ impl<T> TrySendError<T> {
     /// The value that was not sent.
     ///
     /// ```
-    /// assert_eq!(csp::TrySendError::Full(5).into_inner(), 5);
+    /// assert_eq!(csp_channel::TrySendError::Full(5).into_inner(), 5);
     /// ```
     pub fn into_inner(self) -> T {
         match self {
@@ -120,7 +120,7 @@ impl<T> TrySendError<T> {
     /// Whether the send failed for want of room or of a receiver.
     ///
     /// ```
-    /// assert!(csp::TrySendError::Full(()).is_full());
+    /// assert!(csp_channel::TrySendError::Full(()).is_full());
     /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, Self::Full(_))
@@ -129,7 +129,7 @@ impl<T> TrySendError<T> {
     /// Whether the send failed because every receiver is gone.
     ///
     /// ```
-    /// assert!(csp::TrySendError::Disconnected(()).is_disconnected());
+    /// assert!(csp_channel::TrySendError::Disconnected(()).is_disconnected());
     /// ```
     pub fn is_disconnected(&self) -> bool {
         matches!(self, Self::Disconnected(_))
@@ -140,7 +140,7 @@ impl<T> SendTimeoutError<T> {
     /// The value that was not sent.
     ///
     /// ```
-    /// assert_eq!(csp::SendTimeoutError::Timeout(5).into_inner(), 5);
+    /// assert_eq!(csp_channel::SendTimeoutError::Timeout(5).into_inner(), 5);
     /// ```
     pub fn into_inner(self) -> T {
         match self {
@@ -151,7 +151,7 @@ impl<T> SendTimeoutError<T> {
     /// Whether the time ran out.
     ///
     /// ```
-    /// assert!(csp::SendTimeoutError::Timeout(()).is_timeout());
+    /// assert!(csp_channel::SendTimeoutError::Timeout(()).is_timeout());
     /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout(_))
@@ -160,7 +160,7 @@ impl<T> SendTimeoutError<T> {
     /// Whether every receiver is gone.
     ///
     /// ```
-    /// assert!(csp::SendTimeoutError::Disconnected(()).is_disconnected());
+    /// assert!(csp_channel::SendTimeoutError::Disconnected(()).is_disconnected());
     /// ```
     pub fn is_disconnected(&self) -> bool {
         matches!(self, Self::Disconnected(_))
@@ -171,7 +171,7 @@ impl TryRecvError {
     /// Whether there was nothing to receive.
     ///
     /// ```
-    /// assert!(csp::TryRecvError::Empty.is_empty());
+    /// assert!(csp_channel::TryRecvError::Empty.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         matches!(self, Self::Empty)
@@ -180,7 +180,7 @@ impl TryRecvError {
     /// Whether every sender is gone.
     ///
     /// ```
-    /// assert!(csp::TryRecvError::Disconnected.is_disconnected());
+    /// assert!(csp_channel::TryRecvError::Disconnected.is_disconnected());
     /// ```
     pub fn is_disconnected(&self) -> bool {
         matches!(self, Self::Disconnected)
@@ -191,7 +191,7 @@ impl RecvTimeoutError {
     /// Whether the time ran out.
     ///
     /// ```
-    /// assert!(csp::RecvTimeoutError::Timeout.is_timeout());
+    /// assert!(csp_channel::RecvTimeoutError::Timeout.is_timeout());
     /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout)
@@ -200,7 +200,7 @@ impl RecvTimeoutError {
     /// Whether every sender is gone.
     ///
     /// ```
-    /// assert!(csp::RecvTimeoutError::Disconnected.is_disconnected());
+    /// assert!(csp_channel::RecvTimeoutError::Disconnected.is_disconnected());
     /// ```
     pub fn is_disconnected(&self) -> bool {
         matches!(self, Self::Disconnected)
@@ -315,10 +315,10 @@ impl From<RecvError> for RecvTimeoutError {
 /// [`Select::try_select`](crate::Select::try_select) found no operation ready.
 ///
 /// ```
-/// let (_tx, rx) = csp::bounded::<i32>(0);
-/// let mut sel = csp::Select::new();
+/// let (_tx, rx) = csp_channel::bounded::<i32>(0);
+/// let mut sel = csp_channel::Select::new();
 /// sel.recv(&rx);
-/// assert_eq!(sel.try_select().unwrap_err(), csp::TrySelectError);
+/// assert_eq!(sel.try_select().unwrap_err(), csp_channel::TrySelectError);
 /// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub struct TrySelectError;
@@ -328,8 +328,8 @@ pub struct TrySelectError;
 ///
 /// ```
 /// use std::time::Duration;
-/// let (_tx, rx) = csp::bounded::<i32>(0);
-/// let mut sel = csp::Select::new();
+/// let (_tx, rx) = csp_channel::bounded::<i32>(0);
+/// let mut sel = csp_channel::Select::new();
 /// sel.recv(&rx);
 /// assert!(sel.select_timeout(Duration::from_millis(1)).is_err());
 /// ```
@@ -339,10 +339,10 @@ pub struct SelectTimeoutError;
 /// [`Select::try_ready`](crate::Select::try_ready) found no operation ready.
 ///
 /// ```
-/// let (_tx, rx) = csp::bounded::<i32>(1);
-/// let mut sel = csp::Select::new();
+/// let (_tx, rx) = csp_channel::bounded::<i32>(1);
+/// let mut sel = csp_channel::Select::new();
 /// sel.recv(&rx);
-/// assert_eq!(sel.try_ready(), Err(csp::TryReadyError));
+/// assert_eq!(sel.try_ready(), Err(csp_channel::TryReadyError));
 /// ```
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 pub struct TryReadyError;
@@ -352,8 +352,8 @@ pub struct TryReadyError;
 ///
 /// ```
 /// use std::time::Duration;
-/// let (_tx, rx) = csp::bounded::<i32>(1);
-/// let mut sel = csp::Select::new();
+/// let (_tx, rx) = csp_channel::bounded::<i32>(1);
+/// let mut sel = csp_channel::Select::new();
 /// sel.recv(&rx);
 /// assert!(sel.ready_timeout(Duration::from_millis(1)).is_err());
 /// ```

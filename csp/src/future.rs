@@ -77,7 +77,7 @@ pub struct RecvFuture<'a, T> {
 /// wait on, for executors that block a thread on a future (`block_on`).
 ///
 /// ```
-/// let waker = csp::future::thread_waker();
+/// let waker = csp_channel::future::thread_waker();
 /// waker.wake_by_ref(); // unparks this thread: the next park returns at once
 /// std::thread::park();
 /// ```
@@ -93,7 +93,7 @@ impl<T> Sender<T> {
     /// ```
     /// use futures::executor::block_on;
     ///
-    /// let (tx, rx) = csp::bounded(0);
+    /// let (tx, rx) = csp_channel::bounded(0);
     /// let receiver = std::thread::spawn(move || rx.recv());
     /// block_on(tx.send_async(5)).unwrap(); // resolves once the thread has taken it
     /// assert_eq!(receiver.join().unwrap(), Ok(5));
@@ -118,7 +118,7 @@ impl<T> Receiver<T> {
     /// ```
     /// use futures::executor::block_on;
     ///
-    /// let (tx, rx) = csp::bounded(0);
+    /// let (tx, rx) = csp_channel::bounded(0);
     /// std::thread::spawn(move || tx.send("from a thread").unwrap());
     /// assert_eq!(block_on(rx.recv_async()), Ok("from a thread"));
     /// assert!(block_on(rx.recv_async()).is_err()); // the sender is gone
@@ -143,7 +143,7 @@ impl<T> Future for SendFuture<'_, T> {
         let this = self.into_ref().get_ref();
         assert!(
             !this.finished.get(),
-            "csp::SendFuture polled after it completed; create a new one per send"
+            "csp_channel::SendFuture polled after it completed; create a new one per send"
         );
         let poll = this.chan.poll_send(&this.waiter, &this.queued, cx.waker());
         if poll.is_ready() {
@@ -162,7 +162,7 @@ impl<T> Future for RecvFuture<'_, T> {
         let this = self.into_ref().get_ref();
         assert!(
             !this.finished.get(),
-            "csp::RecvFuture polled after it completed; create a new one per receive"
+            "csp_channel::RecvFuture polled after it completed; create a new one per receive"
         );
         let poll = this.chan.poll_recv(&this.waiter, &this.queued, cx.waker());
         if poll.is_ready() {
@@ -232,7 +232,7 @@ impl<T> OpState<T> {
 /// ```
 /// use futures::{StreamExt, executor::block_on};
 ///
-/// let (tx, rx) = csp::bounded(0);
+/// let (tx, rx) = csp_channel::bounded(0);
 /// std::thread::spawn(move || (1..=3).for_each(|i| tx.send(i).unwrap()));
 /// let all: Vec<i32> = block_on(rx.into_stream().collect());
 /// assert_eq!(all, [1, 2, 3]);
@@ -251,7 +251,7 @@ pub struct RecvStream<T> {
 /// ```
 /// use futures::{SinkExt, executor::block_on};
 ///
-/// let (tx, rx) = csp::bounded(0);
+/// let (tx, rx) = csp_channel::bounded(0);
 /// let receiver = std::thread::spawn(move || rx.iter().collect::<Vec<_>>());
 /// block_on(async {
 ///     let mut sink = tx.into_sink();
@@ -274,7 +274,7 @@ impl<T> Receiver<T> {
     /// ```
     /// use futures::{StreamExt, executor::block_on};
     ///
-    /// let (tx, rx) = csp::bounded(2);
+    /// let (tx, rx) = csp_channel::bounded(2);
     /// tx.send('a').unwrap();
     /// drop(tx);
     /// let mut stream = rx.into_stream();
@@ -296,7 +296,7 @@ impl<T> Sender<T> {
     /// ```
     /// use futures::{SinkExt, executor::block_on};
     ///
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// block_on(tx.into_sink().send(5)).unwrap();
     /// assert_eq!(rx.recv(), Ok(5));
     /// ```
@@ -368,7 +368,7 @@ impl<T> futures_sink::Sink<T> for SendSink<T> {
     fn start_send(mut self: Pin<&mut Self>, item: T) -> Result<(), Self::Error> {
         assert!(
             !self.busy,
-            "csp::SendSink::start_send called before poll_ready returned Ready"
+            "csp_channel::SendSink::start_send called before poll_ready returned Ready"
         );
         // SAFETY: nothing is in flight, so the waiter is in no queue and its slot is
         // ours alone.

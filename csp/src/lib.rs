@@ -11,7 +11,7 @@
 //! use std::thread;
 //!
 //! // A rendezvous: each send completes only when the receiver takes the value.
-//! let (tx, rx) = csp::bounded(0);
+//! let (tx, rx) = csp_channel::bounded(0);
 //! let worker = thread::spawn(move || {
 //!     for word in ["the", "quick", "fox"] {
 //!         tx.send(word).unwrap();
@@ -49,8 +49,8 @@
 //! | output guard | `case c <- v:` | `send(c, v) -> res => ...` (`v` evaluated only if chosen; in [`select_async!`], when the select starts) |
 //! | `cond & c ? x` | a nil channel | `recv(c) -> x if cond => ...` |
 //! | `TRUE & SKIP` | `default:` | `default => ...` |
-//! | `tim ? AFTER t` | `case <-time.After(d):` | `recv(csp::at(t)) -> _`, `recv(csp::after(d)) -> _`, or `default(d) => ...` |
-//! | a periodic timer | `time.Tick(d)` | `recv(csp::tick_in_phase(d)) -> _` (Go's schedule) or `csp::tick(d)` (crossbeam's) |
+//! | `tim ? AFTER t` | `case <-time.After(d):` | `recv(csp_channel::at(t)) -> _`, `recv(csp_channel::after(d)) -> _`, or `default(d) => ...` |
+//! | a periodic timer | `time.Tick(d)` | `recv(csp_channel::tick_in_phase(d)) -> _` (Go's schedule) or `csp_channel::tick(d)` (crossbeam's) |
 //! | replicated `ALT i = 0 FOR n` | `reflect.Select` | [`Select`], with arms added in a loop |
 //! | `STOP` | `select {}` | a select with every arm guarded off and no `default` |
 //!
@@ -65,8 +65,8 @@
 //! use std::thread;
 //! use std::time::Duration;
 //!
-//! let (urgent_tx, urgent) = csp::bounded(0);
-//! let (routine_tx, routine) = csp::bounded(0);
+//! let (urgent_tx, urgent) = csp_channel::bounded(0);
+//! let (routine_tx, routine) = csp_channel::bounded(0);
 //! thread::spawn(move || {
 //!     urgent_tx.send("fire").unwrap();
 //!     routine_tx.send("post").unwrap();
@@ -74,10 +74,10 @@
 //! });
 //! let mut log = Vec::new();
 //! loop {
-//!     csp::select_biased! {
+//!     csp_channel::select_biased! {
 //!         recv(urgent) -> msg => log.push(msg.unwrap()),
 //!         recv(routine) -> msg => log.push(msg.unwrap()),
-//!         recv(csp::after(Duration::from_millis(50))) -> _ => { log.push("timeout"); break }
+//!         recv(csp_channel::after(Duration::from_millis(50))) -> _ => { log.push("timeout"); break }
 //!     }
 //! }
 //! assert_eq!(log, ["fire", "post", "timeout"]);
@@ -92,14 +92,14 @@
 //! use std::thread;
 //!
 //! const N: usize = 3;
-//! let (in_tx, input) = csp::bounded::<u32>(0);
-//! let (output, out_rx) = csp::bounded::<u32>(0);
+//! let (in_tx, input) = csp_channel::bounded::<u32>(0);
+//! let (output, out_rx) = csp_channel::bounded::<u32>(0);
 //! let buffer = thread::spawn(move || {
 //!     let mut held = VecDeque::new();
 //!     let mut input_open = true;
 //!     while input_open || !held.is_empty() {
 //!         let next = held.front().copied();
-//!         csp::select! {
+//!         csp_channel::select! {
 //!             recv(input) -> x if input_open && held.len() < N => match x {
 //!                 Ok(x) => held.push_back(x),
 //!                 Err(_) => input_open = false,
@@ -122,13 +122,13 @@
 //! ```
 //! use std::thread;
 //!
-//! let clients: Vec<_> = (0..3).map(|_| csp::bounded::<usize>(0)).collect();
+//! let clients: Vec<_> = (0..3).map(|_| csp_channel::bounded::<usize>(0)).collect();
 //! for (id, (tx, _)) in clients.iter().enumerate() {
 //!     let tx = tx.clone();
 //!     thread::spawn(move || for _ in 0..5 { tx.send(id).unwrap() });
 //! }
 //! let receivers: Vec<_> = clients.into_iter().map(|(_, rx)| rx).collect();
-//! let mut sel = csp::Select::new_fair();
+//! let mut sel = csp_channel::Select::new_fair();
 //! for rx in &receivers {
 //!     sel.recv(rx);
 //! }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// use std::time::{Duration, Instant};
 ///
 /// let start = Instant::now();
-/// let timer = csp::after(Duration::from_millis(10));
+/// let timer = csp_channel::after(Duration::from_millis(10));
 /// let fired = timer.recv().unwrap();
 /// assert!(fired >= start + Duration::from_millis(10));
 /// assert!(timer.try_recv().is_err()); // only once
@@ -31,7 +31,7 @@ pub fn after(duration: Duration) -> Receiver<Instant> {
 /// use std::time::{Duration, Instant};
 ///
 /// let when = Instant::now() + Duration::from_millis(5);
-/// assert_eq!(csp::at(when).recv(), Ok(when));
+/// assert_eq!(csp_channel::at(when).recv(), Ok(when));
 /// ```
 pub fn at(when: Instant) -> Receiver<Instant> {
     Receiver::from_timer(Timer::at(when, identity))
@@ -47,7 +47,7 @@ pub fn at(when: Instant) -> Receiver<Instant> {
 /// use std::time::{Duration, Instant};
 ///
 /// let start = Instant::now();
-/// let ticker = csp::tick(Duration::from_millis(5));
+/// let ticker = csp_channel::tick(Duration::from_millis(5));
 /// let first = ticker.recv().unwrap();
 /// let second = ticker.recv().unwrap();
 /// assert!(first >= start + Duration::from_millis(5));
@@ -69,7 +69,7 @@ pub fn tick(period: Duration) -> Receiver<Instant> {
 ///
 /// let period = Duration::from_millis(20);
 /// let start = Instant::now();
-/// let ticker = csp::tick_in_phase(period);
+/// let ticker = csp_channel::tick_in_phase(period);
 /// sleep(period * 3 + period / 2); // three ticks missed
 /// let late = ticker.recv().unwrap();
 /// assert!(late >= start + period && late < start + period * 2); // the first one
@@ -88,7 +88,7 @@ pub fn tick_in_phase(period: Duration) -> Receiver<Instant> {
 /// ```
 /// use std::time::Duration;
 ///
-/// let nothing = csp::never::<i32>();
+/// let nothing = csp_channel::never::<i32>();
 /// assert!(nothing.recv_timeout(Duration::from_millis(1)).is_err());
 /// ```
 pub fn never<T>() -> Receiver<T> {

@@ -21,7 +21,7 @@ const SETTLE: Duration = Duration::from_millis(20);
 #[test]
 fn tasks_and_threads_meet_both_ways() {
     for cap in [0, 1, 4] {
-        let (tx, rx) = csp::bounded::<u32>(cap);
+        let (tx, rx) = csp_channel::bounded::<u32>(cap);
         let receiver = thread::spawn(move || (0..100).map(|_| rx.recv().unwrap()).sum::<u32>());
         block_on(async {
             for i in 0..100 {
@@ -30,7 +30,7 @@ fn tasks_and_threads_meet_both_ways() {
         });
         assert_eq!(receiver.join().unwrap(), (0..100).sum());
 
-        let (tx, rx) = csp::bounded::<u32>(cap);
+        let (tx, rx) = csp_channel::bounded::<u32>(cap);
         let sender = thread::spawn(move || (0..100).for_each(|i| tx.send(i).unwrap()));
         let sum = block_on(async {
             let mut sum = 0;
@@ -48,7 +48,7 @@ fn tasks_and_threads_meet_both_ways() {
 /// value, and an async select over it wakes for one.
 #[test]
 fn tasks_use_unbounded_channels() {
-    let (tx, rx) = csp::unbounded::<u32>();
+    let (tx, rx) = csp_channel::unbounded::<u32>();
     block_on(async {
         for i in 0..1000 {
             tx.send_async(i).await.unwrap(); // never pending
@@ -65,8 +65,8 @@ fn tasks_use_unbounded_channels() {
     });
     let (first, second) = block_on(async {
         let first = rx.recv_async().await.unwrap();
-        let (_idle_tx, idle) = csp::bounded::<u32>(0);
-        let second = csp::select_async! {
+        let (_idle_tx, idle) = csp_channel::bounded::<u32>(0);
+        let second = csp_channel::select_async! {
             recv(idle) -> _ => panic!("nothing is sent there"),
             recv(rx) -> msg => msg.unwrap(),
         };
@@ -74,13 +74,13 @@ fn tasks_use_unbounded_channels() {
     });
     assert_eq!((first, second), (7, 8));
     sender.join().unwrap();
-    assert_eq!(block_on(rx.recv_async()), Err(csp::RecvError));
+    assert_eq!(block_on(rx.recv_async()), Err(csp_channel::RecvError));
 }
 
 #[test]
 fn tasks_meet_tasks_on_one_thread() {
     for cap in [0, 2] {
-        let (tx, rx) = csp::bounded::<u32>(cap);
+        let (tx, rx) = csp_channel::bounded::<u32>(cap);
         block_on(async {
             // Either order of first poll: the send first, then the receive first.
             let (sent, got) = future::join(tx.send_async(1), rx.recv_async()).await;
@@ -93,7 +93,7 @@ fn tasks_meet_tasks_on_one_thread() {
 
 #[test]
 fn a_rendezvous_send_future_waits_for_the_receive() {
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     let mut send = pin!(tx.send_async(3));
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
     assert!(send.as_mut().poll(&mut cx).is_pending());
@@ -107,7 +107,7 @@ fn dropped_futures_leave_no_trace() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
     for cap in [0, 1] {
         // A receive polled, then dropped: the next send goes to the next receiver.
-        let (tx, rx) = csp::bounded::<u32>(cap);
+        let (tx, rx) = csp_channel::bounded::<u32>(cap);
         {
             let mut recv = pin!(rx.recv_async());
             assert!(recv.as_mut().poll(&mut cx).is_pending());
@@ -145,7 +145,7 @@ fn dropped_futures_leave_no_trace() {
 #[test]
 fn a_sender_that_chose_a_dropped_receive_starts_over() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     let mut recv = Box::pin(rx.recv_async());
     assert!(recv.as_mut().poll(&mut cx).is_pending());
     let sender = thread::spawn(move || tx.send(7));
@@ -160,10 +160,10 @@ fn selects_meet_tasks() {
     // A select receiving meets an async send, and a select sending meets an async
     // receive (which nudges the select and waits to be claimed).
     for select_first in [false, true] {
-        let (tx, rx) = csp::bounded::<u32>(0);
-        let (_keep, idle) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
+        let (_keep, idle) = csp_channel::bounded::<u32>(0);
         let selector = thread::spawn(move || {
-            csp::select! {
+            csp_channel::select! {
                 recv(idle) -> _ => panic!("nothing is sent there"),
                 recv(rx) -> msg => msg,
             }
@@ -174,10 +174,10 @@ fn selects_meet_tasks() {
         block_on(tx.send_async(4)).unwrap();
         assert_eq!(selector.join().unwrap(), Ok(4));
 
-        let (tx, rx) = csp::bounded::<u32>(0);
-        let (idle, _keep) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
+        let (idle, _keep) = csp_channel::bounded::<u32>(0);
         let selector = thread::spawn(move || {
-            csp::select! {
+            csp_channel::select! {
                 send(idle, 0) -> _ => panic!("nobody receives there"),
                 send(tx, 5) -> res => res,
             }
@@ -203,7 +203,7 @@ fn cancellation_storm_accounts_for_every_value() {
         let drops: Arc<Vec<AtomicUsize>> =
             Arc::new((0..total).map(|_| AtomicUsize::new(0)).collect());
         let confirmed = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = csp::bounded::<Tracked>(cap);
+        let (tx, rx) = csp_channel::bounded::<Tracked>(cap);
         let producers: Vec<_> = (0..PRODUCERS)
             .map(|p| {
                 let (tx, drops, confirmed) = (tx.clone(), drops.clone(), confirmed.clone());
@@ -340,7 +340,7 @@ fn wakers_are_replaced_on_repoll_and_never_leaked() {
     for cap in [0, 1] {
         let (first, second) = (Arc::new(Counts::default()), Arc::new(Counts::default()));
         {
-            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
             let (w1, w2) = (counting_waker(&first), counting_waker(&second));
             let mut recv = Box::pin(rx.recv_async());
             assert!(
@@ -394,7 +394,7 @@ fn streams_and_sinks_carry_every_value_then_end() {
     use futures::stream::FusedStream;
     use futures::{SinkExt, StreamExt};
     for cap in [0, 2] {
-        let (tx, rx) = csp::bounded::<u32>(cap);
+        let (tx, rx) = csp_channel::bounded::<u32>(cap);
         let mut stream = rx.into_stream();
         assert!(!stream.is_terminated());
         let producer = thread::spawn(move || {
@@ -420,7 +420,7 @@ fn streams_and_sinks_carry_every_value_then_end() {
 fn a_flushed_or_closed_sink_has_delivered() {
     use futures::SinkExt;
     for close in [false, true] {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let receiver = thread::spawn(move || rx.recv());
         let mut sink = tx.into_sink();
         block_on(async {
@@ -447,13 +447,13 @@ fn dropped_streams_and_sinks_leave_no_trace() {
         id,
         drops: Arc::clone(&drops),
     };
-    let (tx, rx) = csp::bounded::<Tracked>(0);
+    let (tx, rx) = csp_channel::bounded::<Tracked>(0);
     {
         let mut stream = rx.clone().into_stream();
         assert!(Pin::new(&mut stream).poll_next(&mut cx).is_pending());
     }
     match tx.send_timeout(tracked(0), SETTLE) {
-        Err(csp::SendTimeoutError::Timeout(value)) => assert_eq!(value.id, 0),
+        Err(csp_channel::SendTimeoutError::Timeout(value)) => assert_eq!(value.id, 0),
         other => panic!("a dropped stream received: {:?}", other.is_ok()),
     }
     assert_eq!(drops[0].load(Ordering::SeqCst), 1);
@@ -485,7 +485,7 @@ impl futures::task::ArcWake for Flag {
 /// is dropped before it comes for the value, the nudge passes to the next one.
 #[test]
 fn a_dropped_receive_passes_its_nudge_on() {
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     let mut first = Box::pin(rx.recv_async());
     let mut second = Box::pin(rx.recv_async());
     let mut send = Box::pin(tx.send_async(7));
@@ -519,7 +519,7 @@ fn a_dropped_receive_passes_its_nudge_on() {
 fn a_nudge_passed_on_never_fakes_a_disconnection() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
     for ahead in [1, 2] {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let mut recvs: Vec<_> = (0..ahead).map(|_| Box::pin(rx.recv_async())).collect();
         for recv in &mut recvs {
             assert!(recv.as_mut().poll(&mut cx).is_pending());
@@ -545,12 +545,12 @@ fn a_nudge_passed_on_never_fakes_a_disconnection() {
 #[test]
 fn a_select_that_chose_a_dropped_receive_keeps_its_deadline() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     let mut recv = Box::pin(rx.recv_async());
     assert!(recv.as_mut().poll(&mut cx).is_pending());
     let (done_tx, done) = std::sync::mpsc::channel();
     thread::spawn(move || {
-        let sent = csp::select! {
+        let sent = csp_channel::select! {
             send(tx, 7) -> sent => sent,
             default(Duration::from_millis(100)) => panic!("a receiver was waiting"),
         };
@@ -561,7 +561,7 @@ fn a_select_that_chose_a_dropped_receive_keeps_its_deadline() {
     let sent = done.recv_timeout(Duration::from_secs(10));
     assert_eq!(
         sent,
-        Ok(Err(csp::SendError(7))),
+        Ok(Err(csp_channel::SendError(7))),
         "the value comes back in time"
     );
 }
@@ -580,7 +580,7 @@ fn a_thread_never_waits_on_a_stalled_task() {
             drops: Arc::clone(&drops),
         }
     };
-    let (tx, rx) = csp::bounded::<Tracked>(0);
+    let (tx, rx) = csp_channel::bounded::<Tracked>(0);
     let mut stalled = pin!(rx.recv_async());
     let mut cx = Context::from_waker(std::task::Waker::noop());
     assert!(stalled.as_mut().poll(&mut cx).is_pending());
@@ -589,9 +589,10 @@ fn a_thread_never_waits_on_a_stalled_task() {
     let make = tracked.clone();
     let sender = thread::spawn(move || {
         let full = tx.try_send(make(0));
-        let kept = matches!(&full, Err(csp::TrySendError::Full(v)) if v.id == 0);
+        let kept = matches!(&full, Err(csp_channel::TrySendError::Full(v)) if v.id == 0);
         let timed_out = tx.send_timeout(make(1), Duration::from_millis(50));
-        let kept_too = matches!(&timed_out, Err(csp::SendTimeoutError::Timeout(v)) if v.id == 1);
+        let kept_too =
+            matches!(&timed_out, Err(csp_channel::SendTimeoutError::Timeout(v)) if v.id == 1);
         done_tx.send((kept, kept_too)).unwrap();
         tx
     });
@@ -626,15 +627,15 @@ fn a_thread_never_waits_on_a_stalled_task() {
 /// polled) to a thread's select waiting behind it, which can take the value at once.
 #[test]
 fn try_send_reaches_a_thread_select_behind_a_pending_receive_future() {
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     let mut pending = pin!(rx.recv_async());
     let mut cx = Context::from_waker(std::task::Waker::noop());
     assert!(pending.as_mut().poll(&mut cx).is_pending());
 
     let select_rx = rx.clone();
     let selecting = thread::spawn(move || {
-        let (_idle_tx, idle) = csp::bounded::<u32>(0);
-        csp::select! {
+        let (_idle_tx, idle) = csp_channel::bounded::<u32>(0);
+        csp_channel::select! {
             recv(idle) -> _ => None,
             recv(select_rx) -> got => got.ok(),
         }
@@ -645,7 +646,7 @@ fn try_send_reaches_a_thread_select_behind_a_pending_receive_future() {
     loop {
         match tx.try_send(value) {
             Ok(()) => break,
-            Err(csp::TrySendError::Full(v)) if std::time::Instant::now() < deadline => {
+            Err(csp_channel::TrySendError::Full(v)) if std::time::Instant::now() < deadline => {
                 value = v;
                 thread::sleep(Duration::from_millis(1));
             }
@@ -662,14 +663,14 @@ fn try_send_reaches_a_thread_select_behind_a_pending_receive_future() {
 /// future once the future is polled again.
 #[test]
 fn a_thread_select_never_waits_on_a_stalled_task() {
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     let mut stalled = pin!(rx.recv_async());
     let mut cx = Context::from_waker(std::task::Waker::noop());
     assert!(stalled.as_mut().poll(&mut cx).is_pending());
 
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     let selecting = thread::spawn(move || {
-        let outcome = csp::select! {
+        let outcome = csp_channel::select! {
             send(tx, 5) -> sent => sent.map_err(|e| e.into_inner()),
             default(Duration::from_millis(50)) => Err(0),
         };
@@ -689,7 +690,7 @@ fn a_thread_select_never_waits_on_a_stalled_task() {
 
     assert!(stalled.as_mut().poll(&mut cx).is_pending());
     let selecting = thread::spawn(move || {
-        csp::select! {
+        csp_channel::select! {
             send(tx, 6) -> sent => sent.is_ok(),
         }
     });

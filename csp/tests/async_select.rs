@@ -26,32 +26,32 @@ const SETTLE: Duration = Duration::from_millis(20);
 #[test]
 fn guards_defaults_and_timers() {
     block_on(async {
-        let (tx, rx) = csp::bounded(1);
+        let (tx, rx) = csp_channel::bounded(1);
         tx.send(1).unwrap();
-        let got = csp::select_async! {
+        let got = csp_channel::select_async! {
             recv(rx) -> _ if false => "guarded",
             default => "default",
         };
         assert_eq!(got, "default");
         let start = Instant::now();
-        let (_keep, idle) = csp::bounded::<i32>(0);
-        let timed_out = csp::select_async! {
+        let (_keep, idle) = csp_channel::bounded::<i32>(0);
+        let timed_out = csp_channel::select_async! {
             recv(idle) -> _ => false,
             default(Duration::from_millis(20)) => true,
         };
         assert!(timed_out && start.elapsed() >= Duration::from_millis(20));
-        let fired = csp::select_async! {
+        let fired = csp_channel::select_async! {
             recv(idle) -> _ => false,
-            recv(csp::after(Duration::from_millis(10))) -> _ => true,
+            recv(csp_channel::after(Duration::from_millis(10))) -> _ => true,
         };
         assert!(fired);
         assert!(
-            csp::after(Duration::from_millis(1))
+            csp_channel::after(Duration::from_millis(1))
                 .recv_async()
                 .await
                 .is_ok()
         );
-        let got = csp::select_biased_async! {
+        let got = csp_channel::select_biased_async! {
             recv(rx) -> msg => msg.unwrap(),
             default => 0,
         };
@@ -84,28 +84,28 @@ where
 fn async_selects_meet_every_kind_of_counterpart() {
     for b_first in [false, true] {
         // Receive arm against: a thread, a thread select, an async send, an async select.
-        let senders: Vec<Box<dyn FnOnce(csp::Sender<u32>) + Send>> = vec![
+        let senders: Vec<Box<dyn FnOnce(csp_channel::Sender<u32>) + Send>> = vec![
             Box::new(|tx| tx.send(1).unwrap()),
             Box::new(|tx| {
-                let (idle, _keep) = csp::bounded::<u32>(0);
-                csp::select! { send(idle, 0) -> _ => panic!(), send(tx, 1) -> r => r.unwrap() }
+                let (idle, _keep) = csp_channel::bounded::<u32>(0);
+                csp_channel::select! { send(idle, 0) -> _ => panic!(), send(tx, 1) -> r => r.unwrap() }
             }),
             Box::new(|tx| block_on(tx.send_async(1)).unwrap()),
             Box::new(|tx| {
-                let (idle, _keep) = csp::bounded::<u32>(0);
+                let (idle, _keep) = csp_channel::bounded::<u32>(0);
                 block_on(async {
-                    csp::select_async! { send(idle, 0) -> _ => panic!(), send(tx, 1) -> r => r.unwrap() }
+                    csp_channel::select_async! { send(idle, 0) -> _ => panic!(), send(tx, 1) -> r => r.unwrap() }
                 })
             }),
         ];
         for (kind, send) in senders.into_iter().enumerate() {
-            let (tx, rx) = csp::bounded::<u32>(0);
-            let (_keep, idle) = csp::bounded::<u32>(0);
+            let (tx, rx) = csp_channel::bounded::<u32>(0);
+            let (_keep, idle) = csp_channel::bounded::<u32>(0);
             let ((), got) = race(
                 move || send(tx),
                 || {
                     block_on(async {
-                        csp::select_async! { recv(idle) -> _ => panic!(), recv(rx) -> m => m }
+                        csp_channel::select_async! { recv(idle) -> _ => panic!(), recv(rx) -> m => m }
                     })
                 },
                 b_first,
@@ -113,28 +113,28 @@ fn async_selects_meet_every_kind_of_counterpart() {
             assert_eq!(got, Ok(1), "sender kind {kind}, select first: {b_first}");
         }
         // Send arm against: a thread, a thread select, an async receive, an async select.
-        let receivers: Vec<Box<dyn FnOnce(csp::Receiver<u32>) -> u32 + Send>> = vec![
+        let receivers: Vec<Box<dyn FnOnce(csp_channel::Receiver<u32>) -> u32 + Send>> = vec![
             Box::new(|rx| rx.recv().unwrap()),
             Box::new(|rx| {
-                let (_keep, idle) = csp::bounded::<u32>(0);
-                csp::select! { recv(idle) -> _ => panic!(), recv(rx) -> m => m.unwrap() }
+                let (_keep, idle) = csp_channel::bounded::<u32>(0);
+                csp_channel::select! { recv(idle) -> _ => panic!(), recv(rx) -> m => m.unwrap() }
             }),
             Box::new(|rx| block_on(rx.recv_async()).unwrap()),
             Box::new(|rx| {
-                let (_keep, idle) = csp::bounded::<u32>(0);
+                let (_keep, idle) = csp_channel::bounded::<u32>(0);
                 block_on(async {
-                    csp::select_async! { recv(idle) -> _ => panic!(), recv(rx) -> m => m.unwrap() }
+                    csp_channel::select_async! { recv(idle) -> _ => panic!(), recv(rx) -> m => m.unwrap() }
                 })
             }),
         ];
         for (kind, recv) in receivers.into_iter().enumerate() {
-            let (tx, rx) = csp::bounded::<u32>(0);
-            let (idle, _keep) = csp::bounded::<u32>(0);
+            let (tx, rx) = csp_channel::bounded::<u32>(0);
+            let (idle, _keep) = csp_channel::bounded::<u32>(0);
             let (got, sent) = race(
                 move || recv(rx),
                 || {
                     block_on(async {
-                        csp::select_async! { send(idle, 0) -> _ => panic!(), send(tx, 2) -> r => r }
+                        csp_channel::select_async! { send(idle, 0) -> _ => panic!(), send(tx, 2) -> r => r }
                     })
                 },
                 b_first,
@@ -154,11 +154,11 @@ fn async_selects_meet_every_kind_of_counterpart() {
 fn a_dropped_select_loses_nothing() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
     for cap in [0, 1] {
-        let (tx1, rx1) = csp::bounded::<u32>(cap);
-        let (tx2, rx2) = csp::bounded::<u32>(cap);
+        let (tx1, rx1) = csp_channel::bounded::<u32>(cap);
+        let (tx2, rx2) = csp_channel::bounded::<u32>(cap);
         {
             let mut select = Box::pin(async {
-                csp::select_async! { recv(rx1) -> m => m, recv(rx2) -> m => m }
+                csp_channel::select_async! { recv(rx1) -> m => m, recv(rx2) -> m => m }
             });
             assert!(select.as_mut().poll(&mut cx).is_pending());
             let senders = [(tx1.clone(), 1), (tx2.clone(), 2)]
@@ -188,7 +188,9 @@ fn cancellation_storm_with_selects() {
         let drops: Arc<Vec<AtomicUsize>> =
             Arc::new((0..2 * total).map(|_| AtomicUsize::new(0)).collect());
         let confirmed = Arc::new(Mutex::new(Vec::new()));
-        let channels: Vec<_> = (0..3).map(|_| csp::bounded::<Tracked>(cap)).collect();
+        let channels: Vec<_> = (0..3)
+            .map(|_| csp_channel::bounded::<Tracked>(cap))
+            .collect();
         let txs: Vec<_> = channels.iter().map(|c| c.0.clone()).collect();
         let rxs: Vec<_> = channels.iter().map(|c| c.1.clone()).collect();
         drop(channels);
@@ -221,7 +223,7 @@ fn cancellation_storm_with_selects() {
                                     };
                                     let (a, b) = (&txs[i % 3], &txs[(i + 1) % 3]);
                                     let select = pin!(async {
-                                        csp::select_async! {
+                                        csp_channel::select_async! {
                                             send(a, value) -> r => r.is_ok().then_some(id),
                                             send(b, other) -> r => r.is_ok().then_some(total + id),
                                         }
@@ -256,7 +258,7 @@ fn cancellation_storm_with_selects() {
                             let (a, b, d) = (&rxs[0], &rxs[1], &rxs[2]);
                             let guard = open;
                             let select = pin!(async move {
-                                csp::select_async! {
+                                csp_channel::select_async! {
                                     recv(a) -> m if guard[0] => (0, m.map(|v| v.id)),
                                     recv(b) -> m if guard[1] => (1, m.map(|v| v.id)),
                                     recv(d) -> m if guard[2] => (2, m.map(|v| v.id)),
@@ -321,9 +323,9 @@ fn repolling_a_timed_select_holds_one_alarm() {
     let wakes = Arc::new(Wakes { _size: 0 });
     let waker = futures::task::waker(wakes.clone());
     let mut cx = Context::from_waker(&waker);
-    let (_keep, idle) = csp::bounded::<u32>(0);
+    let (_keep, idle) = csp_channel::bounded::<u32>(0);
     let mut select = Box::pin(async {
-        csp::select_async! {
+        csp_channel::select_async! {
             recv(idle) -> _ => false,
             default(Duration::from_secs(30)) => true,
         }
@@ -346,9 +348,9 @@ fn async_select_futures_are_send() {
     fn assert_send<F: std::future::Future + Send>(future: F) -> F {
         future
     }
-    let (tx, rx) = csp::bounded::<u32>(1);
+    let (tx, rx) = csp_channel::bounded::<u32>(1);
     let sent = block_on(assert_send(async {
-        csp::select_async! {
+        csp_channel::select_async! {
             send(tx, 7) -> sent => sent.is_ok(),
             recv(rx) -> _ => false,
         }
@@ -362,11 +364,11 @@ fn async_select_futures_are_send() {
 #[test]
 fn a_waiting_async_select_sleeps() {
     const WAIT: Duration = Duration::from_millis(200);
-    let (_tx, idle) = csp::bounded::<i32>(0);
-    let (_tx1, idle1) = csp::bounded::<i32>(1);
+    let (_tx, idle) = csp_channel::bounded::<i32>(0);
+    let (_tx1, idle1) = csp_channel::bounded::<i32>(1);
     let before = thread_cpu_ns();
     let timed_out = block_on(async {
-        csp::select_async! {
+        csp_channel::select_async! {
             recv(idle) -> _ => false,
             recv(idle1) -> _ => false,
             recv(idle) -> _ if false => false,
@@ -382,11 +384,11 @@ fn a_waiting_async_select_sleeps() {
 /// later send meets nobody.
 #[test]
 fn a_dropped_async_select_leaves_no_entry() {
-    let (tx0, rx0) = csp::bounded::<i32>(0);
-    let (tx1, rx1) = csp::bounded::<i32>(0);
+    let (tx0, rx0) = csp_channel::bounded::<i32>(0);
+    let (tx1, rx1) = csp_channel::bounded::<i32>(0);
     {
         let mut select = Box::pin(async {
-            csp::select_async! {
+            csp_channel::select_async! {
                 recv(rx0) -> _ => {},
                 recv(rx1) -> _ => {},
             }
@@ -395,14 +397,14 @@ fn a_dropped_async_select_leaves_no_entry() {
         assert!(select.as_mut().poll(noop).is_pending());
     }
     // A send arm is ready only if a receiver waits: none may be left.
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.send(&tx0);
     sel.send(&tx1);
     assert!(sel.try_ready().is_err(), "a dropped select left an entry");
     for tx in [&tx0, &tx1] {
         assert_eq!(
             tx.send_timeout(1, SETTLE),
-            Err(csp::SendTimeoutError::Timeout(1))
+            Err(csp_channel::SendTimeoutError::Timeout(1))
         );
     }
 }
@@ -414,8 +416,8 @@ fn a_dropped_async_select_leaves_no_entry() {
 #[test]
 fn a_send_arm_does_not_wait_on_a_receiver_that_never_comes() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
-    let (tx, rx) = csp::bounded::<Tracked>(0);
-    let (other_tx, other_rx) = csp::bounded::<u32>(1);
+    let (tx, rx) = csp_channel::bounded::<Tracked>(0);
+    let (other_tx, other_rx) = csp_channel::bounded::<u32>(1);
     let mut stuck = Box::pin(rx.recv_async());
     assert!(stuck.as_mut().poll(&mut cx).is_pending());
     let made = AtomicUsize::new(0);
@@ -423,7 +425,7 @@ fn a_send_arm_does_not_wait_on_a_receiver_that_never_comes() {
     // Timeout: the default runs.
     let start = Instant::now();
     let chosen = block_on(async {
-        csp::select_async! {
+        csp_channel::select_async! {
             send(tx, { made.fetch_add(1, Ordering::Relaxed); Tracked { id: 1, drops: Arc::clone(&drops) } }) -> _ => "send",
             default(Duration::from_millis(50)) => "timeout",
         }
@@ -436,7 +438,7 @@ fn a_send_arm_does_not_wait_on_a_receiver_that_never_comes() {
         other_tx.send(7).unwrap();
     });
     let chosen = block_on(async {
-        csp::select_async! {
+        csp_channel::select_async! {
             send(tx, { made.fetch_add(1, Ordering::Relaxed); Tracked { id: 2, drops: Arc::clone(&drops) } }) -> _ => 0,
             recv(other_rx) -> v => v.unwrap(),
         }
@@ -457,7 +459,7 @@ fn a_send_arm_does_not_wait_on_a_receiver_that_never_comes() {
 #[test]
 fn a_dropped_send_select_passes_its_notification_on() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
-    let (tx, rx) = csp::bounded::<u32>(1);
+    let (tx, rx) = csp_channel::bounded::<u32>(1);
     tx.send(0).unwrap();
     let sender = {
         let tx = tx.clone();
@@ -470,7 +472,7 @@ fn a_dropped_send_select_passes_its_notification_on() {
         }
     };
     let mut select = Box::pin(async {
-        csp::select_async! { send(tx, 1) -> r => r }
+        csp_channel::select_async! { send(tx, 1) -> r => r }
     });
     assert!(select.as_mut().poll(&mut cx).is_pending());
     let sender = thread::spawn(sender);
@@ -491,11 +493,11 @@ fn a_dropped_send_select_passes_its_notification_on() {
 fn a_ready_watcher_learns_of_an_async_select() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
     for watch_send in [true, false] {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let watcher = {
             let (tx, rx) = (tx.clone(), rx.clone());
             thread::spawn(move || {
-                let mut sel = csp::Select::new();
+                let mut sel = csp_channel::Select::new();
                 if watch_send {
                     sel.send(&tx);
                 } else {
@@ -509,9 +511,9 @@ fn a_ready_watcher_learns_of_an_async_select() {
         thread::sleep(SETTLE); // the watcher waits
         let mut select = Box::pin(async {
             if watch_send {
-                csp::select_async! { recv(rx) -> v => v.is_ok() }
+                csp_channel::select_async! { recv(rx) -> v => v.is_ok() }
             } else {
-                csp::select_async! { send(tx, 1) -> r => r.is_ok() }
+                csp_channel::select_async! { send(tx, 1) -> r => r.is_ok() }
             }
         });
         assert!(select.as_mut().poll(&mut cx).is_pending());
@@ -528,11 +530,11 @@ fn a_ready_watcher_learns_of_an_async_select() {
 #[test]
 fn an_async_select_finds_a_sender_behind_a_watcher() {
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     let watcher = {
         let tx = tx.clone();
         thread::spawn(move || {
-            let mut sel = csp::Select::new();
+            let mut sel = csp_channel::Select::new();
             sel.send(&tx);
             // Woken when the select passes, it finds no receiver left and waits on.
             let _ = sel.ready_timeout(Duration::from_millis(300));
@@ -542,7 +544,7 @@ fn an_async_select_finds_a_sender_behind_a_watcher() {
     let sender = thread::spawn(move || tx.send_timeout(4, Duration::from_secs(10)));
     thread::sleep(SETTLE); // the sender queues behind the watcher
     let mut select = Box::pin(async {
-        csp::select_async! { recv(rx) -> v => v }
+        csp_channel::select_async! { recv(rx) -> v => v }
     });
     assert_eq!(select.as_mut().poll(&mut cx), std::task::Poll::Ready(Ok(4)));
     assert_eq!(sender.join().unwrap(), Ok(()));
@@ -554,10 +556,10 @@ fn an_async_select_finds_a_sender_behind_a_watcher() {
 /// that sends, and once polled again it takes a thread's value, once.
 #[test]
 fn a_thread_never_waits_on_a_stalled_async_select() {
-    let (tx, rx) = csp::bounded::<u32>(0);
-    let (_idle_tx, idle) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
+    let (_idle_tx, idle) = csp_channel::bounded::<u32>(0);
     let mut stalled = pin!(async {
-        csp::select_async! {
+        csp_channel::select_async! {
             recv(idle) -> _ => None,
             recv(rx) -> got => got.ok(),
         }
@@ -576,8 +578,8 @@ fn a_thread_never_waits_on_a_stalled_async_select() {
     assert_eq!(
         done_rx.recv_timeout(Duration::from_secs(60)),
         Ok((
-            Err(csp::TrySendError::Full(1)),
-            Err(csp::SendTimeoutError::Timeout(2))
+            Err(csp_channel::TrySendError::Full(1)),
+            Err(csp_channel::SendTimeoutError::Timeout(2))
         )),
         "a thread was held by an async select that nobody polls"
     );

@@ -9,18 +9,18 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn select_accepts_crossbeam_grammar() {
-    let (s, r) = csp::bounded::<i32>(1);
+    let (s, r) = csp_channel::bounded::<i32>(1);
     // Trailing commas inside arms, and `default()`.
-    csp::select! {
+    csp_channel::select! {
         send(s, 1,) -> res => res.unwrap(),
         default() => panic!("there is room"),
     }
-    let got = csp::select! {
+    let got = csp_channel::select! {
         recv(r,) -> msg => msg.unwrap(),
         default(Duration::from_secs(1),) => panic!("a value is there"),
     };
     assert_eq!(got, 1);
-    let nothing = csp::select_biased! {
+    let nothing = csp_channel::select_biased! {
         recv(r) -> _ => false,
         default() => true,
     };
@@ -30,12 +30,12 @@ fn select_accepts_crossbeam_grammar() {
 #[test]
 fn select_keeps_temporaries_in_channel_expressions() {
     // crossbeam's idiom for an optional arm: a temporary `never()` in the expression.
-    let (s, r) = csp::bounded::<i32>(1);
+    let (s, r) = csp_channel::bounded::<i32>(1);
     s.send(7).unwrap();
-    let arms: [Option<&csp::Receiver<i32>>; 2] = [None, Some(&r)];
-    let got = csp::select! {
-        recv(arms[0].unwrap_or(&csp::never())) -> _ => panic!("never delivers"),
-        recv(arms[1].unwrap_or(&csp::never())) -> msg => msg.unwrap(),
+    let arms: [Option<&csp_channel::Receiver<i32>>; 2] = [None, Some(&r)];
+    let got = csp_channel::select! {
+        recv(arms[0].unwrap_or(&csp_channel::never())) -> _ => panic!("never delivers"),
+        recv(arms[1].unwrap_or(&csp_channel::never())) -> msg => msg.unwrap(),
     };
     assert_eq!(got, 7);
 }
@@ -45,24 +45,24 @@ fn handles_and_select_have_crossbeams_auto_traits() {
     fn send_sync<T: Send + Sync>() {}
     fn unwind_safe<T: UnwindSafe + RefUnwindSafe>() {}
     fn fused<T: std::iter::FusedIterator>() {}
-    send_sync::<csp::Select<'static>>();
+    send_sync::<csp_channel::Select<'static>>();
     // Even over values that are not `Send`: a `Select` never moves a value.
-    let (_tx, rx) = csp::bounded::<std::rc::Rc<i32>>(1);
-    let mut sel = csp::Select::new();
+    let (_tx, rx) = csp_channel::bounded::<std::rc::Rc<i32>>(1);
+    let mut sel = csp_channel::Select::new();
     sel.recv(&rx);
     std::thread::scope(|scope| {
         let sel = &sel;
         scope.spawn(move || assert!(sel.clone().try_ready().is_err()));
     });
-    unwind_safe::<csp::Sender<std::cell::Cell<i32>>>();
-    unwind_safe::<csp::Receiver<std::cell::Cell<i32>>>();
-    fused::<csp::Iter<'static, i32>>();
-    fused::<csp::IntoIter<i32>>();
+    unwind_safe::<csp_channel::Sender<std::cell::Cell<i32>>>();
+    unwind_safe::<csp_channel::Receiver<std::cell::Cell<i32>>>();
+    fused::<csp_channel::Iter<'static, i32>>();
+    fused::<csp_channel::IntoIter<i32>>();
 }
 
 #[test]
 fn an_iterator_stays_done() {
-    let (tx, rx) = csp::bounded(1);
+    let (tx, rx) = csp_channel::bounded(1);
     tx.send(1).unwrap();
     drop(tx);
     let mut it = rx.into_iter();
@@ -73,16 +73,16 @@ fn an_iterator_stays_done() {
 
 #[test]
 fn every_never_is_the_same_channel() {
-    assert!(csp::never::<i32>().same_channel(&csp::never()));
-    let (_tx, rx) = csp::bounded::<i32>(0);
-    assert!(!rx.same_channel(&csp::never()));
-    assert!(!csp::never().same_channel(&rx));
+    assert!(csp_channel::never::<i32>().same_channel(&csp_channel::never()));
+    let (_tx, rx) = csp_channel::bounded::<i32>(0);
+    assert!(!rx.same_channel(&csp_channel::never()));
+    assert!(!csp_channel::never().same_channel(&rx));
 }
 
 #[test]
 fn a_late_tick_is_followed_by_one_a_period_later() {
     let period = Duration::from_millis(40);
-    let ticker = csp::tick(period);
+    let ticker = csp_channel::tick(period);
     sleep(period * 3);
     let late = ticker.recv().unwrap();
     let taken = Instant::now();
@@ -97,7 +97,7 @@ fn a_late_tick_is_followed_by_one_a_period_later() {
 #[test]
 fn a_tick_in_phase_keeps_its_schedule() {
     let period = Duration::from_millis(40);
-    let ticker = csp::tick_in_phase(period);
+    let ticker = csp_channel::tick_in_phase(period);
     sleep(period * 3 + period / 2);
     let late = ticker.recv().unwrap();
     let taken = Instant::now();

@@ -10,7 +10,7 @@
 //! two in a debug build; the loom models in `loom_tests/tests/linearizable.rs` catch
 //! it always, on rendezvous arms too.
 
-use csp::{Receiver, Select};
+use csp_channel::{Receiver, Select};
 use std::thread;
 use std::time::Duration;
 
@@ -33,7 +33,7 @@ enum Form {
 /// value from, or `None` if it said nothing was ready.
 fn select_now(form: Form, r1: &Receiver<i32>, r2: &Receiver<i32>) -> Option<usize> {
     match form {
-        Form::Default => csp::select! {
+        Form::Default => csp_channel::select! {
             recv(r1) -> msg => { msg.unwrap(); Some(1) }
             recv(r2) -> msg => { msg.unwrap(); Some(2) }
             default => None,
@@ -59,10 +59,10 @@ fn select_now(form: Form, r1: &Receiver<i32>, r2: &Receiver<i32>) -> Option<usiz
 
 /// crossbeam's scenario with both channels buffered (capacity 1).
 fn linearizable(form: Form) {
-    let (start_s, start_r) = csp::bounded::<()>(0);
-    let (end_s, end_r) = csp::bounded::<()>(0);
-    let (s1, r1) = csp::bounded::<i32>(1);
-    let (s2, r2) = csp::bounded::<i32>(1);
+    let (start_s, start_r) = csp_channel::bounded::<()>(0);
+    let (end_s, end_r) = csp_channel::bounded::<()>(0);
+    let (s1, r1) = csp_channel::bounded::<i32>(1);
+    let (s2, r2) = csp_channel::bounded::<i32>(1);
     let thief_r1 = r1.clone();
     let selector = thread::spawn(move || {
         for round in 0..ROUNDS {

@@ -72,7 +72,7 @@ fn quiet<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
 }
 
 fn check(cap: usize, ops: Vec<Op>) {
-    let (tx, rx) = csp::bounded::<u8>(cap);
+    let (tx, rx) = csp_channel::bounded::<u8>(cap);
     let mut txs = vec![tx];
     let mut rxs = vec![rx];
     let mut model = Model {
@@ -87,9 +87,9 @@ fn check(cap: usize, ops: Vec<Op>) {
                 let Some(tx) = txs.last() else { continue };
                 let got = tx.try_send(v);
                 let want = if model.receivers == 0 {
-                    Err(csp::TrySendError::Disconnected(v))
+                    Err(csp_channel::TrySendError::Disconnected(v))
                 } else if model.queue.len() == cap {
-                    Err(csp::TrySendError::Full(v))
+                    Err(csp_channel::TrySendError::Full(v))
                 } else {
                     model.queue.push_back(v);
                     Ok(())
@@ -100,8 +100,8 @@ fn check(cap: usize, ops: Vec<Op>) {
                 let Some(rx) = rxs.last() else { continue };
                 let want = match model.queue.pop_front() {
                     Some(v) => Ok(v),
-                    None if model.senders == 0 => Err(csp::TryRecvError::Disconnected),
-                    None => Err(csp::TryRecvError::Empty),
+                    None if model.senders == 0 => Err(csp_channel::TryRecvError::Disconnected),
+                    None => Err(csp_channel::TryRecvError::Empty),
                 };
                 assert_eq!(rx.try_recv(), want);
             }
@@ -109,19 +109,19 @@ fn check(cap: usize, ops: Vec<Op>) {
                 let (Some(tx), Some(rx)) = (txs.last(), rxs.last()) else {
                     continue;
                 };
-                let mut sel = csp::Select::new_biased();
+                let mut sel = csp_channel::Select::new_biased();
                 let recv_arm = sel.recv(rx);
                 sel.send(tx);
                 match sel.try_select() {
                     Ok(oper) if oper.index() == recv_arm => {
                         assert!(model.can_recv(), "select chose an unready receive");
-                        let want = model.queue.pop_front().ok_or(csp::RecvError);
+                        let want = model.queue.pop_front().ok_or(csp_channel::RecvError);
                         assert_eq!(oper.recv(rx), want);
                     }
                     Ok(oper) => {
                         assert!(!model.can_recv() && model.can_send(), "wrong arm chosen");
                         let want = if model.receivers == 0 {
-                            Err(csp::SendError(v))
+                            Err(csp_channel::SendError(v))
                         } else {
                             model.queue.push_back(v);
                             Ok(())
@@ -133,7 +133,7 @@ fn check(cap: usize, ops: Vec<Op>) {
             }
             Op::AbandonSend => {
                 let Some(tx) = txs.last() else { continue };
-                let mut sel = csp::Select::new();
+                let mut sel = csp_channel::Select::new();
                 sel.send(tx);
                 if let Ok(oper) = sel.try_select() {
                     assert!(model.can_send());
@@ -143,7 +143,7 @@ fn check(cap: usize, ops: Vec<Op>) {
             }
             Op::AbandonRecv => {
                 let Some(rx) = rxs.last() else { continue };
-                let mut sel = csp::Select::new();
+                let mut sel = csp_channel::Select::new();
                 sel.recv(rx);
                 if let Ok(oper) = sel.try_select() {
                     assert!(model.can_recv());
@@ -153,15 +153,15 @@ fn check(cap: usize, ops: Vec<Op>) {
             }
             Op::AbandonRecvPassed | Op::AbandonRecvPassedFull(_) => {
                 let Some(rx) = rxs.last() else { continue };
-                let mut sel = csp::Select::new();
+                let mut sel = csp_channel::Select::new();
                 sel.recv(rx);
                 if let Ok(oper) = sel.try_select() {
                     assert!(model.can_recv());
                     let claimed = model.queue.pop_front();
                     let want = match model.queue.pop_front() {
                         Some(v) => Ok(v),
-                        None if model.senders == 0 => Err(csp::TryRecvError::Disconnected),
-                        None => Err(csp::TryRecvError::Empty),
+                        None if model.senders == 0 => Err(csp_channel::TryRecvError::Disconnected),
+                        None => Err(csp_channel::TryRecvError::Empty),
                     };
                     let passed = want.is_ok();
                     assert_eq!(rx.try_recv(), want);

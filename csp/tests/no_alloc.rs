@@ -47,7 +47,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 /// Ping-pongs `rounds` values with an echo thread over two channels of `cap`.
-fn ping_pong(ping: &csp::Sender<u64>, pong: &csp::Receiver<u64>, rounds: u64) {
+fn ping_pong(ping: &csp_channel::Sender<u64>, pong: &csp_channel::Receiver<u64>, rounds: u64) {
     for i in 0..rounds {
         ping.send(i).unwrap();
         assert_eq!(pong.recv(), Ok(i));
@@ -57,13 +57,13 @@ fn ping_pong(ping: &csp::Sender<u64>, pong: &csp::Receiver<u64>, rounds: u64) {
 /// Echoes through selects: each round, a `select!` sends the value on one of two
 /// channels (a rendezvous and a buffered one) and a dynamic `Select` receives it back.
 fn select_rounds(
-    ping: [&csp::Sender<u64>; 2],
-    pong: [&csp::Receiver<u64>; 2],
-    sel: &mut csp::Select<'_>,
+    ping: [&csp_channel::Sender<u64>; 2],
+    pong: [&csp_channel::Receiver<u64>; 2],
+    sel: &mut csp_channel::Select<'_>,
     rounds: u64,
 ) {
     for i in 0..rounds {
-        csp::select! {
+        csp_channel::select! {
             send(ping[0], i) -> res => res.unwrap(),
             send(ping[1], i) -> res => res.unwrap(),
         }
@@ -80,14 +80,14 @@ fn steady_state_operations_do_not_allocate() {
 }
 
 fn selects() {
-    let (zero_tx, zero_rx) = csp::bounded::<u64>(0);
-    let (buf_tx, buf_rx) = csp::bounded::<u64>(4);
-    let (back_zero_tx, back_zero_rx) = csp::bounded::<u64>(0);
-    let (back_buf_tx, back_buf_rx) = csp::bounded::<u64>(4);
+    let (zero_tx, zero_rx) = csp_channel::bounded::<u64>(0);
+    let (buf_tx, buf_rx) = csp_channel::bounded::<u64>(4);
+    let (back_zero_tx, back_zero_rx) = csp_channel::bounded::<u64>(0);
+    let (back_buf_tx, back_buf_rx) = csp_channel::bounded::<u64>(4);
     // The echo thread selects over both, and answers on the matching channel.
     let echo = thread::spawn(move || {
         loop {
-            csp::select! {
+            csp_channel::select! {
                 recv(zero_rx) -> v => match v {
                     Ok(v) => back_zero_tx.send(v).unwrap(),
                     Err(_) => break,
@@ -100,7 +100,7 @@ fn selects() {
             }
         }
     });
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.recv(&back_zero_rx);
     sel.recv(&back_buf_rx);
     let ping = [&zero_tx, &buf_tx];
@@ -123,8 +123,8 @@ fn selects() {
 
 fn plain_operations() {
     for cap in [0, 1, 64] {
-        let (ping_tx, ping_rx) = csp::bounded::<u64>(cap);
-        let (pong_tx, pong_rx) = csp::bounded::<u64>(cap);
+        let (ping_tx, ping_rx) = csp_channel::bounded::<u64>(cap);
+        let (pong_tx, pong_rx) = csp_channel::bounded::<u64>(cap);
         let echo = thread::spawn(move || {
             for v in &ping_rx {
                 if v == WAIT_BEFORE_ECHO {

@@ -20,14 +20,14 @@ const SETTLE: Duration = Duration::from_millis(30);
 
 #[test]
 fn a_false_guard_makes_the_arm_absent() {
-    let (tx, rx) = csp::bounded(1);
+    let (tx, rx) = csp_channel::bounded(1);
     tx.send(1).unwrap();
-    let chosen = csp::select! {
+    let chosen = csp_channel::select! {
         recv(rx) -> _ if false => "guarded",
         default => "default",
     };
     assert_eq!(chosen, "default");
-    let chosen = csp::select! {
+    let chosen = csp_channel::select! {
         recv(rx) -> msg if true => { assert_eq!(msg, Ok(1)); "guarded" }
         default => "default",
     };
@@ -41,10 +41,10 @@ fn a_send_value_is_evaluated_only_when_its_arm_is_chosen() {
         evaluated.fetch_add(1, Ordering::SeqCst);
         v
     };
-    let (full_tx, _full_rx) = csp::bounded(1);
+    let (full_tx, _full_rx) = csp_channel::bounded(1);
     full_tx.send(0).unwrap();
-    let (tx, rx) = csp::bounded(1);
-    csp::select! {
+    let (tx, rx) = csp_channel::bounded(1);
+    csp_channel::select! {
         send(full_tx, value(1)) -> _ => panic!("a full channel was chosen"),
         send(tx, value(2)) -> res => res.unwrap(),
         send(tx, value(3)) -> _ if false => panic!("a guarded-off arm was chosen"),
@@ -55,9 +55,9 @@ fn a_send_value_is_evaluated_only_when_its_arm_is_chosen() {
 
 #[test]
 fn default_with_timeout_waits_then_gives_up() {
-    let (_tx, rx) = csp::bounded::<i32>(0);
+    let (_tx, rx) = csp_channel::bounded::<i32>(0);
     let start = Instant::now();
-    let timed_out = csp::select! {
+    let timed_out = csp_channel::select! {
         recv(rx) -> _ => false,
         default(Duration::from_millis(20)) => true,
     };
@@ -67,20 +67,20 @@ fn default_with_timeout_waits_then_gives_up() {
 
 #[test]
 fn timers_fire_as_select_arms() {
-    let (_tx, rx) = csp::bounded::<i32>(0);
+    let (_tx, rx) = csp_channel::bounded::<i32>(0);
     let start = Instant::now();
-    let fired = csp::select! {
+    let fired = csp_channel::select! {
         recv(rx) -> _ => None,
-        recv(csp::never::<i32>()) -> _ => None,
-        recv(csp::after(Duration::from_millis(15))) -> at => Some(at.unwrap()),
+        recv(csp_channel::never::<i32>()) -> _ => None,
+        recv(csp_channel::after(Duration::from_millis(15))) -> at => Some(at.unwrap()),
     };
     assert!(fired.unwrap() >= start + Duration::from_millis(15));
 
-    let ticker = csp::tick(Duration::from_millis(2));
-    let deadline = csp::at(Instant::now() + Duration::from_millis(40));
+    let ticker = csp_channel::tick(Duration::from_millis(2));
+    let deadline = csp_channel::at(Instant::now() + Duration::from_millis(40));
     let mut ticks = 0;
     loop {
-        csp::select_biased! {
+        csp_channel::select_biased! {
             recv(deadline) -> _ => break,
             recv(ticker) -> _ => ticks += 1,
         }
@@ -90,14 +90,14 @@ fn timers_fire_as_select_arms() {
 
 #[test]
 fn biased_prefers_the_first_ready_arm_and_random_mixes() {
-    let (tx1, rx1) = csp::bounded(100);
-    let (tx2, rx2) = csp::bounded(100);
+    let (tx1, rx1) = csp_channel::bounded(100);
+    let (tx2, rx2) = csp_channel::bounded(100);
     for _ in 0..100 {
         tx1.send(1).unwrap();
         tx2.send(2).unwrap();
     }
     for _ in 0..50 {
-        let got = csp::select_biased! {
+        let got = csp_channel::select_biased! {
             recv(rx1) -> m => m.unwrap(),
             recv(rx2) -> m => m.unwrap(),
         };
@@ -105,7 +105,7 @@ fn biased_prefers_the_first_ready_arm_and_random_mixes() {
     }
     let mut counts = [0; 3];
     for _ in 0..100 {
-        let got: usize = csp::select! {
+        let got: usize = csp_channel::select! {
             recv(rx1) -> m => m.unwrap(),
             recv(rx2) -> m => m.unwrap(),
         };
@@ -117,13 +117,13 @@ fn biased_prefers_the_first_ready_arm_and_random_mixes() {
 
 #[test]
 fn fair_select_serves_every_ready_client_in_turn() {
-    let channels: Vec<_> = (0..3).map(|_| csp::bounded(10)).collect();
+    let channels: Vec<_> = (0..3).map(|_| csp_channel::bounded(10)).collect();
     for (i, (tx, _)) in channels.iter().enumerate() {
         for _ in 0..6 {
             tx.send(i).unwrap();
         }
     }
-    let mut sel = csp::Select::new_fair();
+    let mut sel = csp_channel::Select::new_fair();
     for (_, rx) in &channels {
         sel.recv(rx);
     }
@@ -139,38 +139,38 @@ fn fair_select_serves_every_ready_client_in_turn() {
 
 #[test]
 fn a_disconnected_arm_is_ready() {
-    let (tx, rx) = csp::bounded::<i32>(0);
-    let (_keep, idle) = csp::bounded::<i32>(0);
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
+    let (_keep, idle) = csp_channel::bounded::<i32>(0);
     drop(tx);
-    csp::select! {
+    csp_channel::select! {
         recv(idle) -> _ => panic!("nothing was sent"),
-        recv(rx) -> msg => assert_eq!(msg, Err(csp::RecvError)),
+        recv(rx) -> msg => assert_eq!(msg, Err(csp_channel::RecvError)),
     }
-    let (tx, rx) = csp::bounded::<i32>(0);
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
     drop(rx);
-    csp::select! {
-        send(tx, 5) -> res => assert_eq!(res, Err(csp::SendError(5))),
+    csp_channel::select! {
+        send(tx, 5) -> res => assert_eq!(res, Err(csp_channel::SendError(5))),
     }
 }
 
 #[test]
 fn a_select_can_use_both_ends_and_repeat_a_channel() {
-    let (tx, rx) = csp::bounded(1);
+    let (tx, rx) = csp_channel::bounded(1);
     // Empty: only the send arm can go.
-    csp::select! {
+    csp_channel::select! {
         recv(rx) -> _ => panic!("empty"),
         send(tx, 7) -> res => res.unwrap(),
         send(tx, 8) -> _ if false => unreachable!(),
     }
     // Full: only the receive arms can go.
-    csp::select! {
+    csp_channel::select! {
         recv(rx) -> msg => assert_eq!(msg, Ok(7)),
         recv(rx) -> msg => assert_eq!(msg, Ok(7)),
         send(tx, 9) -> _ => panic!("full"),
     }
     // A rendezvous select never meets itself: both ends, nobody else, times out.
-    let (tx, rx) = csp::bounded::<i32>(0);
-    let met_itself = csp::select! {
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
+    let met_itself = csp_channel::select! {
         recv(rx) -> _ => true,
         send(tx, 1) -> _ => true,
         default(Duration::from_millis(20)) => false,
@@ -183,8 +183,8 @@ fn a_select_can_use_both_ends_and_repeat_a_channel() {
 #[test]
 fn select_meets_plain_operations_either_way_round() {
     for select_first in [false, true] {
-        let (tx, rx) = csp::bounded(0);
-        let (_other_tx, other_rx) = csp::bounded::<i32>(0);
+        let (tx, rx) = csp_channel::bounded(0);
+        let (_other_tx, other_rx) = csp_channel::bounded::<i32>(0);
         let sender = thread::spawn(move || {
             if select_first {
                 thread::sleep(SETTLE);
@@ -194,13 +194,13 @@ fn select_meets_plain_operations_either_way_round() {
         if !select_first {
             thread::sleep(SETTLE);
         }
-        csp::select! {
+        csp_channel::select! {
             recv(other_rx) -> _ => panic!("nothing was sent there"),
             recv(rx) -> msg => assert_eq!(msg, Ok(42)),
         }
         sender.join().unwrap();
 
-        let (tx, rx) = csp::bounded(0);
+        let (tx, rx) = csp_channel::bounded(0);
         let receiver = thread::spawn(move || {
             if select_first {
                 thread::sleep(SETTLE);
@@ -210,8 +210,8 @@ fn select_meets_plain_operations_either_way_round() {
         if !select_first {
             thread::sleep(SETTLE);
         }
-        let (idle_tx, _idle_rx) = csp::bounded::<i32>(0);
-        csp::select! {
+        let (idle_tx, _idle_rx) = csp_channel::bounded::<i32>(0);
+        csp_channel::select! {
             send(idle_tx, 0) -> _ => panic!("nobody receives there"),
             send(tx, 43) -> res => res.unwrap(),
         }
@@ -223,14 +223,14 @@ fn select_meets_plain_operations_either_way_round() {
 #[test]
 fn selects_meet_selects() {
     for round in 0..200 {
-        let (tx, rx) = csp::bounded(0);
-        let (_idle_tx, idle_rx) = csp::bounded::<u32>(0);
-        let (idle_tx2, _idle_rx2) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded(0);
+        let (_idle_tx, idle_rx) = csp_channel::bounded::<u32>(0);
+        let (idle_tx2, _idle_rx2) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || {
             if round % 2 == 0 {
                 thread::sleep(Duration::from_micros(200));
             }
-            csp::select! {
+            csp_channel::select! {
                 send(idle_tx2, 0) -> _ => panic!("nobody receives there"),
                 send(tx, round) -> res => res.unwrap(),
             }
@@ -238,7 +238,7 @@ fn selects_meet_selects() {
         if round % 2 == 1 {
             thread::sleep(Duration::from_micros(200));
         }
-        csp::select! {
+        csp_channel::select! {
             recv(idle_rx) -> _ => panic!("nothing was sent there"),
             recv(rx) -> msg => assert_eq!(msg, Ok(round)),
         }
@@ -255,11 +255,11 @@ fn failing_message() -> i32 {
 fn a_panicking_send_expression_loses_no_counterpart_and_no_slot() {
     // Rendezvous: a blocked receiver was claimed, then the expression panicked; the
     // receiver waits on and gets the next value.
-    let (tx, rx) = csp::bounded::<i32>(0);
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
     let receiver = thread::spawn(move || rx.recv_timeout(LONG));
     thread::sleep(SETTLE);
     let result = catch_unwind(AssertUnwindSafe(|| {
-        csp::select! {
+        csp_channel::select! {
             send(tx, failing_message()) -> _ => {}
         }
     }));
@@ -268,10 +268,10 @@ fn a_panicking_send_expression_loses_no_counterpart_and_no_slot() {
     assert_eq!(receiver.join().unwrap(), Ok(5));
 
     // Buffered: the claim is undone, and the channel goes on in order.
-    let (tx, rx) = csp::bounded::<i32>(2);
+    let (tx, rx) = csp_channel::bounded::<i32>(2);
     tx.send(1).unwrap();
     let result = catch_unwind(AssertUnwindSafe(|| {
-        csp::select! {
+        csp_channel::select! {
             send(tx, failing_message()) -> _ => {}
         }
     }));
@@ -281,9 +281,9 @@ fn a_panicking_send_expression_loses_no_counterpart_and_no_slot() {
 
     // Buffered, with a later send claimed past it: the slot becomes a hole that the
     // receiver skips, in order.
-    let (tx, rx) = csp::bounded::<i32>(3);
+    let (tx, rx) = csp_channel::bounded::<i32>(3);
     tx.send(1).unwrap();
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.send(&tx);
     let oper = sel.select();
     tx.send(2).unwrap();
@@ -299,11 +299,11 @@ fn a_panicking_send_expression_loses_no_counterpart_and_no_slot() {
 fn a_select_whose_partner_panics_goes_on_with_the_next_counterpart() {
     // A select waiting to send meets a plain receiver; the select's expression panics
     // after the receiver committed to it: the receiver starts over and gets the next.
-    let (tx, rx) = csp::bounded::<i32>(0);
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
     let tx2 = tx.clone();
     let select = thread::spawn(move || {
         catch_unwind(AssertUnwindSafe(|| {
-            csp::select! {
+            csp_channel::select! {
                 send(tx, failing_message()) -> _ => {}
             }
         }))
@@ -318,10 +318,10 @@ fn a_select_whose_partner_panics_goes_on_with_the_next_counterpart() {
 
 #[test]
 fn a_dropped_selected_operation_panics_and_gives_its_claim_back() {
-    let (tx, rx) = csp::bounded::<i32>(0);
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
     let sender = thread::spawn(move || tx.send_timeout(3, LONG));
     thread::sleep(SETTLE);
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.recv(&rx);
     let oper = sel.select();
     let message = catch_unwind(AssertUnwindSafe(|| drop(oper)))
@@ -336,10 +336,10 @@ fn a_dropped_selected_operation_panics_and_gives_its_claim_back() {
 
 #[test]
 fn completing_with_the_wrong_handle_panics_with_a_clear_message() {
-    let (tx, rx) = csp::bounded(1);
-    let (_tx2, rx2) = csp::bounded::<i32>(1);
+    let (tx, rx) = csp_channel::bounded(1);
+    let (_tx2, rx2) = csp_channel::bounded::<i32>(1);
     tx.send(1).unwrap();
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.recv(&rx);
     let oper = sel.select();
     let message = catch_unwind(AssertUnwindSafe(|| oper.recv(&rx2)))
@@ -353,9 +353,9 @@ fn completing_with_the_wrong_handle_panics_with_a_clear_message() {
 
 #[test]
 fn leaking_a_selected_operation_is_sound() {
-    let (tx, rx) = csp::bounded::<String>(2);
+    let (tx, rx) = csp_channel::bounded::<String>(2);
     tx.send("leaked".to_owned()).unwrap();
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.send(&tx);
     std::mem::forget(sel.select()); // a claimed slot that is never written
     drop(sel);
@@ -365,17 +365,17 @@ fn leaking_a_selected_operation_is_sound() {
 
 #[test]
 fn ready_reports_without_committing() {
-    let (tx, rx) = csp::bounded::<i32>(0);
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
     let sender = thread::spawn(move || tx.send(4));
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     let index = sel.recv(&rx);
     assert_eq!(sel.ready(), index);
     assert_eq!(rx.recv_timeout(LONG), Ok(4));
     sender.join().unwrap().unwrap();
 
     // A sender that arrives while `ready` waits is told to retry, not lost.
-    let (tx, rx) = csp::bounded::<i32>(0);
-    let mut sel = csp::Select::new();
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
+    let mut sel = csp_channel::Select::new();
     sel.recv(&rx);
     let sender = thread::spawn(move || {
         thread::sleep(SETTLE);
@@ -388,23 +388,23 @@ fn ready_reports_without_committing() {
 
 #[test]
 fn arms_take_handles_by_value_or_reference_as_crossbeam_does() {
-    let (tx, rx) = csp::bounded(1);
+    let (tx, rx) = csp_channel::bounded(1);
     let (tx_ref, rx_ref) = (&tx, &rx);
-    csp::select! {
+    csp_channel::select! {
         send(&tx, 1) -> res => res.unwrap(),
     }
-    csp::select! {
+    csp_channel::select! {
         recv(&rx) -> msg => assert_eq!(msg, Ok(1)),
     }
-    csp::select! {
+    csp_channel::select! {
         send(tx_ref, 2) -> res => res.unwrap(),
     }
-    csp::select! {
+    csp_channel::select! {
         recv(rx_ref) -> msg => assert_eq!(msg, Ok(2)),
     }
-    let pipes = [csp::bounded::<u8>(1), csp::bounded::<u8>(1)];
+    let pipes = [csp_channel::bounded::<u8>(1), csp_channel::bounded::<u8>(1)];
     pipes[1].0.send(9).unwrap();
-    let got = csp::select_biased! {
+    let got = csp_channel::select_biased! {
         recv(pipes[0].1) -> msg => msg,
         recv(pipes[1].1) -> msg => msg,
     };
@@ -415,15 +415,15 @@ fn arms_take_handles_by_value_or_reference_as_crossbeam_does() {
 /// must not commit to it.
 #[test]
 fn a_ready_watcher_is_never_met() {
-    let (tx, rx) = csp::bounded::<i32>(0);
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
     let _keep_connected = rx.clone();
     let watcher = thread::spawn(move || {
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.recv(&rx);
         sel.ready()
     });
     thread::sleep(SETTLE);
-    let committed = csp::select! {
+    let committed = csp_channel::select! {
         send(tx, 1) -> _ => true,
         default(Duration::from_millis(50)) => false,
     };
@@ -438,7 +438,7 @@ fn a_ready_watcher_is_never_met() {
 /// choice): a shuffle that favoured a position would show here.
 #[test]
 fn random_choice_is_uniform() {
-    let channels: Vec<_> = (0..3).map(|_| csp::bounded::<()>(1)).collect();
+    let channels: Vec<_> = (0..3).map(|_| csp_channel::bounded::<()>(1)).collect();
     let [(t0, r0), (t1, r1), (t2, r2)] = &channels[..] else {
         unreachable!()
     };
@@ -448,7 +448,7 @@ fn random_choice_is_uniform() {
         for tx in [t0, t1, t2] {
             let _ = tx.try_send(());
         }
-        let chosen = csp::select! {
+        let chosen = csp_channel::select! {
             recv(r0) -> _ => 0,
             recv(r1) -> _ => 1,
             recv(r2) -> _ => 2,
@@ -463,9 +463,9 @@ fn random_choice_is_uniform() {
 
 #[test]
 fn ready_waits_only_for_an_operation_that_can_proceed() {
-    let (_tx, idle) = csp::bounded::<i32>(0);
-    let (busy_tx, busy) = csp::bounded::<i32>(1);
-    let mut sel = csp::Select::new();
+    let (_tx, idle) = csp_channel::bounded::<i32>(0);
+    let (busy_tx, busy) = csp_channel::bounded::<i32>(1);
+    let mut sel = csp_channel::Select::new();
     sel.recv(&idle);
     let busy_index = sel.recv(&busy);
     assert!(sel.try_ready().is_err(), "nothing can proceed yet");
@@ -482,7 +482,7 @@ fn ready_waits_only_for_an_operation_that_can_proceed() {
         assert_eq!(sel.ready(), busy_index);
     }
     // A send arm is ready while there is room, and not once the buffer is full.
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.send(&busy_tx);
     assert!(sel.try_ready().is_err(), "the buffer is full");
     assert_eq!(busy.try_recv(), Ok(1));
@@ -492,12 +492,12 @@ fn ready_waits_only_for_an_operation_that_can_proceed() {
 /// Every public type has a `Debug` that says what it is and what state it is in.
 #[test]
 fn debug_output_names_the_type_and_its_state() {
-    let (tx, rx) = csp::bounded::<i32>(1);
-    let mut sel = csp::Select::new();
+    let (tx, rx) = csp_channel::bounded::<i32>(1);
+    let mut sel = csp_channel::Select::new();
     sel.recv(&rx);
     sel.send(&tx);
     assert_eq!(format!("{sel:?}"), "Select { operations: 2, kind: Random }");
-    let arm = csp::__private::Arm::recv(&rx, true, 3);
+    let arm = csp_channel::__private::Arm::recv(&rx, true, 3);
     assert_eq!(format!("{arm:?}"), "Arm { index: 3 }");
     let send = tx.send_async(1);
     assert_eq!(
@@ -520,14 +520,14 @@ fn debug_output_names_the_type_and_its_state() {
 #[test]
 fn waiting_selects_sleep_rather_than_spin() {
     const WAIT: Duration = Duration::from_millis(200);
-    let (_tx, idle) = csp::bounded::<i32>(0);
-    let (_tx1, idle1) = csp::bounded::<i32>(1);
-    let mut sel = csp::Select::new();
+    let (_tx, idle) = csp_channel::bounded::<i32>(0);
+    let (_tx1, idle1) = csp_channel::bounded::<i32>(1);
+    let mut sel = csp_channel::Select::new();
     sel.recv(&idle);
     sel.recv(&idle1);
-    let (full, _keep) = csp::bounded::<i32>(1);
+    let (full, _keep) = csp_channel::bounded::<i32>(1);
     full.send(0).unwrap();
-    let mut send_sel = csp::Select::new();
+    let mut send_sel = csp_channel::Select::new();
     send_sel.send(&full);
     let waits: [(&str, &mut dyn FnMut()); 6] = [
         ("ready_timeout on a send arm", &mut || {
@@ -546,7 +546,7 @@ fn waiting_selects_sleep_rather_than_spin() {
             assert!(full.send_timeout(1, WAIT).is_err())
         }),
         ("select!", &mut || {
-            csp::select! {
+            csp_channel::select! {
                 recv(idle) -> _ => panic!("nothing was sent"),
                 recv(idle1) -> _ => panic!("nothing was sent"),
                 default(WAIT) => {},
@@ -566,19 +566,19 @@ fn waiting_selects_sleep_rather_than_spin() {
 /// room yet, and nothing waits on the claim, which only this thread can finish.
 #[test]
 fn a_held_claim_never_blocks_its_own_thread() {
-    use csp::{TryRecvError, TrySendError};
+    use csp_channel::{TryRecvError, TrySendError};
     // A send claim on the only free slot: `try_recv` finds nothing yet.
-    let (tx, rx) = csp::bounded::<i32>(2);
-    let mut sel = csp::Select::new();
+    let (tx, rx) = csp_channel::bounded::<i32>(2);
+    let mut sel = csp_channel::Select::new();
     sel.send(&tx);
     let oper = sel.select();
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
     oper.send(&tx, 1).unwrap();
     assert_eq!(rx.try_recv(), Ok(1));
     // A receive claim on the only value of a full ring: `try_send` finds no room yet.
-    let (tx, rx) = csp::bounded::<i32>(1);
+    let (tx, rx) = csp_channel::bounded::<i32>(1);
     tx.send(2).unwrap();
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.recv(&rx);
     let oper = sel.select();
     assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
@@ -621,8 +621,8 @@ fn waiting_behind_a_held_claim_sleeps() {
         got
     }
     for name in ["recv", "recv_async", "select!"] {
-        let (tx, rx) = csp::bounded::<i32>(1);
-        let mut sel = csp::Select::new();
+        let (tx, rx) = csp_channel::bounded::<i32>(1);
+        let mut sel = csp_channel::Select::new();
         sel.send(&tx);
         let oper = sel.select();
         let got = behind_hold(
@@ -630,15 +630,15 @@ fn waiting_behind_a_held_claim_sleeps() {
             move || match name {
                 "recv" => rx.recv().unwrap(),
                 "recv_async" => futures::executor::block_on(rx.recv_async()).unwrap(),
-                _ => csp::select! { recv(rx) -> v => v.unwrap() },
+                _ => csp_channel::select! { recv(rx) -> v => v.unwrap() },
             },
             || oper.send(&tx, 5).unwrap(),
         );
         assert_eq!(got, 5, "{name}");
     }
-    let (tx, rx) = csp::bounded::<i32>(1);
+    let (tx, rx) = csp_channel::bounded::<i32>(1);
     tx.send(1).unwrap();
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.recv(&rx);
     let oper = sel.select();
     let tx2 = tx.clone();
@@ -656,17 +656,20 @@ fn waiting_behind_a_held_claim_sleeps() {
 #[test]
 fn a_given_back_send_claim_wakes_the_sender_it_kept_out() {
     /// A value expression that lets the sender go to sleep, then panics.
-    fn start_sender_then_panic(tx: &csp::Sender<i32>, slot: &Mutex<Option<Sending>>) -> i32 {
+    fn start_sender_then_panic(
+        tx: &csp_channel::Sender<i32>,
+        slot: &Mutex<Option<Sending>>,
+    ) -> i32 {
         let tx = tx.clone();
         *slot.lock().unwrap() = Some(thread::spawn(move || tx.send(7)));
         thread::sleep(Duration::from_millis(100));
         panic!("the value expression panics");
     }
-    type Sending = thread::JoinHandle<Result<(), csp::SendError<i32>>>;
-    let (tx, rx) = csp::bounded::<i32>(1);
+    type Sending = thread::JoinHandle<Result<(), csp_channel::SendError<i32>>>;
+    let (tx, rx) = csp_channel::bounded::<i32>(1);
     let waiting_sender = Mutex::new(None);
     let unwound = catch_unwind(AssertUnwindSafe(|| {
-        csp::select! {
+        csp_channel::select! {
             send(tx, start_sender_then_panic(&tx, &waiting_sender)) -> _ => {}
         }
     }));

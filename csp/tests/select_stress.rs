@@ -28,12 +28,12 @@ fn pick(how: How, i: u64) -> How {
 
 const TICK: Duration = Duration::from_micros(100);
 
-fn send_one(txs: &[csp::Sender<u64>], how: How, i: u64, value: u64) {
+fn send_one(txs: &[csp_channel::Sender<u64>], how: How, i: u64, value: u64) {
     let n = txs.len();
     match pick(how, i) {
         How::Plain => txs[i as usize % n].send(value).unwrap(),
         How::Select => {
-            let mut sel = csp::Select::new();
+            let mut sel = csp_channel::Select::new();
             for tx in txs {
                 sel.send(tx);
             }
@@ -44,7 +44,7 @@ fn send_one(txs: &[csp::Sender<u64>], how: How, i: u64, value: u64) {
         _ => {
             let (a, b, c) = (&txs[i as usize % n], &txs[(i as usize + 1) % n], &txs[0]);
             loop {
-                let sent = csp::select! {
+                let sent = csp_channel::select! {
                     send(a, value) -> res => { res.unwrap(); true }
                     send(b, value) -> res => { res.unwrap(); true }
                     send(c, value) -> res if n > 2 => { res.unwrap(); true }
@@ -59,7 +59,7 @@ fn send_one(txs: &[csp::Sender<u64>], how: How, i: u64, value: u64) {
 }
 
 /// Receives one value, or `None` once every channel is disconnected and drained.
-fn recv_one(rxs: &[csp::Receiver<u64>], how: How, i: u64) -> Option<u64> {
+fn recv_one(rxs: &[csp_channel::Receiver<u64>], how: How, i: u64) -> Option<u64> {
     let n = rxs.len();
     match pick(how, i) {
         How::Plain => {
@@ -71,7 +71,7 @@ fn recv_one(rxs: &[csp::Receiver<u64>], how: How, i: u64) -> Option<u64> {
             }
         }
         How::Select => {
-            let mut sel = csp::Select::new();
+            let mut sel = csp_channel::Select::new();
             for rx in rxs {
                 sel.recv(rx);
             }
@@ -94,7 +94,7 @@ fn recv_one(rxs: &[csp::Receiver<u64>], how: How, i: u64) -> Option<u64> {
         _ => {
             let (a, b) = (&rxs[i as usize % n], &rxs[(i as usize + 1) % n]);
             for _ in 0..50 {
-                let got = csp::select! {
+                let got = csp_channel::select! {
                     recv(a) -> msg => msg.ok(),
                     recv(b) -> msg => msg.ok(),
                     default(TICK) => None,
@@ -109,7 +109,10 @@ fn recv_one(rxs: &[csp::Receiver<u64>], how: How, i: u64) -> Option<u64> {
 }
 
 fn exactly_once(caps: &[usize], producers: u64, consumers: usize, per: u64, send: How, recv: How) {
-    let (txs, rxs): (Vec<_>, Vec<_>) = caps.iter().map(|&cap| csp::bounded::<u64>(cap)).unzip();
+    let (txs, rxs): (Vec<_>, Vec<_>) = caps
+        .iter()
+        .map(|&cap| csp_channel::bounded::<u64>(cap))
+        .unzip();
     let senders: Vec<_> = (0..producers)
         .map(|p| {
             let txs = txs.clone();

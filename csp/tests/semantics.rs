@@ -1,6 +1,8 @@
 //! Every method and error of the channel handles, on rendezvous and buffered channels.
 
-use csp::{RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
+use csp_channel::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -8,7 +10,7 @@ const SHORT: Duration = Duration::from_millis(20);
 
 #[test]
 fn buffered_fills_and_drains_in_order() {
-    let (tx, rx) = csp::bounded(3);
+    let (tx, rx) = csp_channel::bounded(3);
     assert_eq!(tx.capacity(), Some(3));
     assert!(tx.is_empty() && rx.is_empty() && !tx.is_full());
     for i in 0..3 {
@@ -32,7 +34,7 @@ fn buffered_fills_and_drains_in_order() {
 
 #[test]
 fn rendezvous_has_no_room() {
-    let (tx, rx) = csp::bounded::<u8>(0);
+    let (tx, rx) = csp_channel::bounded::<u8>(0);
     assert_eq!(tx.capacity(), Some(0));
     assert_eq!(rx.capacity(), Some(0));
     assert_eq!((tx.len(), rx.len()), (0, 0));
@@ -43,7 +45,7 @@ fn rendezvous_has_no_room() {
 
 #[test]
 fn try_ops_meet_a_waiting_counterpart() {
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     let receiver = thread::spawn(move || rx.recv());
     // try_send succeeds only once the receiver is waiting.
     let mut value = 5;
@@ -59,7 +61,7 @@ fn try_ops_meet_a_waiting_counterpart() {
     }
     assert_eq!(receiver.join().unwrap(), Ok(5));
 
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     let sender = thread::spawn(move || tx.send(6));
     let got = loop {
         match rx.try_recv() {
@@ -75,7 +77,7 @@ fn try_ops_meet_a_waiting_counterpart() {
 #[test]
 fn send_after_receivers_are_gone_returns_the_value() {
     for cap in [0, 2] {
-        let (tx, rx) = csp::bounded(cap);
+        let (tx, rx) = csp_channel::bounded(cap);
         let rx2 = rx.clone();
         drop(rx);
         if cap > 0 {
@@ -101,7 +103,7 @@ fn send_after_receivers_are_gone_returns_the_value() {
 
 #[test]
 fn receivers_drain_then_see_disconnection() {
-    let (tx, rx) = csp::bounded(4);
+    let (tx, rx) = csp_channel::bounded(4);
     tx.send(1).unwrap();
     tx.send(2).unwrap();
     let tx2 = tx.clone();
@@ -118,7 +120,7 @@ fn receivers_drain_then_see_disconnection() {
     );
     assert_eq!(rx.iter().next(), None);
 
-    let (tx, rx) = csp::bounded::<()>(0);
+    let (tx, rx) = csp_channel::bounded::<()>(0);
     drop(tx);
     assert_eq!(rx.recv(), Err(RecvError));
     assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
@@ -128,7 +130,7 @@ fn receivers_drain_then_see_disconnection() {
 fn disconnection_wakes_blocked_parties() {
     for cap in [0, 1] {
         // A receiver blocked on an empty channel wakes when the last sender goes.
-        let (tx, rx) = csp::bounded::<u8>(cap);
+        let (tx, rx) = csp_channel::bounded::<u8>(cap);
         let blocked = thread::spawn(move || rx.recv());
         thread::sleep(SHORT);
         drop(tx);
@@ -136,7 +138,7 @@ fn disconnection_wakes_blocked_parties() {
 
         // A sender blocked on a full channel wakes with its value when the last
         // receiver goes.
-        let (tx, rx) = csp::bounded::<u8>(cap);
+        let (tx, rx) = csp_channel::bounded::<u8>(cap);
         if cap > 0 {
             tx.send(0).unwrap();
         }
@@ -150,7 +152,7 @@ fn disconnection_wakes_blocked_parties() {
 #[test]
 fn timeouts_return_the_value() {
     for cap in [0, 1] {
-        let (tx, rx) = csp::bounded::<Vec<u8>>(cap);
+        let (tx, rx) = csp_channel::bounded::<Vec<u8>>(cap);
         if cap > 0 {
             tx.send(vec![]).unwrap();
         }
@@ -171,7 +173,7 @@ fn timeouts_return_the_value() {
         drop(rx);
     }
     for cap in [0, 1] {
-        let (_tx, rx) = csp::bounded::<u8>(cap);
+        let (_tx, rx) = csp_channel::bounded::<u8>(cap);
         let start = Instant::now();
         assert_eq!(rx.recv_timeout(SHORT), Err(RecvTimeoutError::Timeout));
         assert!(start.elapsed() >= SHORT);
@@ -180,7 +182,7 @@ fn timeouts_return_the_value() {
             Err(RecvTimeoutError::Timeout)
         );
         // An enormous timeout means "forever", not an overflow panic.
-        let (tx, rx) = csp::bounded::<u8>(cap);
+        let (tx, rx) = csp_channel::bounded::<u8>(cap);
         let sender = thread::spawn(move || tx.send(1));
         assert_eq!(rx.recv_timeout(Duration::MAX), Ok(1));
         sender.join().unwrap().unwrap();
@@ -190,7 +192,7 @@ fn timeouts_return_the_value() {
 #[test]
 fn timed_out_rendezvous_leaves_no_trace() {
     // A sender that timed out must not be found later by a receiver.
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     assert!(tx.send_timeout(1, Duration::from_millis(1)).is_err());
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
     let sender = thread::spawn(move || tx.send(2));
@@ -198,14 +200,14 @@ fn timed_out_rendezvous_leaves_no_trace() {
     sender.join().unwrap().unwrap();
 
     // And a receiver that timed out must not swallow a later value.
-    let (tx, rx) = csp::bounded::<u32>(0);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
     assert!(rx.recv_timeout(Duration::from_millis(1)).is_err());
     assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
 }
 
 #[test]
 fn iterators() {
-    let (tx, rx) = csp::bounded(0);
+    let (tx, rx) = csp_channel::bounded(0);
     let producer = thread::spawn(move || (0..10).for_each(|i| tx.send(i).unwrap()));
     let mut total = 0;
     for v in &rx {
@@ -214,7 +216,7 @@ fn iterators() {
     assert_eq!(total, 45);
     producer.join().unwrap();
 
-    let (tx, rx) = csp::bounded(10);
+    let (tx, rx) = csp_channel::bounded(10);
     (0..10).for_each(|i| tx.send(i).unwrap());
     drop(tx);
     assert_eq!(
@@ -225,8 +227,8 @@ fn iterators() {
 
 #[test]
 fn handles_compare_and_print() {
-    let (tx, rx) = csp::bounded::<u8>(1);
-    let (tx2, rx2) = csp::bounded::<u8>(1);
+    let (tx, rx) = csp_channel::bounded::<u8>(1);
+    let (tx2, rx2) = csp_channel::bounded::<u8>(1);
     assert!(tx.same_channel(&tx.clone()) && !tx.same_channel(&tx2));
     assert!(rx.same_channel(&rx.clone()) && !rx.same_channel(&rx2));
     assert_eq!(format!("{tx:?} {rx:?}"), "Sender { .. } Receiver { .. }");
@@ -281,23 +283,23 @@ fn errors_display_and_convert() {
 #[test]
 fn handles_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
-    check::<csp::Sender<String>>();
-    check::<csp::Receiver<String>>();
+    check::<csp_channel::Sender<String>>();
+    check::<csp_channel::Receiver<String>>();
 }
 
 #[test]
 #[should_panic(expected = "capacity")]
 fn zero_sized_values_and_huge_capacity() {
-    let (tx, rx) = csp::bounded::<()>(2);
+    let (tx, rx) = csp_channel::bounded::<()>(2);
     tx.send(()).unwrap();
     assert_eq!(rx.recv(), Ok(()));
     // A capacity whose ring index cannot be represented is a clear panic.
-    let _ = csp::bounded::<()>(usize::MAX);
+    let _ = csp_channel::bounded::<()>(usize::MAX);
 }
 
 #[test]
 fn queries_on_timers_and_a_buffered_sender() {
-    let timer = csp::after(Duration::from_millis(20));
+    let timer = csp_channel::after(Duration::from_millis(20));
     assert!(timer.is_empty() && !timer.is_full());
     assert_eq!((timer.len(), timer.capacity()), (0, Some(1)));
     thread::sleep(Duration::from_millis(30));
@@ -306,12 +308,12 @@ fn queries_on_timers_and_a_buffered_sender() {
         "a fired timer holds its message"
     );
     assert_eq!(timer.len(), 1);
-    let never = csp::never::<Instant>();
+    let never = csp_channel::never::<Instant>();
     assert!(
         never.is_empty() && never.is_full(),
         "never has no room at all"
     );
-    let (tx, _rx) = csp::bounded(2);
+    let (tx, _rx) = csp_channel::bounded(2);
     tx.send(1).unwrap();
     assert!(!tx.is_empty() && !tx.is_full());
 }

@@ -12,8 +12,8 @@ use std::time::Duration;
 /// an unbounded channel.
 fn exactly_once(cap: Option<usize>, senders: usize, receivers: usize, per_sender: u64) {
     let (tx, rx) = match cap {
-        Some(cap) => csp::bounded::<u64>(cap),
-        None => csp::unbounded(),
+        Some(cap) => csp_channel::bounded::<u64>(cap),
+        None => csp_channel::unbounded(),
     };
     let producers: Vec<_> = (0..senders as u64)
         .map(|s| {
@@ -52,16 +52,16 @@ fn exactly_once(cap: Option<usize>, senders: usize, receivers: usize, per_sender
                         0 => rx.recv().ok(),
                         1 => match rx.recv_timeout(Duration::from_micros(50)) {
                             Ok(v) => Some(v),
-                            Err(csp::RecvTimeoutError::Timeout) => continue,
-                            Err(csp::RecvTimeoutError::Disconnected) => None,
+                            Err(csp_channel::RecvTimeoutError::Timeout) => continue,
+                            Err(csp_channel::RecvTimeoutError::Disconnected) => None,
                         },
                         _ => match rx.try_recv() {
                             Ok(v) => Some(v),
-                            Err(csp::TryRecvError::Empty) => {
+                            Err(csp_channel::TryRecvError::Empty) => {
                                 thread::yield_now();
                                 continue;
                             }
-                            Err(csp::TryRecvError::Disconnected) => None,
+                            Err(csp_channel::TryRecvError::Disconnected) => None,
                         },
                     };
                     match next {
@@ -113,12 +113,12 @@ fn unbounded_many_to_many() {
 #[test]
 fn unbounded_values_are_dropped_exactly_once() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = csp::unbounded();
+    let (tx, rx) = csp_channel::unbounded();
     for _ in 0..5 {
         tx.send(Counted(drops.clone())).unwrap();
     }
     drop(rx.recv().unwrap());
-    let mut sel = csp::Select::new();
+    let mut sel = csp_channel::Select::new();
     sel.recv(&rx);
     let claimed = sel.try_select().unwrap();
     let given_back = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(claimed)));
@@ -149,7 +149,7 @@ impl Drop for Counted {
 #[test]
 fn buffered_values_are_dropped_exactly_once() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = csp::bounded(8);
+    let (tx, rx) = csp_channel::bounded(8);
     for _ in 0..8 {
         tx.send(Counted(drops.clone())).unwrap();
     }
@@ -183,7 +183,7 @@ fn contended_values_are_dropped_exactly_once() {
     for cap in [0, 3] {
         let drops = Arc::new(AtomicUsize::new(0));
         let made = 4 * 2_000;
-        let (tx, rx) = csp::bounded(cap);
+        let (tx, rx) = csp_channel::bounded(cap);
         let producers: Vec<_> = (0..4)
             .map(|_| {
                 let (tx, drops) = (tx.clone(), drops.clone());
@@ -227,8 +227,8 @@ fn rendezvous_send_waits_for_the_receive() {
     // The sender announces itself, then sends; until the main thread receives, the
     // send must not return, however long the main thread lets the sender run.
     for _ in 0..20 {
-        let (ready_tx, ready_rx) = csp::bounded(1);
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (ready_tx, ready_rx) = csp_channel::bounded(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let returned = Arc::new(AtomicBool::new(false));
         let flag = returned.clone();
         let sender = thread::spawn(move || {
@@ -255,7 +255,7 @@ fn rendezvous_send_timeout_races_receive() {
     // Either the receive gets the value and the send reports success, or the send
     // times out with the value and the receive gets nothing: never both, never none.
     for i in 0..2_000u32 {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send_timeout(i, Duration::from_micros(30)));
         let got = rx.recv_timeout(Duration::from_micros(30));
         match (sender.join().unwrap(), got) {
@@ -270,7 +270,7 @@ fn rendezvous_send_timeout_races_receive() {
 fn disconnect_races_blocked_parties() {
     for cap in [0, 1] {
         for _ in 0..300 {
-            let (tx, rx) = csp::bounded::<u8>(cap);
+            let (tx, rx) = csp_channel::bounded::<u8>(cap);
             let rx2 = rx.clone();
             let waiter = thread::spawn(move || rx2.recv());
             let sender = thread::spawn(move || tx.send(1));
@@ -294,7 +294,7 @@ fn disconnect_races_blocked_parties() {
 fn try_operations_agree_with_len() {
     const RECEIVERS: usize = 4;
     const MESSAGES: u64 = 50_000;
-    let (tx, rx) = csp::bounded::<u64>(1);
+    let (tx, rx) = csp_channel::bounded::<u64>(1);
     let receivers: Vec<_> = (0..RECEIVERS)
         .map(|_| {
             let rx = rx.clone();
@@ -316,7 +316,7 @@ fn try_operations_agree_with_len() {
     assert_eq!(received, MESSAGES);
 
     // The receiving side: senders oversubscribe, one receiver checks `len` first.
-    let (tx, rx) = csp::bounded::<u64>(1);
+    let (tx, rx) = csp_channel::bounded::<u64>(1);
     let senders: Vec<_> = (0..RECEIVERS as u64)
         .map(|s| {
             let tx = tx.clone();

@@ -22,14 +22,14 @@ pub fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
 /// with its own clones of the two ends: the operation `ready` reported.
 #[cfg(csp_loom)]
 pub fn watch_then(
-    tx: &csp::Sender<u32>,
-    rx: &csp::Receiver<u32>,
+    tx: &csp_channel::Sender<u32>,
+    rx: &csp_channel::Receiver<u32>,
     watch_send: bool,
-    then: impl FnOnce(csp::Sender<u32>, csp::Receiver<u32>) + Send + 'static,
+    then: impl FnOnce(csp_channel::Sender<u32>, csp_channel::Receiver<u32>) + Send + 'static,
 ) -> loom::thread::JoinHandle<()> {
     let (tx, rx) = (tx.clone(), rx.clone());
     loom::thread::spawn(move || {
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         if watch_send {
             sel.send(&tx);
         } else {

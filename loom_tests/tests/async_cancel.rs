@@ -5,7 +5,7 @@
 
 use loom_tests::{bounded, exhaustive, watch_then};
 
-use csp::RecvError;
+use csp_channel::RecvError;
 use futures::task::noop_waker_ref;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
@@ -27,7 +27,7 @@ impl Drop for Tracked {
 /// waker is csp's own thread waker, so its counts are checked too.
 fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    let waker = csp::loom_hooks::thread_waker();
+    let waker = csp_channel::loom_hooks::thread_waker();
     let mut cx = Context::from_waker(&waker);
     loop {
         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
@@ -46,7 +46,7 @@ fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
 fn task_sends_to_thread() {
     for cap in [0, 1] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
             let receiver = thread::spawn(move || rx.recv());
             block_on(tx.send_async(6)).unwrap();
             assert_eq!(receiver.join().unwrap(), Ok(6));
@@ -58,7 +58,7 @@ fn task_sends_to_thread() {
 fn thread_sends_to_task() {
     for cap in [0, 1] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
             let sender = thread::spawn(move || tx.send(6));
             assert_eq!(block_on(rx.recv_async()), Ok(6));
             sender.join().unwrap().unwrap();
@@ -73,7 +73,7 @@ fn dropped_send_future_races_a_receiver() {
     for cap in [0, 1] {
         exhaustive(move || {
             let drops = Arc::new(AtomicUsize::new(0));
-            let (tx, rx) = csp::bounded::<Tracked>(cap);
+            let (tx, rx) = csp_channel::bounded::<Tracked>(cap);
             let receiver = thread::spawn(move || rx.recv().map(drop).is_ok());
             {
                 let send = pin!(tx.send_async(Tracked(drops.clone())));
@@ -96,7 +96,7 @@ fn dropped_send_future_races_a_receiver() {
 fn dropped_recv_future_races_a_sender() {
     for cap in [0, 1] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
             let sender = thread::spawn(move || tx.send(9));
             let first = {
                 let recv = pin!(rx.recv_async());
@@ -117,7 +117,7 @@ fn dropped_recv_future_races_a_sender() {
 #[test]
 fn tasks_meet_on_one_thread() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let other = thread::spawn(move || block_on(tx.send_async(2)));
         assert_eq!(block_on(rx.recv_async()), Ok(2));
         other.join().unwrap().unwrap();
@@ -130,12 +130,12 @@ fn tasks_meet_on_one_thread() {
 #[test]
 fn dropped_async_select_races_a_sender() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
-        let (_idle_tx, idle) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
+        let (_idle_tx, idle) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send(5));
         let first = {
             let select = pin!(async {
-                csp::select_async! {
+                csp_channel::select_async! {
                     recv(idle) -> _ => panic!("nothing is sent there"),
                     recv(rx) -> msg => msg,
                 }
@@ -155,12 +155,12 @@ fn dropped_async_select_races_a_sender() {
 #[test]
 fn async_select_send_and_recv_arms_race_two_counterparts() {
     bounded(|| {
-        let (a_tx, a_rx) = csp::bounded::<u32>(0);
-        let (b_tx, b_rx) = csp::bounded::<u32>(0);
+        let (a_tx, a_rx) = csp_channel::bounded::<u32>(0);
+        let (b_tx, b_rx) = csp_channel::bounded::<u32>(0);
         let receiver = thread::spawn(move || a_rx.recv());
         let sender = thread::spawn(move || b_tx.send(2));
         let chose_send = block_on(async {
-            csp::select_async! {
+            csp_channel::select_async! {
                 send(a_tx, 1) -> res => { res.unwrap(); true }
                 recv(b_rx) -> msg => { assert_eq!(msg, Ok(2)); false }
             }
@@ -182,14 +182,14 @@ fn async_select_send_and_recv_arms_race_two_counterparts() {
 #[test]
 fn dropped_async_select_with_a_send_arm_races_a_receiver() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<Tracked>(0);
-        let (idle_tx, _idle_rx) = csp::bounded::<Tracked>(0);
+        let (tx, rx) = csp_channel::bounded::<Tracked>(0);
+        let (idle_tx, _idle_rx) = csp_channel::bounded::<Tracked>(0);
         let drops = Arc::new(AtomicUsize::new(0));
         let receiver = thread::spawn(move || rx.recv().is_ok());
         {
             let (value, other) = (Tracked(drops.clone()), Tracked(drops.clone()));
             let select = pin!(async {
-                csp::select_async! {
+                csp_channel::select_async! {
                     send(idle_tx, other) -> _ => panic!("nobody receives there"),
                     send(tx, value) -> res => res.is_ok(),
                 }
@@ -211,9 +211,9 @@ fn dropped_async_select_with_a_send_arm_races_a_receiver() {
 #[test]
 fn a_select_that_chose_a_dropped_receive_keeps_its_deadline() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let selector = thread::spawn(move || {
-            csp::select! {
+            csp_channel::select! {
                 send(tx, 7) -> sent => sent.map(|()| true).map_err(|e| e.into_inner()),
                 default => Ok(false),
             }
@@ -242,7 +242,7 @@ fn a_select_that_chose_a_dropped_receive_keeps_its_deadline() {
 #[test]
 fn a_thread_send_does_not_wait_on_a_stalled_receive_future() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let mut recv = pin!(rx.recv_async());
         assert!(poll_once(recv.as_mut()).is_pending());
         let past = std::time::Instant::now();
@@ -255,7 +255,7 @@ fn a_thread_send_does_not_wait_on_a_stalled_receive_future() {
         let sent = sent.unwrap_err();
         assert!(sent.is_timeout());
         assert_eq!(sent.into_inner(), 5);
-        assert_eq!(tried, Err(csp::TrySendError::Full(6)));
+        assert_eq!(tried, Err(csp_channel::TrySendError::Full(6)));
         assert!(poll_once(recv.as_mut()).is_pending());
         drop(tx);
         assert_eq!(poll_once(recv.as_mut()), Poll::Ready(Err(RecvError)));
@@ -268,12 +268,12 @@ fn a_thread_send_does_not_wait_on_a_stalled_receive_future() {
 #[test]
 fn a_thread_select_does_not_wait_on_a_stalled_receive_future() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let mut recv = pin!(rx.recv_async());
         assert!(poll_once(recv.as_mut()).is_pending());
         let past = std::time::Instant::now();
         let selecting = thread::spawn(move || {
-            let mut sel = csp::Select::new();
+            let mut sel = csp_channel::Select::new();
             sel.send(&tx);
             let sent = match sel.select_deadline(past) {
                 Ok(oper) => oper.send(&tx, 5).map_err(|e| e.into_inner()),
@@ -297,7 +297,7 @@ fn a_thread_select_does_not_wait_on_a_stalled_receive_future() {
 fn a_watcher_learns_of_a_registering_async_select() {
     for watch_send in [true, false] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(0);
+            let (tx, rx) = csp_channel::bounded::<u32>(0);
             let watcher = watch_then(&tx, &rx, watch_send, move |tx, rx| {
                 if watch_send {
                     tx.send(1).unwrap();
@@ -307,11 +307,11 @@ fn a_watcher_learns_of_a_registering_async_select() {
             });
             if watch_send {
                 block_on(async {
-                    csp::select_async! { recv(rx) -> msg => assert_eq!(msg, Ok(1)) }
+                    csp_channel::select_async! { recv(rx) -> msg => assert_eq!(msg, Ok(1)) }
                 });
             } else {
                 block_on(async {
-                    csp::select_async! { send(tx, 1) -> res => res.unwrap() }
+                    csp_channel::select_async! { send(tx, 1) -> res => res.unwrap() }
                 });
             }
             watcher.join().unwrap();

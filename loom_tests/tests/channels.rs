@@ -3,7 +3,7 @@
 
 use loom_tests::{bounded, exhaustive};
 
-use csp::{RecvError, SendError, TryRecvError};
+use csp_channel::{RecvError, SendError, TryRecvError};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
@@ -13,7 +13,7 @@ use loom::thread;
 #[test]
 fn rendezvous_handoff() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let returned = Arc::new(AtomicBool::new(false));
         let flag = returned.clone();
         let sender = thread::spawn(move || {
@@ -34,7 +34,7 @@ fn rendezvous_handoff() {
 #[test]
 fn rendezvous_two_senders() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let senders: Vec<_> = [1, 2]
             .into_iter()
             .map(|v| {
@@ -57,7 +57,7 @@ fn rendezvous_two_senders() {
 #[test]
 fn rendezvous_try_recv_races_send() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send(5));
         let first = rx.try_recv();
         let value = match first {
@@ -81,7 +81,7 @@ fn rendezvous_try_recv_races_send() {
 #[test]
 fn buffered_crosses_full_and_empty() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
         let sender = thread::spawn(move || {
             for v in 0..2 {
                 tx.send(v).unwrap();
@@ -101,7 +101,7 @@ fn buffered_crosses_full_and_empty() {
 fn disconnect_races_blocked_send() {
     for cap in [0, 1] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
             if cap > 0 {
                 tx.send(0).unwrap();
             }
@@ -121,7 +121,7 @@ fn disconnect_races_blocked_send() {
 #[test]
 fn room_then_disconnect_races_a_waiting_send() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
         tx.send(0).unwrap();
         let sender = thread::spawn(move || tx.send(9));
         assert_eq!(rx.recv(), Ok(0));
@@ -136,7 +136,7 @@ fn room_then_disconnect_races_a_waiting_send() {
 fn disconnect_races_blocked_recv() {
     for cap in [0, 1] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
             let receiver = thread::spawn(move || rx.recv());
             drop(tx);
             assert_eq!(receiver.join().unwrap(), Err(RecvError));
@@ -153,7 +153,7 @@ fn disconnect_races_blocked_recv() {
 fn disconnect_after_send_keeps_the_value() {
     for cap in [0, 1] {
         bounded(move || {
-            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
             let sender = thread::spawn(move || {
                 tx.send(3).unwrap();
                 drop(tx);
@@ -170,7 +170,7 @@ fn disconnect_after_send_keeps_the_value() {
 #[test]
 fn rendezvous_two_by_two() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<usize>(0);
+        let (tx, rx) = csp_channel::bounded::<usize>(0);
         let sum = Arc::new(AtomicUsize::new(0));
         let mut threads = Vec::new();
         for v in [1, 2] {
@@ -195,7 +195,7 @@ fn rendezvous_two_by_two() {
 #[test]
 fn thread_waker_counts() {
     exhaustive(|| {
-        let waker = csp::loom_hooks::thread_waker();
+        let waker = csp_channel::loom_hooks::thread_waker();
         let woken = Arc::new(AtomicBool::new(false));
         let (clone, flag) = (waker.clone(), woken.clone());
         let waking = thread::spawn(move || {
@@ -220,7 +220,7 @@ fn thread_waker_counts() {
 fn deadline_abort_races_completion() {
     for cap in [0, 1] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
             let past = std::time::Instant::now();
             let sender = thread::spawn(move || {
                 let sent = tx.send_deadline(4, past);
@@ -253,7 +253,7 @@ fn deadline_abort_races_completion() {
 #[test]
 fn try_operations_wait_for_a_plain_operation_in_progress() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
         tx.send(1).unwrap();
         let receiver = {
             let rx = rx.clone();
@@ -271,7 +271,7 @@ fn try_operations_wait_for_a_plain_operation_in_progress() {
         assert_eq!(rx.try_recv(), Ok(2));
     });
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
         let sender = {
             let tx = tx.clone();
             thread::spawn(move || tx.send(3).unwrap())
@@ -292,7 +292,7 @@ fn try_operations_wait_for_a_plain_operation_in_progress() {
 /// turn, a path loom explores without end (the lock's stress test in `csp` runs six).
 #[test]
 fn queue_lock_excludes_and_publishes() {
-    use csp::loom_hooks::QueueLock;
+    use csp_channel::loom_hooks::QueueLock;
     exhaustive(|| {
         let lock = Arc::new(QueueLock::new(()));
         let count = Arc::new(AtomicUsize::new(0));

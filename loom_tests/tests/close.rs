@@ -5,7 +5,7 @@
 
 use loom_tests::{bounded, exhaustive};
 
-use csp::{RecvError, SendError};
+use csp_channel::{RecvError, SendError};
 use futures::task::noop_waker_ref;
 use loom::thread;
 use std::future::Future;
@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 #[test]
 fn close_races_a_rendezvous() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let closer = rx.clone();
         let sender = thread::spawn(move || tx.send(1));
         let receiver = thread::spawn(move || rx.recv());
@@ -38,12 +38,12 @@ fn close_races_a_rendezvous() {
 #[test]
 fn close_races_a_select() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
-        let (_idle_tx, idle) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
+        let (_idle_tx, idle) = csp_channel::bounded::<u32>(0);
         let closer = tx.clone();
         let sender = thread::spawn(move || tx.send(7));
         let selector = thread::spawn(move || {
-            csp::select! {
+            csp_channel::select! {
                 recv(rx) -> msg => msg,
                 recv(idle) -> _ => unreachable!("nothing is sent there"),
             }
@@ -67,7 +67,7 @@ fn close_races_a_select() {
 fn close_races_a_cancelled_receive_future() {
     for cap in [0, 1] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(cap);
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
             let sender = thread::spawn(move || tx.send(3));
             let got = {
                 let mut recv = pin!(rx.recv_async());

@@ -5,7 +5,7 @@
 
 use loom_tests::exhaustive;
 
-use async_bridge::loom_hooks::Schedule;
+use csp_executor::loom_hooks::Schedule;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;

@@ -11,13 +11,13 @@
 
 use loom_tests::bounded;
 
-use csp::RecvError;
+use csp_channel::RecvError;
 use loom::thread;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Gives a select's claim back, as a `SelectedOperation` dropped unfinished does
 /// (it panics afterwards to report the misuse; the claim is given back first).
-fn give_back(oper: csp::SelectedOperation<'_>) {
+fn give_back(oper: csp_channel::SelectedOperation<'_>) {
     let dropped = catch_unwind(AssertUnwindSafe(|| drop(oper)));
     assert!(dropped.is_err(), "dropping an unfinished operation panics");
 }
@@ -27,9 +27,9 @@ fn give_back(oper: csp::SelectedOperation<'_>) {
 #[test]
 fn a_receiver_waits_out_a_held_send_claim() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
         let receiver = thread::spawn(move || rx.recv());
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.send(&tx);
         let oper = sel.select();
         oper.send(&tx, 1).unwrap();
@@ -43,11 +43,11 @@ fn a_receiver_waits_out_a_held_send_claim() {
 #[test]
 fn a_hold_end_wakes_every_receiver_it_blocked() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(2);
+        let (tx, rx) = csp_channel::bounded::<u32>(2);
         // The claim comes first: receivers that race it are the model above's, and
         // with two of them loom's bounded search cannot get past a receiver that
         // waits for a claim in progress.
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.send(&tx);
         let oper = sel.select();
         let receivers: Vec<_> = (0..2)
@@ -69,9 +69,9 @@ fn a_hold_end_wakes_every_receiver_it_blocked() {
 #[test]
 fn a_given_back_claim_wakes_a_receiver_to_the_disconnection() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
         let receiver = thread::spawn(move || rx.recv());
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.send(&tx);
         let oper = sel.select();
         assert!(tx.close());
@@ -87,10 +87,10 @@ fn a_given_back_claim_wakes_a_receiver_to_the_disconnection() {
 #[test]
 fn a_given_back_send_claim_frees_room_for_a_blocked_sender() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
         let tx2 = tx.clone();
         let sender = thread::spawn(move || tx2.send(7));
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.send(&tx);
         // If the sender came first there is no room to claim.
         if let Ok(oper) = sel.try_select() {
@@ -107,10 +107,10 @@ fn a_given_back_send_claim_frees_room_for_a_blocked_sender() {
 #[test]
 fn a_sender_waits_out_a_held_value_claim() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
         tx.send(1).unwrap();
         let sender = thread::spawn(move || tx.send(2));
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.recv(&rx);
         let oper = sel.select();
         assert_eq!(oper.recv(&rx), Ok(1));
@@ -126,12 +126,12 @@ fn a_sender_waits_out_a_held_value_claim() {
 #[test]
 fn a_given_back_value_claim_wakes_the_sender_it_blocked() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(2);
+        let (tx, rx) = csp_channel::bounded::<u32>(2);
         tx.send(1).unwrap();
         tx.send(2).unwrap();
         let sender = thread::spawn(move || tx.send(3));
         let rx2 = rx.clone();
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.recv(&rx);
         let oper = sel.select();
         let other = thread::spawn(move || rx2.recv().unwrap());

@@ -11,7 +11,7 @@
 
 use loom_tests::exhaustive;
 
-use csp::{Receiver, Select};
+use csp_channel::{Receiver, Select};
 use futures::task::noop_waker_ref;
 use loom::thread;
 use std::future::Future;
@@ -43,7 +43,7 @@ const FORMS: [Form; 5] = [
 /// `None` if the select said nothing was ready.
 fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
     match form {
-        Form::Default => csp::select! {
+        Form::Default => csp_channel::select! {
             recv(a) -> msg => Some(msg.unwrap()),
             recv(b) -> msg => Some(msg.unwrap()),
             default => None,
@@ -61,7 +61,7 @@ fn select_now(form: Form, a: &Receiver<u32>, b: &Receiver<u32>) -> Option<u32> {
         }
         Form::AsyncDefault => {
             let select = pin!(async {
-                csp::select_async! {
+                csp_channel::select_async! {
                     recv(a) -> msg => Some(msg.unwrap()),
                     recv(b) -> msg => Some(msg.unwrap()),
                     default => None,
@@ -96,9 +96,9 @@ fn a_non_blocking_select_over_buffered_channels_is_linearizable() {
         exhaustive(move || {
             let make = || {
                 if unbounded {
-                    csp::unbounded::<u32>()
+                    csp_channel::unbounded::<u32>()
                 } else {
-                    csp::bounded::<u32>(1)
+                    csp_channel::bounded::<u32>(1)
                 }
             };
             let (a_tx, a_rx) = make();
@@ -129,12 +129,12 @@ fn a_non_blocking_select_over_buffered_channels_is_linearizable() {
 /// polled once, so that it waits in `b`'s queue: `b` is ready from then on), then
 /// steals from `a`, then waits until its value is taken. Returns what it stole.
 fn wait_on_b_then_steal_from_a(
-    b_tx: csp::Sender<u32>,
+    b_tx: csp_channel::Sender<u32>,
     a_thief: Receiver<u32>,
 ) -> thread::JoinHandle<Option<u32>> {
     thread::spawn(move || {
         let mut send = pin!(b_tx.send_async(2));
-        let waker = csp::loom_hooks::thread_waker();
+        let waker = csp_channel::loom_hooks::thread_waker();
         let mut cx = Context::from_waker(&waker);
         let mut sent = send.as_mut().poll(&mut cx);
         let stolen = a_thief.try_recv().ok();
@@ -155,8 +155,8 @@ fn wait_on_b_then_steal_from_a(
 fn a_non_blocking_select_over_a_rendezvous_is_linearizable() {
     for form in FORMS {
         exhaustive(move || {
-            let (a_tx, a_rx) = csp::bounded::<u32>(1);
-            let (b_tx, b_rx) = csp::bounded::<u32>(0);
+            let (a_tx, a_rx) = csp_channel::bounded::<u32>(1);
+            let (b_tx, b_rx) = csp_channel::bounded::<u32>(0);
             a_tx.send(1).unwrap();
             let a_thief = a_rx.clone();
             let thief = wait_on_b_then_steal_from_a(b_tx, a_thief);
@@ -184,9 +184,9 @@ fn a_non_blocking_select_over_a_rendezvous_is_linearizable() {
 #[test]
 fn a_non_blocking_select_over_two_rendezvous_is_linearizable() {
     exhaustive(|| {
-        let (a_tx, a_rx) = csp::bounded::<u32>(0);
-        let (b_tx, b_rx) = csp::bounded::<u32>(0);
-        let waker = csp::loom_hooks::thread_waker();
+        let (a_tx, a_rx) = csp_channel::bounded::<u32>(0);
+        let (b_tx, b_rx) = csp_channel::bounded::<u32>(0);
+        let waker = csp_channel::loom_hooks::thread_waker();
         let mut cx = Context::from_waker(&waker);
         let mut offer = pin!(a_tx.send_async(1));
         assert!(offer.as_mut().poll(&mut cx).is_pending());

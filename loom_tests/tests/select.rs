@@ -4,7 +4,7 @@
 
 use loom_tests::{bounded, exhaustive, watch_then};
 
-use csp::{RecvError, SendError};
+use csp_channel::{RecvError, SendError};
 use loom::thread;
 
 /// Two selects compete for one sender's value: exactly one gets it, the other sees
@@ -12,13 +12,13 @@ use loom::thread;
 #[test]
 fn two_selects_compete_for_one_sender() {
     bounded(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
-        let (done_tx, done_rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
+        let (done_tx, done_rx) = csp_channel::bounded::<u32>(0);
         let selectors: Vec<_> = (0..2)
             .map(|_| {
                 let (rx, done_rx) = (rx.clone(), done_rx.clone());
                 thread::spawn(move || {
-                    csp::select! {
+                    csp_channel::select! {
                         recv(rx) -> msg => Some(msg.unwrap()),
                         recv(done_rx) -> msg => { assert_eq!(msg, Err(RecvError)); None }
                     }
@@ -41,11 +41,11 @@ fn two_selects_compete_for_one_sender() {
 #[test]
 fn select_send_and_recv_arms_race_two_counterparts() {
     bounded(|| {
-        let (a_tx, a_rx) = csp::bounded::<u32>(0);
-        let (b_tx, b_rx) = csp::bounded::<u32>(0);
+        let (a_tx, a_rx) = csp_channel::bounded::<u32>(0);
+        let (b_tx, b_rx) = csp_channel::bounded::<u32>(0);
         let receiver = thread::spawn(move || a_rx.recv());
         let sender = thread::spawn(move || b_tx.send(2));
-        let chose_send = csp::select! {
+        let chose_send = csp_channel::select! {
             send(a_tx, 1) -> res => { res.unwrap(); true }
             recv(b_rx) -> msg => { assert_eq!(msg, Ok(2)); false }
         };
@@ -71,14 +71,14 @@ fn select_send_and_recv_arms_race_two_counterparts() {
 #[test]
 fn select_races_disconnection() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
-        let (_idle_tx, idle_rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
+        let (_idle_tx, idle_rx) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || {
             tx.send(5).unwrap();
             drop(tx);
         });
         for expected in [Ok(5), Err(RecvError)] {
-            csp::select! {
+            csp_channel::select! {
                 recv(idle_rx) -> _ => panic!("nothing is sent there"),
                 recv(rx) -> msg => assert_eq!(msg, expected),
             }
@@ -92,18 +92,18 @@ fn select_races_disconnection() {
 #[test]
 fn select_meets_select() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         // Two idle channels (one end of each kept open), so neither select can meet
         // the other there, nor see a disconnection.
-        let (idle_tx, _idle_rx) = csp::bounded::<u32>(0);
-        let (_idle_tx, idle_rx) = csp::bounded::<u32>(0);
+        let (idle_tx, _idle_rx) = csp_channel::bounded::<u32>(0);
+        let (_idle_tx, idle_rx) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || {
-            csp::select! {
+            csp_channel::select! {
                 send(idle_tx, 0) -> _ => panic!("nobody receives there"),
                 send(tx, 3) -> res => res.unwrap(),
             }
         });
-        csp::select! {
+        csp_channel::select! {
             recv(idle_rx) -> _ => panic!("nothing is sent there"),
             recv(rx) -> msg => assert_eq!(msg, Ok(3)),
         }
@@ -116,9 +116,9 @@ fn select_meets_select() {
 #[test]
 fn select_default_races_a_sender() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send(4).unwrap());
-        let got = csp::select! {
+        let got = csp_channel::select! {
             recv(rx) -> msg => msg.unwrap(),
             default => rx.recv().unwrap(),
         };
@@ -133,13 +133,13 @@ fn select_default_races_a_sender() {
 #[test]
 fn select_mixes_buffered_and_rendezvous() {
     exhaustive(|| {
-        let (buf_tx, buf_rx) = csp::bounded::<u32>(1);
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (buf_tx, buf_rx) = csp_channel::bounded::<u32>(1);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send(9).unwrap());
         let mut received = Vec::new();
         let mut buffered = 0;
         while !received.contains(&9) || buffered > 0 {
-            csp::select_biased! {
+            csp_channel::select_biased! {
                 recv(rx) -> msg if !received.contains(&9) => received.push(msg.unwrap()),
                 recv(buf_rx) -> msg => { buffered -= 1; received.push(msg.unwrap()) }
                 send(buf_tx, 1) -> res if buffered == 0 && received.is_empty() => {
@@ -160,9 +160,9 @@ fn select_mixes_buffered_and_rendezvous() {
 #[test]
 fn a_released_claim_leaves_the_counterpart_waiting() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send(8));
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.recv(&rx);
         let oper = sel.select();
         let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(oper)));
@@ -179,10 +179,10 @@ fn a_released_claim_leaves_the_counterpart_waiting() {
 #[test]
 fn a_released_ring_claim_races_a_sender() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(2);
+        let (tx, rx) = csp_channel::bounded::<u32>(2);
         let tx2 = tx.clone();
         let sender = thread::spawn(move || tx2.send(5).unwrap());
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.send(&tx);
         let oper = sel.select();
         let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(oper)));
@@ -201,13 +201,13 @@ fn a_released_ring_claim_races_a_sender() {
 #[test]
 fn a_released_value_claim_races_a_receiver() {
     exhaustive(|| {
-        let (tx, rx) = csp::bounded::<u32>(2);
+        let (tx, rx) = csp_channel::bounded::<u32>(2);
         tx.send(1).unwrap();
         tx.send(2).unwrap();
         drop(tx);
         let rx2 = rx.clone();
         let other = thread::spawn(move || rx2.try_recv().ok());
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.recv(&rx);
         let oper = sel.select();
         let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(oper)));
@@ -228,7 +228,7 @@ fn a_released_value_claim_races_a_receiver() {
 fn a_watcher_learns_of_a_registering_select() {
     for watch_send in [true, false] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(0);
+            let (tx, rx) = csp_channel::bounded::<u32>(0);
             let watcher = watch_then(&tx, &rx, watch_send, move |tx, rx| {
                 if watch_send {
                     tx.send(1).unwrap();
@@ -237,9 +237,9 @@ fn a_watcher_learns_of_a_registering_select() {
                 }
             });
             if watch_send {
-                csp::select! { recv(rx) -> msg => assert_eq!(msg, Ok(1)) }
+                csp_channel::select! { recv(rx) -> msg => assert_eq!(msg, Ok(1)) }
             } else {
-                csp::select! { send(tx, 1) -> res => res.unwrap() }
+                csp_channel::select! { send(tx, 1) -> res => res.unwrap() }
             }
             watcher.join().unwrap();
         });
@@ -252,7 +252,7 @@ fn a_watcher_learns_of_a_registering_select() {
 fn a_watcher_learns_of_a_buffered_counterpart() {
     for watch_send in [true, false] {
         exhaustive(move || {
-            let (tx, rx) = csp::bounded::<u32>(1);
+            let (tx, rx) = csp_channel::bounded::<u32>(1);
             if watch_send {
                 tx.send(1).unwrap(); // full: the watcher waits for room
             }

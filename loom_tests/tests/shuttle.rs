@@ -8,7 +8,7 @@
 
 use loom_tests::explore;
 
-use async_bridge::Executor;
+use csp_executor::Executor;
 use futures::task::noop_waker_ref;
 use shuttle::sync::Mutex;
 use shuttle::thread;
@@ -31,8 +31,8 @@ fn eight_threads_on_one_channel() {
     for cap in [Some(0), Some(1), Some(3), None] {
         explore(move || {
             let (tx, rx) = match cap {
-                Some(cap) => csp::bounded::<u64>(cap),
-                None => csp::unbounded(),
+                Some(cap) => csp_channel::bounded::<u64>(cap),
+                None => csp_channel::unbounded(),
             };
             let senders: Vec<_> = (0..SENDERS)
                 .map(|s| {
@@ -79,8 +79,9 @@ fn selects_over_sixteen_channels() {
     const EACH: u64 = 4;
     explore(|| {
         // Rendezvous and one-slot channels alternate.
-        let (txs, rxs): (Vec<_>, Vec<_>) =
-            (0..CHANNELS).map(|i| csp::bounded::<u64>(i % 2)).unzip();
+        let (txs, rxs): (Vec<_>, Vec<_>) = (0..CHANNELS)
+            .map(|i| csp_channel::bounded::<u64>(i % 2))
+            .unzip();
         let rxs = Arc::new(rxs);
         // Eight senders, each offering its values on its two channels at once.
         let senders: Vec<_> = txs
@@ -91,7 +92,7 @@ fn selects_over_sixteen_channels() {
                 thread::spawn(move || {
                     for i in 0..EACH {
                         let value = s as u64 * EACH + i;
-                        let mut select = csp::Select::new();
+                        let mut select = csp_channel::Select::new();
                         for tx in &pair {
                             select.send(tx);
                         }
@@ -109,7 +110,7 @@ fn selects_over_sixteen_channels() {
                 let rxs = Arc::clone(&rxs);
                 thread::spawn(move || {
                     let mut got = Vec::new();
-                    let mut select = csp::Select::new();
+                    let mut select = csp_channel::Select::new();
                     for rx in rxs.iter() {
                         select.recv(rx);
                     }
@@ -119,7 +120,7 @@ fn selects_over_sixteen_channels() {
                         let index = op.index();
                         match op.recv(&rxs[index]) {
                             Ok(value) => got.push(value),
-                            Err(csp::RecvError) => {
+                            Err(csp_channel::RecvError) => {
                                 select.remove(index);
                                 open -= 1;
                             }
@@ -158,8 +159,8 @@ fn threads_and_tasks_with_cancelled_futures() {
         explore(move || {
             let executor = Executor::new(2);
             // Threads send to tasks on `to_tasks`; tasks forward to threads on `to_threads`.
-            let (to_tasks, from_threads) = csp::bounded::<u64>(cap);
-            let (to_threads, from_tasks) = csp::bounded::<u64>(cap);
+            let (to_tasks, from_threads) = csp_channel::bounded::<u64>(cap);
+            let (to_threads, from_tasks) = csp_channel::bounded::<u64>(cap);
             let forwarders: Vec<_> = (0..2)
                 .map(|_| {
                     let rx = from_threads.clone();
@@ -228,8 +229,8 @@ fn async_selects_racing_threads() {
     const EACH: u64 = 3;
     explore(|| {
         let executor = Executor::new(2);
-        let (data_tx, data_rx) = csp::bounded::<u64>(0);
-        let (urgent_tx, urgent_rx) = csp::bounded::<u64>(1);
+        let (data_tx, data_rx) = csp_channel::bounded::<u64>(0);
+        let (urgent_tx, urgent_rx) = csp_channel::bounded::<u64>(1);
         let received = Arc::new(Mutex::new(Vec::new()));
         // Two tasks select over both channels; every loss cancels the other arm.
         let tasks: Vec<_> = (0..2)
@@ -239,7 +240,7 @@ fn async_selects_racing_threads() {
                 executor.spawn(async move {
                     let (mut data_open, mut urgent_open) = (true, true);
                     while data_open || urgent_open {
-                        let got = csp::select_async! {
+                        let got = csp_channel::select_async! {
                             recv(data_rx) -> v if data_open => v.map_err(|_| data_open = false),
                             recv(urgent_rx) -> v if urgent_open => v.map_err(|_| urgent_open = false),
                         };
@@ -257,7 +258,7 @@ fn async_selects_racing_threads() {
             let received = Arc::clone(&received);
             thread::spawn(move || {
                 for value in 2 * EACH..3 * EACH {
-                    csp::select! {
+                    csp_channel::select! {
                         send(urgent_tx, value) -> sent => sent.unwrap(),
                         recv(data_rx) -> v => {
                             // Once data is disconnected this arm is always ready.
@@ -297,7 +298,8 @@ fn executor_with_many_tasks() {
     explore(|| {
         let executor = Executor::new(3);
         // A ring of tasks passing a counter over rendezvous channels, each adding one.
-        let (txs, rxs): (Vec<_>, Vec<_>) = (0..=TASKS).map(|_| csp::bounded::<u64>(0)).unzip();
+        let (txs, rxs): (Vec<_>, Vec<_>) =
+            (0..=TASKS).map(|_| csp_channel::bounded::<u64>(0)).unzip();
         let first = txs[0].clone();
         let last = rxs[TASKS].clone();
         let spawner = executor.spawner();
@@ -342,11 +344,11 @@ fn executor_with_many_tasks() {
 #[test]
 fn a_non_blocking_select_sees_a_sender_that_arrives_meanwhile() {
     explore(|| {
-        let (a_tx, a_rx) = csp::bounded::<u32>(1);
-        let (b_tx, b_rx) = csp::bounded::<u32>(0);
+        let (a_tx, a_rx) = csp_channel::bounded::<u32>(1);
+        let (b_tx, b_rx) = csp_channel::bounded::<u32>(0);
         a_tx.send(1).unwrap();
         let a_thief = a_rx.clone();
-        let (over_tx, over_rx) = csp::bounded::<()>(0);
+        let (over_tx, over_rx) = csp_channel::bounded::<()>(0);
         let thief = thread::spawn(move || {
             let stolen = {
                 let mut send = pin!(b_tx.send_async(2));
@@ -363,7 +365,7 @@ fn a_non_blocking_select_sees_a_sender_that_arrives_meanwhile() {
             // `b` stays connected until the thief is joined.
             (stolen, b_tx)
         });
-        let got = csp::select! {
+        let got = csp_channel::select! {
             recv(a_rx) -> msg => Some(msg.unwrap()),
             recv(b_rx) -> msg => Some(msg.unwrap()),
             default => None,

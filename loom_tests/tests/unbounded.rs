@@ -1,11 +1,11 @@
-//! The unbounded flavor (`csp::unbounded`): a waiting receiver is never left asleep
+//! The unbounded flavor (`csp_channel::unbounded`): a waiting receiver is never left asleep
 //! beside a value, a select's claim is counted and given back exactly, a cancelled
 //! async receive loses nothing, and disconnection ends every wait.
 #![cfg(csp_loom)]
 
 use loom_tests::exhaustive;
 
-use csp::{RecvError, SendError};
+use csp_channel::{RecvError, SendError};
 use futures::task::noop_waker_ref;
 use loom::thread;
 use std::future::Future;
@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 #[test]
 fn a_waiting_receiver_gets_the_value() {
     exhaustive(|| {
-        let (tx, rx) = csp::unbounded::<u32>();
+        let (tx, rx) = csp_channel::unbounded::<u32>();
         let sender = thread::spawn(move || {
             tx.send(1).unwrap();
             tx
@@ -34,13 +34,13 @@ fn a_waiting_receiver_gets_the_value() {
 #[test]
 fn disconnection_ends_a_wait_both_ways() {
     exhaustive(|| {
-        let (tx, rx) = csp::unbounded::<u32>();
+        let (tx, rx) = csp_channel::unbounded::<u32>();
         let tx2 = tx.clone();
         let receiver = thread::spawn(move || rx.recv());
         drop(tx);
         drop(tx2);
         assert_eq!(receiver.join().unwrap(), Err(RecvError));
-        let (tx, rx) = csp::unbounded::<u32>();
+        let (tx, rx) = csp_channel::unbounded::<u32>();
         drop(rx);
         assert_eq!(tx.send(5), Err(SendError(5)));
     });
@@ -51,11 +51,11 @@ fn disconnection_ends_a_wait_both_ways() {
 #[test]
 fn a_given_back_claim_reaches_a_waiting_receiver() {
     exhaustive(|| {
-        let (tx, rx) = csp::unbounded::<u32>();
+        let (tx, rx) = csp_channel::unbounded::<u32>();
         tx.send(7).unwrap();
         let other = rx.clone();
         let receiver = thread::spawn(move || other.recv());
-        let mut sel = csp::Select::new();
+        let mut sel = csp_channel::Select::new();
         sel.recv(&rx);
         // The receiver may have taken it first; then there is nothing to claim.
         if let Ok(claimed) = sel.try_select() {
@@ -64,7 +64,7 @@ fn a_given_back_claim_reaches_a_waiting_receiver() {
         }
         assert_eq!(receiver.join().unwrap(), Ok(7));
         drop(tx);
-        assert_eq!(rx.try_recv(), Err(csp::TryRecvError::Disconnected));
+        assert_eq!(rx.try_recv(), Err(csp_channel::TryRecvError::Disconnected));
     });
 }
 
@@ -73,14 +73,14 @@ fn a_given_back_claim_reaches_a_waiting_receiver() {
 #[test]
 fn a_select_wakes_for_an_unbounded_value() {
     exhaustive(|| {
-        let (tx, rx) = csp::unbounded::<u32>();
-        let (_idle_tx, idle_rx) = csp::bounded::<u32>(0);
+        let (tx, rx) = csp_channel::unbounded::<u32>();
+        let (_idle_tx, idle_rx) = csp_channel::bounded::<u32>(0);
         // The sender is kept until joined: only the value can wake the select.
         let sender = thread::spawn(move || {
             tx.send(3).unwrap();
             tx
         });
-        let got = csp::select! {
+        let got = csp_channel::select! {
             recv(rx) -> msg => msg.unwrap(),
             recv(idle_rx) -> _ => panic!("nothing is sent there"),
         };
@@ -94,7 +94,7 @@ fn a_select_wakes_for_an_unbounded_value() {
 #[test]
 fn a_cancelled_async_receive_loses_nothing() {
     exhaustive(|| {
-        let (tx, rx) = csp::unbounded::<u32>();
+        let (tx, rx) = csp_channel::unbounded::<u32>();
         let sender = thread::spawn(move || tx.send(8).unwrap());
         let received = {
             let mut recv = pin!(rx.recv_async());

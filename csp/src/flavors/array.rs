@@ -79,7 +79,7 @@ impl<T> Channel<T> {
         let max = (isize::MAX as usize / std::mem::size_of::<Slot<T>>()).min(usize::MAX >> 2);
         assert!(
             cap <= max,
-            "csp::bounded: capacity {cap} is too large (at most {max} for this type; the \
+            "csp_channel::bounded: capacity {cap} is too large (at most {max} for this type; the \
              buffer is allocated up front)"
         );
         let mark_bit = (cap + 1).next_power_of_two();

@@ -23,11 +23,11 @@ use std::time::{Duration, Instant};
 /// ```
 /// use std::thread;
 ///
-/// let (tx1, rx1) = csp::bounded::<&str>(0);
-/// let (tx2, rx2) = csp::bounded(0);
+/// let (tx1, rx1) = csp_channel::bounded::<&str>(0);
+/// let (tx2, rx2) = csp_channel::bounded(0);
 /// thread::spawn(move || tx2.send("second").unwrap());
 ///
-/// let mut sel = csp::Select::new();
+/// let mut sel = csp_channel::Select::new();
 /// let first = sel.recv(&rx1);
 /// let second = sel.recv(&rx2);
 /// let oper = sel.select();
@@ -83,7 +83,7 @@ impl<'a> Select<'a> {
     /// An empty select that picks at random among ready operations (Go's `select`).
     ///
     /// ```
-    /// let sel = csp::Select::new();
+    /// let sel = csp_channel::Select::new();
     /// # drop(sel);
     /// ```
     pub fn new() -> Self {
@@ -94,11 +94,11 @@ impl<'a> Select<'a> {
     /// `PRI ALT`).
     ///
     /// ```
-    /// let (tx1, rx1) = csp::bounded(1);
-    /// let (tx2, rx2) = csp::bounded(1);
+    /// let (tx1, rx1) = csp_channel::bounded(1);
+    /// let (tx2, rx2) = csp_channel::bounded(1);
     /// tx1.send(1).unwrap();
     /// tx2.send(2).unwrap();
-    /// let mut sel = csp::Select::new_biased();
+    /// let mut sel = csp_channel::Select::new_biased();
     /// sel.recv(&rx1);
     /// sel.recv(&rx2);
     /// assert_eq!(sel.select().recv(&rx1), Ok(1)); // both ready: the first wins
@@ -112,13 +112,13 @@ impl<'a> Select<'a> {
     /// selects in a loop serves every ready client in turn and starves none.
     ///
     /// ```
-    /// let (tx1, rx1) = csp::bounded(4);
-    /// let (tx2, rx2) = csp::bounded(4);
+    /// let (tx1, rx1) = csp_channel::bounded(4);
+    /// let (tx2, rx2) = csp_channel::bounded(4);
     /// for i in 0..2 {
     ///     tx1.send(i).unwrap();
     ///     tx2.send(i).unwrap();
     /// }
-    /// let mut sel = csp::Select::new_fair();
+    /// let mut sel = csp_channel::Select::new_fair();
     /// sel.recv(&rx1);
     /// sel.recv(&rx2);
     /// let order: Vec<usize> = (0..4)
@@ -149,8 +149,8 @@ impl<'a> Select<'a> {
     /// [`SelectedOperation::send`].
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
-    /// let mut sel = csp::Select::new();
+    /// let (tx, rx) = csp_channel::bounded(1);
+    /// let mut sel = csp_channel::Select::new();
     /// let index = sel.send(&tx);
     /// let oper = sel.select();
     /// assert_eq!(oper.index(), index);
@@ -165,9 +165,9 @@ impl<'a> Select<'a> {
     /// [`SelectedOperation::recv`].
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send("hi").unwrap();
-    /// let mut sel = csp::Select::new();
+    /// let mut sel = csp_channel::Select::new();
     /// sel.recv(&rx);
     /// assert_eq!(sel.select().recv(&rx), Ok("hi"));
     /// ```
@@ -187,9 +187,9 @@ impl<'a> Select<'a> {
     /// If no operation has this index (never added, or removed already).
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send(1).unwrap();
-    /// let mut sel = csp::Select::new();
+    /// let mut sel = csp_channel::Select::new();
     /// let gone = sel.recv(&rx);
     /// sel.remove(gone);
     /// assert!(sel.try_select().is_err());
@@ -200,7 +200,9 @@ impl<'a> Select<'a> {
             .iter()
             .position(|arm| arm.index == index)
             .unwrap_or_else(|| {
-                panic!("csp::Select::remove: no operation has index {index} (removed twice?)")
+                panic!(
+                    "csp_channel::Select::remove: no operation has index {index} (removed twice?)"
+                )
             });
         self.arms.remove(position);
         if self.fair_start > position {
@@ -220,8 +222,8 @@ impl<'a> Select<'a> {
     /// [`SelectedOperation`] unfinished, counts as never having been available.)
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
-    /// let mut sel = csp::Select::new();
+    /// let (tx, rx) = csp_channel::bounded(1);
+    /// let mut sel = csp_channel::Select::new();
     /// sel.recv(&rx);
     /// assert!(sel.try_select().is_err());
     /// tx.send(1).unwrap();
@@ -239,16 +241,16 @@ impl<'a> Select<'a> {
     /// If no operation was added: the select could never return.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded::<i32>(0);
+    /// let (tx, rx) = csp_channel::bounded::<i32>(0);
     /// drop(tx);
-    /// let mut sel = csp::Select::new();
+    /// let mut sel = csp_channel::Select::new();
     /// sel.recv(&rx);
     /// assert!(sel.select().recv(&rx).is_err()); // disconnected counts as ready
     /// ```
     pub fn select(&mut self) -> SelectedOperation<'a> {
         assert!(
             !self.arms.is_empty(),
-            "csp::Select::select: no operations were added, so it would block forever"
+            "csp_channel::Select::select: no operations were added, so it would block forever"
         );
         self.run(Until::Forever)
             .expect("a select without deadline returns an operation")
@@ -258,8 +260,8 @@ impl<'a> Select<'a> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let (tx, rx) = csp::bounded::<i32>(0);
-    /// let mut sel = csp::Select::new();
+    /// let (tx, rx) = csp_channel::bounded::<i32>(0);
+    /// let mut sel = csp_channel::Select::new();
     /// sel.recv(&rx);
     /// assert!(sel.select_timeout(Duration::from_millis(5)).is_err());
     /// # drop(tx);
@@ -275,9 +277,9 @@ impl<'a> Select<'a> {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send(1).unwrap();
-    /// let mut sel = csp::Select::new();
+    /// let mut sel = csp_channel::Select::new();
     /// sel.recv(&rx);
     /// let soon = Instant::now() + Duration::from_millis(5);
     /// assert_eq!(sel.select_deadline(soon).unwrap().recv(&rx), Ok(1));
@@ -294,8 +296,8 @@ impl<'a> Select<'a> {
     /// the caller performs it, another thread may have taken it (use a `try_` method).
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
-    /// let mut sel = csp::Select::new();
+    /// let (tx, rx) = csp_channel::bounded(1);
+    /// let mut sel = csp_channel::Select::new();
     /// let index = sel.recv(&rx);
     /// assert!(sel.try_ready().is_err());
     /// tx.send(1).unwrap();
@@ -311,9 +313,9 @@ impl<'a> Select<'a> {
     /// If no operation was added: it could never return.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send(1).unwrap();
-    /// let mut sel = csp::Select::new();
+    /// let mut sel = csp_channel::Select::new();
     /// let index = sel.recv(&rx);
     /// assert_eq!(sel.ready(), index);
     /// assert_eq!(rx.try_recv(), Ok(1));
@@ -321,7 +323,7 @@ impl<'a> Select<'a> {
     pub fn ready(&mut self) -> usize {
         assert!(
             !self.arms.is_empty(),
-            "csp::Select::ready: no operations were added, so it would block forever"
+            "csp_channel::Select::ready: no operations were added, so it would block forever"
         );
         self.ready_until(Until::Forever)
             .expect("a wait without deadline returns")
@@ -331,8 +333,8 @@ impl<'a> Select<'a> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let (_tx, rx) = csp::bounded::<i32>(0);
-    /// let mut sel = csp::Select::new();
+    /// let (_tx, rx) = csp_channel::bounded::<i32>(0);
+    /// let mut sel = csp_channel::Select::new();
     /// sel.recv(&rx);
     /// assert!(sel.ready_timeout(Duration::from_millis(5)).is_err());
     /// ```
@@ -345,8 +347,8 @@ impl<'a> Select<'a> {
     ///
     /// ```
     /// use std::time::Instant;
-    /// let (_tx, rx) = csp::bounded::<i32>(0);
-    /// let mut sel = csp::Select::new();
+    /// let (_tx, rx) = csp_channel::bounded::<i32>(0);
+    /// let mut sel = csp_channel::Select::new();
     /// sel.recv(&rx);
     /// assert!(sel.ready_deadline(Instant::now()).is_err());
     /// ```
@@ -400,9 +402,9 @@ impl<'a> Select<'a> {
 /// and empty at once).
 ///
 /// ```
-/// let (tx, rx) = csp::bounded(1);
+/// let (tx, rx) = csp_channel::bounded(1);
 /// tx.send(10).unwrap();
-/// let mut sel = csp::Select::new();
+/// let mut sel = csp_channel::Select::new();
 /// let index = sel.recv(&rx);
 /// let oper = sel.select();
 /// assert_eq!(oper.index(), index);
@@ -440,9 +442,9 @@ impl<'a> SelectedOperation<'a> {
     /// The index the chosen operation was given when it was added.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send(()).unwrap();
-    /// let mut sel = csp::Select::new();
+    /// let mut sel = csp_channel::Select::new();
     /// let index = sel.recv(&rx);
     /// let oper = sel.select();
     /// assert_eq!(oper.index(), index);
@@ -458,9 +460,9 @@ impl<'a> SelectedOperation<'a> {
     /// If `receiver` is not the receiver added at this operation's index.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(1);
+    /// let (tx, rx) = csp_channel::bounded(1);
     /// tx.send('a').unwrap();
-    /// let mut sel = csp::Select::new();
+    /// let mut sel = csp_channel::Select::new();
     /// sel.recv(&rx);
     /// assert_eq!(sel.select().recv(&rx), Ok('a'));
     /// ```
@@ -484,9 +486,9 @@ impl<'a> SelectedOperation<'a> {
     /// If `sender` is not the sender added at this operation's index.
     ///
     /// ```
-    /// let (tx, rx) = csp::bounded(0);
+    /// let (tx, rx) = csp_channel::bounded(0);
     /// let t = std::thread::spawn(move || rx.recv());
-    /// let mut sel = csp::Select::new();
+    /// let mut sel = csp_channel::Select::new();
     /// sel.send(&tx);
     /// sel.select().send(&tx, 3).unwrap();
     /// assert_eq!(t.join().unwrap(), Ok(3));
@@ -521,7 +523,7 @@ impl<'a> SelectedOperation<'a> {
     fn check(&self, id: (*const (), crate::flavors::Side), method: &str, what: &str) {
         assert!(
             self.handle.id() == id,
-            "csp::SelectedOperation::{method}: this {what} is not the one added at index {} \
+            "csp_channel::SelectedOperation::{method}: this {what} is not the one added at index {} \
              (pass the same {what} that was selected, and use `{method}` for a {what})",
             self.index
         );

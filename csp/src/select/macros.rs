@@ -29,12 +29,12 @@
 /// use std::thread;
 /// use std::time::Duration;
 ///
-/// let (tx1, rx1) = csp::bounded(0);
-/// let (tx2, rx2) = csp::bounded::<&str>(0);
+/// let (tx1, rx1) = csp_channel::bounded(0);
+/// let (tx2, rx2) = csp_channel::bounded::<&str>(0);
 /// thread::spawn(move || tx1.send(10).unwrap());
 ///
 /// let accept_words = false;
-/// csp::select! {
+/// csp_channel::select! {
 ///     recv(rx1) -> msg => assert_eq!(msg, Ok(10)),
 ///     recv(rx2) -> word if accept_words => panic!("guarded off: {word:?}"),
 ///     default(Duration::from_secs(5)) => panic!("nothing arrived"),
@@ -47,11 +47,11 @@
 /// ```
 /// use std::time::Duration;
 ///
-/// let (tx, rx) = csp::bounded(1);
-/// let timeout = csp::after(Duration::from_millis(10));
+/// let (tx, rx) = csp_channel::bounded(1);
+/// let timeout = csp_channel::after(Duration::from_millis(10));
 /// let mut sent = 0;
 /// loop {
-///     csp::select! {
+///     csp_channel::select! {
 ///         send(tx, sent + 1) -> res => { res.unwrap(); sent += 1; }
 ///         recv(timeout) -> _ => break,
 ///     }
@@ -63,21 +63,21 @@
 /// A malformed arm is a compile error that says what to write:
 ///
 /// ```compile_fail
-/// let (_tx, rx) = csp::bounded::<i32>(0);
-/// csp::select! {
+/// let (_tx, rx) = csp_channel::bounded::<i32>(0);
+/// csp_channel::select! {
 ///     recv(rx) => {} // error: a `recv` arm names its result: `recv(receiver) -> msg => body`
 /// }
 /// ```
 ///
 /// ```compile_fail
-/// let (tx, _rx) = csp::bounded::<i32>(0);
-/// csp::select! {
+/// let (tx, _rx) = csp_channel::bounded::<i32>(0);
+/// csp_channel::select! {
 ///     send(tx) -> res => {} // error: a `send` arm takes a sender and a value
 /// }
 /// ```
 ///
 /// ```compile_fail
-/// csp::select! {
+/// csp_channel::select! {
 ///     default => {},
 ///     default => {}, // error: more than one `default` arm
 /// }
@@ -95,11 +95,11 @@ macro_rules! select {
 /// `PRI ALT`, crossbeam's `select_biased!`).
 ///
 /// ```
-/// let (tx1, rx1) = csp::bounded(1);
-/// let (tx2, rx2) = csp::bounded(1);
+/// let (tx1, rx1) = csp_channel::bounded(1);
+/// let (tx2, rx2) = csp_channel::bounded(1);
 /// tx1.send("urgent").unwrap();
 /// tx2.send("routine").unwrap();
-/// let got = csp::select_biased! {
+/// let got = csp_channel::select_biased! {
 ///     recv(rx1) -> msg => msg.unwrap(),
 ///     recv(rx2) -> msg => msg.unwrap(),
 /// };
@@ -131,11 +131,11 @@ macro_rules! select_biased {
 /// use futures::executor::block_on;
 /// use std::time::Duration;
 ///
-/// let (tx, rx) = csp::bounded(0);
-/// let (_idle_tx, idle) = csp::bounded::<i32>(0);
+/// let (tx, rx) = csp_channel::bounded(0);
+/// let (_idle_tx, idle) = csp_channel::bounded::<i32>(0);
 /// std::thread::spawn(move || tx.send(1).unwrap());
 /// block_on(async {
-///     csp::select_async! {
+///     csp_channel::select_async! {
 ///         recv(idle) -> _ => panic!("nothing is sent there"),
 ///         recv(rx) -> msg => assert_eq!(msg, Ok(1)),
 ///         default(Duration::from_secs(10)) => panic!("timed out"),
@@ -152,12 +152,12 @@ macro_rules! select_biased {
 /// ```
 /// use futures::executor::block_on;
 ///
-/// let (tx, rx) = csp::bounded(1);
-/// let (full_tx, _full_rx) = csp::bounded(1);
+/// let (tx, rx) = csp_channel::bounded(1);
+/// let (full_tx, _full_rx) = csp_channel::bounded(1);
 /// full_tx.try_send(String::from("old")).unwrap();
 /// let offered = String::from("offered, not sent");
 /// block_on(async {
-///     csp::select_async! {
+///     csp_channel::select_async! {
 ///         send(full_tx, offered) -> _ => panic!("it is full"),
 ///         send(tx, String::from("new")) -> res => res.unwrap(),
 ///     }
@@ -178,12 +178,12 @@ macro_rules! select_async {
 /// ```
 /// use futures::executor::block_on;
 ///
-/// let (tx1, rx1) = csp::bounded(1);
-/// let (tx2, rx2) = csp::bounded(1);
+/// let (tx1, rx1) = csp_channel::bounded(1);
+/// let (tx2, rx2) = csp_channel::bounded(1);
 /// tx1.send(1).unwrap();
 /// tx2.send(2).unwrap();
 /// let got = block_on(async {
-///     csp::select_biased_async! {
+///     csp_channel::select_biased_async! {
 ///         recv(rx1) -> msg => msg.unwrap(),
 ///         recv(rx2) -> msg => msg.unwrap(),
 ///     }
@@ -260,7 +260,7 @@ macro_rules! __select_parse {
     };
     (@body $order:tt $arms:tt $default:tt $index:tt $head:tt $($rest:tt)*) => {
         ::core::compile_error!(::core::concat!(
-            "csp::select!: expected an arm body (an expression followed by `,`, or a block) \
+            "csp_channel::select!: expected an arm body (an expression followed by `,`, or a block) \
              after `=>`, found `",
             ::core::stringify!($($rest)*),
             "`"
@@ -282,26 +282,26 @@ macro_rules! __select_parse {
 
     // Mistakes, with messages that say what to write.
     ($order:tt $arms:tt ($($default:tt)+) $index:tt default $($rest:tt)*) => {
-        ::core::compile_error!("csp::select!: more than one `default` arm")
+        ::core::compile_error!("csp_channel::select!: more than one `default` arm")
     };
     ($order:tt $arms:tt $default:tt $index:tt recv($($args:tt)*) => $($rest:tt)*) => {
         ::core::compile_error!(
-            "csp::select!: a `recv` arm names its result: `recv(receiver) -> msg => body`"
+            "csp_channel::select!: a `recv` arm names its result: `recv(receiver) -> msg => body`"
         )
     };
     ($order:tt $arms:tt $default:tt $index:tt send($($args:tt)*) => $($rest:tt)*) => {
         ::core::compile_error!(
-            "csp::select!: a `send` arm names its result: `send(sender, value) -> res => body`"
+            "csp_channel::select!: a `send` arm names its result: `send(sender, value) -> res => body`"
         )
     };
     ($order:tt $arms:tt $default:tt $index:tt send($s:expr) $($rest:tt)*) => {
         ::core::compile_error!(
-            "csp::select!: a `send` arm takes a sender and a value: `send(sender, value) -> res => body`"
+            "csp_channel::select!: a `send` arm takes a sender and a value: `send(sender, value) -> res => body`"
         )
     };
     ($order:tt $arms:tt $default:tt $index:tt $($rest:tt)+) => {
         ::core::compile_error!(::core::concat!(
-            "csp::select!: expected `recv(r) -> msg [if guard] => body`, \
+            "csp_channel::select!: expected `recv(r) -> msg [if guard] => body`, \
              `send(s, value) -> res [if guard] => body`, `default => body` or \
              `default(timeout) => body`, found `",
             ::core::stringify!($($rest)+),
@@ -317,7 +317,7 @@ macro_rules! __select_expand {
     ((sync $order:tt) [$([$kind:ident $handle:ident ($chan:expr) ($guard:expr) ($pat:pat)
         $value:tt ($body:expr) $index:tt])*] $default:tt) => {{
         // A match keeps the temporaries of the channel expressions alive for the
-        // whole select, as `recv(r.unwrap_or(&csp::never()))` needs.
+        // whole select, as `recv(r.unwrap_or(&csp_channel::never()))` needs.
         match ($( (&$chan, { let enabled: bool = $guard; enabled }), )*) {
         ($( $handle, )*) => {
         let arms: &mut [$crate::__private::Arm<'_>] = &mut [
@@ -332,7 +332,7 @@ macro_rules! __select_expand {
                         $body
                     } else
                 )*
-                { ::core::unreachable!("csp::select! chose an index it does not have") }
+                { ::core::unreachable!("csp_channel::select! chose an index it does not have") }
             }
         }
         }
@@ -360,7 +360,7 @@ macro_rules! __select_expand {
                         $body
                     } else
                 )*
-                { ::core::unreachable!("csp::select_async! chose an index it does not have") }
+                { ::core::unreachable!("csp_channel::select_async! chose an index it does not have") }
             }
         }
         }
