@@ -104,6 +104,106 @@ fn target(options: &Options) -> Duration {
     Duration::from_millis(if options.quick { 50 } else { 250 })
 }
 
+/// What else the machine was doing while the comparison ran: the figures of a busy
+/// machine mean little (a waiting thread's CPU goes to the other processes), so the
+/// report says so, at the top.
+struct Load {
+    /// CPUs online on the machine (not only those this process may use).
+    cpus: usize,
+    /// The kernel's one-minute load average before and after the run.
+    before: Option<f64>,
+    after: Option<f64>,
+    /// Runnable processes other than this one, sampled between runs, when this
+    /// process runs only its main thread. A one-minute average would also count the
+    /// build that `cargo run` just did, and this run itself.
+    others: Vec<u32>,
+}
+
+impl Load {
+    fn start() -> Self {
+        let cpus = std::fs::read_to_string("/proc/stat")
+            .map(|stat| {
+                stat.lines()
+                    .filter(|l| {
+                        l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit)
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+            .max(1);
+        let mut load = Load {
+            cpus,
+            before: load_average(),
+            after: None,
+            others: Vec::new(),
+        };
+        for _ in 0..5 {
+            load.sample();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        load
+    }
+
+    /// Counts the other runnable processes now (Linux's `procs_running`, which
+    /// includes this process's running main thread).
+    fn sample(&mut self) {
+        let running = std::fs::read_to_string("/proc/stat").ok().and_then(|stat| {
+            stat.lines()
+                .find_map(|l| l.strip_prefix("procs_running "))
+                .and_then(|n| n.trim().parse::<u32>().ok())
+        });
+        if let Some(running) = running {
+            self.others.push(running.saturating_sub(1));
+        }
+    }
+
+    /// Other processes' runnable count, on average over the samples.
+    fn others(&self) -> f64 {
+        self.others.iter().map(|&n| f64::from(n)).sum::<f64>() / self.others.len().max(1) as f64
+    }
+
+    /// Busy: other processes wanted, on average, at least half the CPUs, so the
+    /// scenarios' threads (two or more) could not each have one.
+    fn busy(&self) -> bool {
+        !self.others.is_empty() && self.others() >= self.cpus as f64 / 2.0
+    }
+
+    /// The report's line on the machine's load, and its warning if busy.
+    fn describe(&self) -> String {
+        let avg = |a: Option<f64>| a.map_or("unknown".into(), |a| format!("{a:.2}"));
+        let line = format!(
+            "Load: {} CPUs online; one-minute load average {} before, {} after; other \
+             processes runnable between runs: {:.1} on average.",
+            self.cpus,
+            avg(self.before),
+            avg(self.after),
+            self.others()
+        );
+        if self.busy() {
+            format!(
+                "**Warning: the machine was busy** (other processes wanted {:.1} of its {} \
+                 CPUs). Waiting strategies behave differently when the CPUs are shared: \
+                 these figures can be 10-50x off an idle machine's, and the ranking can \
+                 change. Rerun on an idle machine to compare libraries.\n\n{line}",
+                self.others(),
+                self.cpus
+            )
+        } else {
+            line
+        }
+    }
+}
+
+/// The kernel's one-minute load average (`/proc/loadavg`).
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Measures every library of `scenario`. Each library is first warmed up and its
 /// message count calibrated; then the runs go round-robin (one run of each library,
 /// then the next round), so that a slow spell of a shared or virtual machine falls on
@@ -114,6 +214,7 @@ fn measure(
     options: &Options,
     step: &mut usize,
     steps: usize,
+    load: &mut Load,
 ) -> Vec<Measured> {
     let counts: Vec<u64> = scenario
         .entries
@@ -139,6 +240,7 @@ fn measure(
         for ((entry, &messages), samples) in scenario.entries.iter().zip(&counts).zip(&mut samples)
         {
             samples.push((entry.run)(messages).as_nanos() as f64 / messages as f64);
+            load.sample();
         }
     }
     scenario
@@ -219,13 +321,19 @@ fn today() -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-fn table(results: &[(&Scenario, Vec<Measured>)]) -> String {
+/// The results as Markdown tables, one per kind; on a busy machine each heading says so.
+fn table(results: &[(&Scenario, Vec<Measured>)], busy: bool) -> String {
     let mut out = String::new();
     let mut kind = "";
     for (scenario, measured) in results {
         if scenario.kind != kind {
             kind = scenario.kind;
-            let _ = writeln!(out, "\n## {kind}\n");
+            let warning = if busy {
+                " (measured on a busy machine: see the warning above)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "\n## {kind}{warning}\n");
             let _ = writeln!(out, "| scenario | library | time per op | vs csp | note |");
             let _ = writeln!(out, "|---|---|---:|---:|---|");
         }
@@ -327,6 +435,7 @@ fn json_string(text: &str) -> String {
 fn json(
     date: &str,
     machine: &str,
+    load: &Load,
     quick: bool,
     go: &str,
     results: &[(&Scenario, Vec<Measured>)],
@@ -357,9 +466,14 @@ fn json(
         })
         .collect();
     format!(
-        "{{\n  \"date\": {},\n  \"machine\": {},\n  \"quick\": {quick},\n  \"go\": {},\n  \"scenarios\": [\n{}\n  ]\n}}\n",
+        "{{\n  \"date\": {},\n  \"machine\": {},\n  \"load\": {{\"cpus\": {}, \"before\": {}, \"after\": {}, \"others_runnable\": {:.2}, \"busy\": {}}},\n  \"quick\": {quick},\n  \"go\": {},\n  \"scenarios\": [\n{}\n  ]\n}}\n",
         json_string(date),
         json_string(machine),
+        load.cpus,
+        load.before.map_or("null".into(), |a| format!("{a:.2}")),
+        load.after.map_or("null".into(), |a| format!("{a:.2}")),
+        load.others(),
+        load.busy(),
         json_string(go),
         scenarios.join(",\n")
     )
@@ -428,6 +542,15 @@ fn main() {
         std::process::exit(2);
     }
     let steps = scenarios.iter().map(|s| s.entries.len()).sum();
+    let mut load = Load::start();
+    if load.busy() {
+        eprintln!(
+            "csp-compare: warning: the machine is busy (other processes want {:.1} of {} \
+             CPUs); the figures will say little about an idle machine",
+            load.others(),
+            load.cpus
+        );
+    }
     let started = Instant::now();
     let mut step = 0;
     eprintln!(
@@ -437,17 +560,19 @@ fn main() {
     );
     let mut results: Vec<(&Scenario, Vec<Measured>)> = scenarios
         .iter()
-        .map(|s| (s, measure(s, &options, &mut step, steps)))
+        .map(|s| (s, measure(s, &options, &mut step, steps, &mut load)))
         .collect();
     let go = run_go(&options, &mut results);
     let elapsed = started.elapsed();
+    load.after = load_average();
     let (date, machine) = (today(), machine());
     let mut report = format!(
-        "# csp side by side\n\n{date}; {machine}{}; took {} s.\n{go}.\n",
+        "# csp side by side\n\n{date}; {machine}{}; took {} s.\n{go}.\n\n{}\n",
         if options.quick { "; quick run" } else { "" },
         elapsed.as_secs(),
+        load.describe(),
     );
-    report.push_str(&table(&results));
+    report.push_str(&table(&results, load.busy()));
     println!("{report}");
     report.push_str("\n## Charts\n\n");
     for (scenario, _) in &results {
@@ -458,7 +583,7 @@ fn main() {
             chart_file(scenario)
         ));
     }
-    let json = json(&date, &machine, options.quick, &go, &results);
+    let json = json(&date, &machine, &load, options.quick, &go, &results);
     if let Err(err) = write_report(&options.out, &report, &json, &results) {
         eprintln!(
             "csp-compare: could not write the report to {}: {err}",
