@@ -366,3 +366,10 @@ fn span(handles: Vec<thread::JoinHandle<(Instant, Instant)>>) -> Duration {
     let last = spans.iter().map(|s| s.1).max().unwrap();
     last - first
 }
+
+/// The repository README's Rust examples, compiled and run as doctests, so that what a
+/// newcomer copies from it works (this crate depends on both published crates and on
+/// `futures`, as the async example does).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
