@@ -596,3 +596,46 @@ fn a_thread_never_waits_on_a_stalled_async_select() {
     assert_eq!(got, Some(3));
     assert_eq!(sender.join().unwrap(), Ok(()));
 }
+
+/// As the thread select's test: an async select's deadlines (its timer arms and its
+/// own `default(timeout)`) combine to the earliest.
+#[test]
+fn the_earliest_of_an_async_selects_deadlines_wins() {
+    const SHORT: Duration = Duration::from_millis(20);
+    const LONG: Duration = Duration::from_secs(20);
+    let (_tx, idle) = csp_channel::bounded::<i32>(0);
+    let quick = |name: &str, started: Instant| {
+        assert!(
+            started.elapsed() < LONG / 4,
+            "{name} waited for the later deadline"
+        );
+    };
+    let started = Instant::now();
+    let fired = block_on(async {
+        csp_channel::select_async! {
+            recv(idle) -> _ => unreachable!("nothing is sent"),
+            recv(csp_channel::after(LONG)) -> _ => "long timer",
+            recv(csp_channel::after(SHORT)) -> _ => "short timer",
+        }
+    });
+    assert_eq!(fired, "short timer");
+    quick("two timer arms", started);
+    let started = Instant::now();
+    let fired = block_on(async {
+        csp_channel::select_async! {
+            recv(csp_channel::after(LONG)) -> _ => "timer",
+            default(SHORT) => "timeout",
+        }
+    });
+    assert_eq!(fired, "timeout");
+    quick("a long timer arm and a short timeout", started);
+    let started = Instant::now();
+    let fired = block_on(async {
+        csp_channel::select_async! {
+            recv(csp_channel::after(SHORT)) -> _ => "timer",
+            default(LONG) => "timeout",
+        }
+    });
+    assert_eq!(fired, "timer");
+    quick("a short timer arm and a long timeout", started);
+}

@@ -678,3 +678,49 @@ fn a_given_back_send_claim_wakes_the_sender_it_kept_out() {
     let sender = waiting_sender.into_inner().unwrap().unwrap();
     assert_eq!(sender.join().unwrap(), Ok(()));
 }
+
+/// A select's deadlines combine to the earliest, whichever sources they come from:
+/// two timer arms, a timer arm and the select's own timeout either way round, and the
+/// dynamic `Select`'s timeout beside a timer arm. A merge that took the later one
+/// would wait out `LONG` (and fail the bound) or fire the wrong arm.
+#[test]
+fn the_earliest_of_a_selects_deadlines_wins() {
+    const SHORT: Duration = Duration::from_millis(20);
+    const LONG: Duration = Duration::from_secs(20);
+    let (_tx, idle) = csp_channel::bounded::<i32>(0);
+    let quick = |name: &str, started: Instant| {
+        assert!(
+            started.elapsed() < LONG / 4,
+            "{name} waited for the later deadline"
+        );
+    };
+    let started = Instant::now();
+    let fired = csp_channel::select! {
+        recv(idle) -> _ => unreachable!("nothing is sent"),
+        recv(csp_channel::after(LONG)) -> _ => "long timer",
+        recv(csp_channel::after(SHORT)) -> _ => "short timer",
+    };
+    assert_eq!(fired, "short timer");
+    quick("two timer arms", started);
+    let started = Instant::now();
+    let fired = csp_channel::select! {
+        recv(csp_channel::after(LONG)) -> _ => "timer",
+        default(SHORT) => "timeout",
+    };
+    assert_eq!(fired, "timeout");
+    quick("a long timer arm and a short timeout", started);
+    let started = Instant::now();
+    let fired = csp_channel::select! {
+        recv(csp_channel::at(Instant::now() + SHORT)) -> _ => "timer",
+        default(LONG) => "timeout",
+    };
+    assert_eq!(fired, "timer");
+    quick("a short timer arm and a long timeout", started);
+    let started = Instant::now();
+    let long = csp_channel::after(LONG);
+    let mut sel = csp_channel::Select::new();
+    sel.recv(&long);
+    sel.recv(&idle);
+    assert!(sel.select_timeout(SHORT).is_err());
+    quick("Select::select_timeout beside a long timer", started);
+}
