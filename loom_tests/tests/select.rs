@@ -272,3 +272,34 @@ fn a_watcher_learns_of_a_buffered_counterpart() {
         });
     }
 }
+
+/// Two selects wait on the same two channels; a value on the first completes one of
+/// them, whose entry in the second channel's notify list then stays there, stale,
+/// until it wakes and unregisters. A value on the second channel must still reach the
+/// other select: a notify that popped the stale entry and stopped would leave it
+/// asleep beside the value. (The channels are unbounded ones, whose notify lists are
+/// the rings': a ring's send in progress keeps a select's claim waiting for it, which
+/// loom's bounded search cannot get past with three threads.)
+#[test]
+fn a_notify_passes_over_a_stale_select_entry() {
+    bounded(|| {
+        let (a_tx, a_rx) = csp_channel::unbounded::<u32>();
+        let (b_tx, b_rx) = csp_channel::unbounded::<u32>();
+        let selects: Vec<_> = (0..2)
+            .map(|_| {
+                let (a_rx, b_rx) = (a_rx.clone(), b_rx.clone());
+                thread::spawn(move || {
+                    csp_channel::select! {
+                        recv(a_rx) -> v => v.unwrap(),
+                        recv(b_rx) -> v => v.unwrap(),
+                    }
+                })
+            })
+            .collect();
+        a_tx.send(1).unwrap();
+        b_tx.send(2).unwrap();
+        let mut got: Vec<u32> = selects.into_iter().map(|s| s.join().unwrap()).collect();
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+    });
+}
