@@ -639,3 +639,68 @@ fn the_earliest_of_an_async_selects_deadlines_wins() {
     assert_eq!(fired, "timer");
     quick("a short timer arm and a long timeout", started);
 }
+
+/// A pending async select that a counterpart completes on one arm, then is dropped
+/// before its next poll, takes its entries off every other arm and loses nothing: the
+/// value that completed it stays in its channel, or with its sender. A stale entry
+/// left on the rendezvous arm would show as a receiver still waiting; on the buffered
+/// arms it would point at the freed future, which memcheck (CI runs this suite under
+/// it) reports when the next send's notification reads it.
+#[test]
+fn a_select_completed_then_dropped_leaves_no_entry_behind() {
+    for completing in ["ring", "unbounded", "rendezvous"] {
+        let (ring_tx, ring_rx) = csp_channel::bounded::<i32>(1);
+        let (list_tx, list_rx) = csp_channel::unbounded::<i32>();
+        let (zero_tx, zero_rx) = csp_channel::bounded::<i32>(0);
+        let mut select = Box::pin(async {
+            csp_channel::select_async! {
+                recv(ring_rx) -> v => v.unwrap(),
+                recv(list_rx) -> v => v.unwrap(),
+                recv(zero_rx) -> v => v.unwrap(),
+            }
+        });
+        let noop = &mut Context::from_waker(futures::task::noop_waker_ref());
+        assert!(select.as_mut().poll(noop).is_pending());
+        let sender = match completing {
+            "ring" => {
+                ring_tx.try_send(1).unwrap();
+                None
+            }
+            "unbounded" => {
+                list_tx.send(1).unwrap();
+                None
+            }
+            _ => {
+                let zero_tx = zero_tx.clone();
+                let sender = thread::spawn(move || zero_tx.send_timeout(1, 20 * SETTLE));
+                // Let it find the select and complete its party.
+                thread::sleep(SETTLE);
+                Some(sender)
+            }
+        };
+        drop(select);
+        if completing != "rendezvous" {
+            let mut sel = csp_channel::Select::new();
+            sel.send(&zero_tx);
+            assert!(
+                sel.try_ready().is_err(),
+                "completed on {completing}, the dropped select left its rendezvous entry"
+            );
+        }
+        // The buffered arms' next notifications meet no entry of the dropped select.
+        ring_tx.try_send(2).ok();
+        list_tx.send(3).unwrap();
+        let mut got: Vec<i32> = ring_rx.try_iter().chain(list_rx.try_iter()).collect();
+        if let Some(sender) = sender {
+            got.push(zero_rx.recv_timeout(20 * SETTLE).unwrap());
+            assert_eq!(sender.join().unwrap(), Ok(()));
+        }
+        got.sort_unstable();
+        let expected: &[i32] = if completing == "ring" {
+            &[1, 3]
+        } else {
+            &[1, 2, 3]
+        };
+        assert_eq!(got, expected, "completed on {completing}");
+    }
+}
