@@ -20,8 +20,9 @@
 //!   looks again ([`note_hold`](NotifyList::note_hold)), and sleeps only if the hold
 //!   is still there.
 //! - The select ending a hold publishes the slot's new stamp, then fences, then
-//!   notifies ([`notify_after_hold`](NotifyList::notify_after_hold)): everyone if
-//!   `blocked_by_hold` was set, else one, as a plain operation would.
+//!   notifies ([`notify_after_hold`](NotifyList::notify_after_hold)): everyone
+//!   waiting if `blocked_by_hold` was set, one at a time so as to allocate nothing,
+//!   else one, as a plain operation would.
 //!
 //! Waking everyone is what makes the hold's end enough: while the hold stood, other
 //! notifications (a value written behind the held slot, the disconnection) may have
@@ -81,9 +82,22 @@ impl NotifyList {
         let blocked = self.blocked_by_hold.load(Ordering::SeqCst)
             && self.blocked_by_hold.swap(false, Ordering::SeqCst);
         if blocked {
-            self.notify_all();
+            self.notify_each();
         }
         blocked
+    }
+
+    /// Completes every party waiting now, one at a time, as
+    /// [`notify_one`](NotifyList::notify_one) does: unlike
+    /// [`notify_all`](NotifyList::notify_all) it gathers no wakers, so it allocates
+    /// nothing (a hold's end is part of the steady state of selects on a ring). Those
+    /// that register meanwhile looked at the channel after the hold ended, and need
+    /// no notification of it.
+    fn notify_each(&self) {
+        let waiting = lock(&self.queue).len();
+        for _ in 0..waiting {
+            self.notify_one_waiting();
+        }
     }
 
     /// Registers `party` to be notified on `arm`. The caller must re-check its
@@ -132,8 +146,7 @@ impl NotifyList {
         }
     }
 
-    /// Completes every waiting party (for disconnection, and at the end of a hold that
-    /// blocked someone).
+    /// Completes every waiting party (for disconnection).
     pub(crate) fn notify_all(&self) {
         let mut queue = lock(&self.queue);
         let wakers = queue.complete_all();

@@ -376,6 +376,11 @@ impl<T> WaitQueue<T> {
         self.entries.is_empty()
     }
 
+    /// How many entries are queued, stale ones included.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Removes and completes every entry (each on its own arm), for disconnection:
     /// direct entries keep their slots as they are, which tells their owners the
     /// channel is gone. Returns the wakers to wake once the lock is released.
