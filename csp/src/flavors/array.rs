@@ -435,7 +435,7 @@ impl<T> Channel<T> {
         };
         match self
             .senders
-            .wait_for(until, attempt, || self.is_ready(Side::Send))
+            .wait_for(until, attempt, || self.ready_to_sleep(Side::Send))
         {
             Some(done) => done,
             None => Err(SendFailure::NotReady(
@@ -460,7 +460,11 @@ impl<T> Channel<T> {
     #[inline(never)]
     fn recv_waiting(&self, until: Until) -> Result<T, RecvFailure> {
         self.receivers
-            .wait_for(until, || self.attempt_recv(), || self.is_ready(Side::Recv))
+            .wait_for(
+                until,
+                || self.attempt_recv(),
+                || self.ready_to_sleep(Side::Recv),
+            )
             .unwrap_or(Err(RecvFailure::NotReady))
     }
 
@@ -497,18 +501,27 @@ impl<T> Channel<T> {
     }
 
     /// Whether a select arm on `side` would find room or a value, or the disconnection.
-    ///
-    /// A registered waiter calls this before it sleeps: a slot held by a select blocks
-    /// `side` whatever else holds (even disconnection: an attempt reports "not ready"
-    /// at a held slot), and the hold's end wakes those it blocked
-    /// ([`NotifyList::note_hold`]).
+    /// A slot held by a select blocks `side` whatever else holds (even disconnection:
+    /// an attempt reports "not ready" at a held slot).
     pub(crate) fn is_ready(&self, side: Side) -> bool {
+        !self.held_up(side) && self.available(side)
+    }
+
+    /// [`is_ready`](Channel::is_ready), as a waiter registered on `side` asks it just
+    /// before it sleeps: a hold in its way is noted first, so that the hold's end
+    /// wakes it ([`NotifyList::note_hold`]).
+    fn ready_to_sleep(&self, side: Side) -> bool {
         if self.held_up(side) {
             self.waiters(side).note_hold();
             if self.held_up(side) {
                 return false;
             }
         }
+        self.available(side)
+    }
+
+    /// Room or a value by count, or the disconnection, holds aside.
+    fn available(&self, side: Side) -> bool {
         self.is_disconnected()
             || match side {
                 Side::Send => !self.is_full(),
@@ -571,7 +584,7 @@ impl<T> Channel<T> {
     /// then the select must not sleep, but retry.
     pub(crate) fn register(&self, party: &Party, arm: usize, side: Side) -> bool {
         self.waiters(side).register(party, arm);
-        self.is_ready(side)
+        self.ready_to_sleep(side)
     }
 
     /// Removes a select's entry, if no notifier has.
@@ -674,7 +687,7 @@ impl<T> Channel<T> {
                 }
             }
         };
-        let ready = || self.is_ready(Side::Send);
+        let ready = || self.ready_to_sleep(Side::Send);
         self.senders.poll_for(party, queued, waker, attempt, ready)
     }
 
@@ -685,7 +698,7 @@ impl<T> Channel<T> {
         queued: &Cell<bool>,
         waker: &Waker,
     ) -> Poll<Result<T, RecvFailure>> {
-        let ready = || self.is_ready(Side::Recv);
+        let ready = || self.ready_to_sleep(Side::Recv);
         self.receivers
             .poll_for(party, queued, waker, || self.attempt_recv(), ready)
     }
