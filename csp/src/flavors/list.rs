@@ -20,7 +20,14 @@
 //! and ring are the channels its comparison is about; an unbounded channel serves as a
 //! mailbox that must never block its sender. A `VecDeque` under csp's queue lock (one
 //! compare-and-swap to take, a store to give back) keeps this flavor short and easy to
-//! model-check; it allocates only when the queue grows past its largest size so far.
+//! model-check.
+//!
+//! Memory follows the queue's length, not its history: a receive that leaves the
+//! queue at most a quarter full halves its buffer (down to [`KEEP`] values), so a
+//! burst's memory goes back once it drains, and a mailbox whose length stays under
+//! `KEEP` never reallocates. Halving at a quarter, not at a half, means growing and
+//! shrinking cannot alternate on every operation: between two reallocations come as
+//! many receives or sends as the smaller buffer holds, so each costs O(1) amortized.
 
 use super::{RecvFailure, SendFailure, Side};
 use crate::notify::NotifyList;
@@ -51,10 +58,24 @@ struct Queue<T> {
     disconnected: bool,
 }
 
+/// The buffer size (in values) below which a draining queue keeps its memory.
+const KEEP: usize = 32;
+
 impl<T> Queue<T> {
     /// Whether a plain receive would find a value.
     fn has_unclaimed(&self) -> bool {
         self.values.len() > self.claimed
+    }
+
+    /// Takes the front value, giving memory back as the queue drains (module docs).
+    fn pop_front(&mut self) -> Option<T> {
+        let value = self.values.pop_front();
+        let capacity = self.values.capacity();
+        // Zero-sized values take no memory (and their capacity reads as usize::MAX).
+        if size_of::<T>() != 0 && capacity > KEEP && self.values.len() <= capacity / 4 {
+            self.values.shrink_to(capacity / 2);
+        }
+        value
     }
 }
 
@@ -94,7 +115,7 @@ impl<T> Channel<T> {
         if queue.has_unclaimed() {
             // Claimed values are at the front in count only: any value will do for
             // them, so a plain receive takes the front one too.
-            return queue.values.pop_front().map(Ok);
+            return queue.pop_front().map(Ok);
         }
         queue.disconnected.then_some(Err(RecvFailure::Disconnected))
     }
@@ -228,7 +249,6 @@ impl<T> Channel<T> {
                 let mut queue = self.queue();
                 queue.claimed -= 1;
                 Ok(queue
-                    .values
                     .pop_front()
                     .expect("a claimed value stays queued (module invariants)"))
             }
