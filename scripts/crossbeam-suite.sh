@@ -5,7 +5,8 @@
 # comparison (compare/ depends on it); nothing of crossbeam's is kept in this
 # repository. They are copied into target/crossbeam-suite/, with every
 # `crossbeam_channel` path rewritten to `csp`, and run there as a crate of their own.
-# Arguments go to `cargo test` (e.g. `--release`, or a test name after `--`).
+# Arguments go to the test runner (scripts/runner.sh: nextest with the repository's
+# per-test time limits, or `cargo test`), e.g. `--release`, or a test name after `--`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -45,4 +46,5 @@ num_cpus = "1.13"
 rand = "0.8"
 TOML
 cd "$dir"
-exec cargo test --target-dir "$root/target/crossbeam-suite-target" "$@"
+source "$root/scripts/runner.sh"
+run_tests --target-dir "$root/target/crossbeam-suite-target" "$@"

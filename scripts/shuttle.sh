@@ -5,5 +5,7 @@
 # (pass the test's name too, e.g. `scripts/shuttle.sh executor_with_many_tasks`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/runner.sh
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg csp_shuttle"
-exec cargo test --release --target-dir target/shuttle -p loom_tests --test shuttle -- "$@"
+export NEXTEST_PROFILE="${NEXTEST_PROFILE:-shuttle}"
+run_tests --release --target-dir target/shuttle -p loom_tests --test shuttle -- "$@"

@@ -339,3 +339,68 @@ fn try_operations_agree_with_len() {
     }
     senders.into_iter().for_each(|s| s.join().unwrap());
 }
+
+/// How the echo thread of [`every_wait_is_woken_by_its_counterpart`] receives.
+#[derive(Clone, Copy, Debug)]
+enum Receive {
+    Plain,
+    Select,
+    Async,
+}
+
+/// Round trips through an echo thread, on every flavor, with the echo receiving by a
+/// plain `recv`, a `select!` over two channels, and an async receive. Each wait here
+/// can end only by its counterpart's wake-up: nothing times out, and no disconnection
+/// comes until the last round. (The many-to-many tests above cannot see a lost
+/// wake-up on an unbounded channel: their senders never block, finish, and the
+/// disconnection wakes every receiver that missed a value.) Now and then the main
+/// thread pauses so that the echo parks, rather than catching the value while it
+/// spins. A lost wake-up hangs this test, which the test runner's time limit turns
+/// into a failure under its name (.config/nextest.toml).
+#[test]
+fn every_wait_is_woken_by_its_counterpart() {
+    const ROUNDS: u64 = 4_000;
+    for cap in [Some(0), Some(1), Some(16), None] {
+        for receive in [Receive::Plain, Receive::Select, Receive::Async] {
+            // Shown by the test runner if this case hangs.
+            println!("capacity {cap:?}, echo receives by {receive:?}");
+            let channel = || match cap {
+                Some(cap) => csp_channel::bounded::<u64>(cap),
+                None => csp_channel::unbounded(),
+            };
+            let (ping_tx, ping_rx) = channel();
+            let (pong_tx, pong_rx) = channel();
+            let (_idle_tx, idle_rx) = channel();
+            let echo = thread::spawn(move || {
+                loop {
+                    let got = match receive {
+                        Receive::Plain => ping_rx.recv(),
+                        Receive::Select => csp_channel::select! {
+                            recv(ping_rx) -> v => v,
+                            recv(idle_rx) -> _ => unreachable!("nothing is sent on idle"),
+                        },
+                        Receive::Async => futures::executor::block_on(ping_rx.recv_async()),
+                    };
+                    let Ok(v) = got else { return };
+                    // Sends of two values: on a channel of capacity 1 the second
+                    // waits for the main thread's receive.
+                    pong_tx.send(v).unwrap();
+                    pong_tx.send(v + 1).unwrap();
+                }
+            });
+            for i in 0..ROUNDS {
+                if i % 500 == 0 {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                ping_tx.send(i).unwrap();
+                if i % 500 == 250 {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                assert_eq!(pong_rx.recv(), Ok(i), "{cap:?} {receive:?}");
+                assert_eq!(pong_rx.recv(), Ok(i + 1), "{cap:?} {receive:?}");
+            }
+            drop(ping_tx);
+            echo.join().unwrap();
+        }
+    }
+}
