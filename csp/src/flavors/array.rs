@@ -632,7 +632,10 @@ impl<T> Channel<T> {
     /// Gives up a claim that will not be completed. A claimed slot for sending is
     /// rolled back or becomes a hole ([`abandon`](Channel::abandon)). A claimed value
     /// stays in place if no later receiver has claimed past it (`head` moves back);
-    /// otherwise it is put back at the tail if there is room, and dropped only if not.
+    /// otherwise it is put back at the tail, as the newest ([`put_back`]: never
+    /// dropped for want of room).
+    ///
+    /// [`put_back`]: Channel::put_back
     ///
     /// # Safety
     /// As for [`finish_recv`](Channel::finish_recv); `side` is the select arm's.
