@@ -145,3 +145,55 @@ fn a_given_back_value_claim_wakes_the_sender_it_blocked() {
         assert_eq!(got, [1, 2, 3]);
     });
 }
+
+/// A select claims a ring's only value and gives it back in place (nobody received
+/// past it) while another receiver blocks on the ring that looks empty, arriving
+/// before the claim, during it, or after the give-back: the receiver gets the value.
+/// The sender stays connected, so only the give-back can wake it.
+#[test]
+fn a_value_claim_given_back_in_place_wakes_a_waiting_receiver() {
+    bounded(|| {
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
+        tx.send(7).unwrap();
+        let rx2 = rx.clone();
+        let receiver = thread::spawn(move || rx2.recv());
+        let mut sel = csp_channel::Select::new();
+        sel.recv(&rx);
+        // The receiver may have taken it first; then there is nothing to claim.
+        if let Ok(oper) = sel.try_select() {
+            give_back(oper);
+        }
+        drop(sel);
+        assert_eq!(receiver.join().unwrap(), Ok(7));
+        drop(tx);
+        assert_eq!(rx.recv(), Err(RecvError));
+    });
+}
+
+/// A select claims the first of two values; another receiver takes the second, then a
+/// receiver blocks for another; the claim is given back, past, so the value goes to
+/// the tail: the blocked receiver gets it, whether it registered before or after. With
+/// two slots the tail has come round to the claimed slot and the value stays there;
+/// with three it moves to the tail's slot.
+#[test]
+fn a_value_put_back_at_the_tail_wakes_a_waiting_receiver() {
+    for cap in [2, 3] {
+        bounded(move || {
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
+            tx.send(1).unwrap();
+            tx.send(2).unwrap();
+            let mut sel = csp_channel::Select::new();
+            sel.recv(&rx);
+            let oper = sel.select();
+            let rx2 = rx.clone();
+            assert_eq!(thread::spawn(move || rx2.recv()).join().unwrap(), Ok(2));
+            let rx3 = rx.clone();
+            let receiver = thread::spawn(move || rx3.recv());
+            give_back(oper);
+            drop(sel);
+            assert_eq!(receiver.join().unwrap(), Ok(1));
+            drop(tx);
+            assert_eq!(rx.recv(), Err(RecvError));
+        });
+    }
+}

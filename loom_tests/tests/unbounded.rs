@@ -111,3 +111,26 @@ fn a_cancelled_async_receive_loses_nothing() {
         assert_eq!(received.into_iter().chain(later).collect::<Vec<_>>(), [8]);
     });
 }
+
+/// A select claims one of two values; a receiver takes one, then blocks for the
+/// other, registering before or after the give-back: it gets the claimed value once
+/// given back, and in order (a claim is a count, so the receiver takes the front).
+#[test]
+fn a_given_back_claim_wakes_a_receiver_that_took_the_other_value() {
+    exhaustive(|| {
+        let (tx, rx) = csp_channel::unbounded::<u32>();
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        let rx2 = rx.clone();
+        let mut sel = csp_channel::Select::new();
+        sel.recv(&rx);
+        let claimed = sel.select();
+        let receiver = thread::spawn(move || (rx2.recv(), rx2.recv()));
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(claimed)));
+        assert!(dropped.is_err(), "dropping an uncompleted operation panics");
+        drop(sel);
+        assert_eq!(receiver.join().unwrap(), (Ok(1), Ok(2)));
+        drop(tx);
+        assert_eq!(rx.try_recv(), Err(csp_channel::TryRecvError::Disconnected));
+    });
+}
