@@ -785,6 +785,10 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
+        // A failed loom model is being torn down: leave loom alone (crate::sync).
+        if crate::sync::model_unwinding() {
+            return;
+        }
         // AcqRel: the last sender's disconnect must see every other sender's work.
         if self.chan.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
             let _ = self.chan.disconnect();
@@ -794,6 +798,9 @@ impl<T> Drop for Sender<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        if crate::sync::model_unwinding() {
+            return;
+        }
         if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
             let _ = self.chan.disconnect();
         }

@@ -14,7 +14,7 @@
 pub(crate) use loom::{
     hint::spin_loop,
     sync::{
-        Arc, Mutex, MutexGuard,
+        Mutex, MutexGuard,
         atomic::{AtomicBool, AtomicUsize, Ordering, fence},
     },
     thread::{Thread, current as current_thread, park, yield_now},
@@ -203,3 +203,103 @@ impl<T> UnsafeCell<T> {
 
 #[cfg(csp_loom)]
 pub(crate) use loom::cell::UnsafeCell;
+
+/// Whether a loom model is unwinding on this thread: loom found a failure (a deadlock,
+/// a data race, a failed assertion) and is tearing the model down. Then loom's
+/// scheduler is gone, and any loom operation (an atomic, an `Arc` count) panics again
+/// inside a destructor, which aborts the whole test binary (loom#291): a user's
+/// `#[should_panic]` model, or the next test, never runs. csp's handles and wakers
+/// check this in their drops and leave loom alone. Never true outside loom.
+#[cfg(csp_loom)]
+pub(crate) fn model_unwinding() -> bool {
+    std::thread::panicking()
+}
+
+/// Never true outside loom (see the loom version).
+#[cfg(not(csp_loom))]
+#[inline(always)]
+pub(crate) const fn model_unwinding() -> bool {
+    false
+}
+
+#[cfg(csp_loom)]
+pub(crate) use loom_arc::Arc;
+
+/// loom's `Arc`, but for one thing: dropped while a model unwinds, it leaks its count
+/// instead of reaching loom's scheduler ([`model_unwinding`]).
+#[cfg(csp_loom)]
+mod loom_arc {
+    use std::mem::ManuallyDrop;
+    use std::ops::Deref;
+
+    #[derive(Debug)]
+    pub(crate) struct Arc<T>(ManuallyDrop<loom::sync::Arc<T>>);
+
+    impl<T> Arc<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Self(ManuallyDrop::new(loom::sync::Arc::new(value)))
+        }
+
+        pub(crate) fn ptr_eq(this: &Self, other: &Self) -> bool {
+            loom::sync::Arc::ptr_eq(&this.0, &other.0)
+        }
+
+        pub(crate) fn as_ptr(this: &Self) -> *const T {
+            loom::sync::Arc::as_ptr(&this.0)
+        }
+
+        pub(crate) fn into_raw(this: Self) -> *const T {
+            let mut this = ManuallyDrop::new(this);
+            // SAFETY: `this` is never used or dropped again; its count moves to the
+            // raw pointer.
+            loom::sync::Arc::into_raw(unsafe { ManuallyDrop::take(&mut this.0) })
+        }
+
+        /// # Safety
+        /// As for `std::sync::Arc::from_raw`.
+        pub(crate) unsafe fn from_raw(ptr: *const T) -> Self {
+            // SAFETY: the caller's contract.
+            Self(ManuallyDrop::new(unsafe { loom::sync::Arc::from_raw(ptr) }))
+        }
+
+        /// # Safety
+        /// As for `std::sync::Arc::increment_strong_count`.
+        pub(crate) unsafe fn increment_strong_count(ptr: *const T) {
+            // SAFETY: the caller's contract.
+            unsafe { loom::sync::Arc::increment_strong_count(ptr) }
+        }
+
+        /// # Safety
+        /// As for `std::sync::Arc::decrement_strong_count`.
+        pub(crate) unsafe fn decrement_strong_count(ptr: *const T) {
+            // Even rebuilding the `Arc` reaches loom's scheduler.
+            if !super::model_unwinding() {
+                // SAFETY: the caller's contract.
+                unsafe { loom::sync::Arc::decrement_strong_count(ptr) }
+            }
+        }
+    }
+
+    impl<T> Clone for Arc<T> {
+        fn clone(&self) -> Self {
+            Self(self.0.clone())
+        }
+    }
+
+    impl<T> Deref for Arc<T> {
+        type Target = T;
+
+        fn deref(&self) -> &T {
+            &self.0
+        }
+    }
+
+    impl<T> Drop for Arc<T> {
+        fn drop(&mut self) {
+            if !super::model_unwinding() {
+                // SAFETY: dropped once, here; never used again.
+                unsafe { ManuallyDrop::drop(&mut self.0) }
+            }
+        }
+    }
+}
