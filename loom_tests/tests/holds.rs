@@ -9,7 +9,7 @@
 //! a loom branch limit.
 #![cfg(csp_loom)]
 
-use loom_tests::bounded;
+use loom_tests::{bounded, exhaustive};
 
 use csp_channel::RecvError;
 use loom::thread;
@@ -196,4 +196,35 @@ fn a_value_put_back_at_the_tail_wakes_a_waiting_receiver() {
             assert_eq!(rx.recv(), Err(RecvError));
         });
     }
+}
+
+/// A hole (a send claim given back after another sender passed it) takes room until a
+/// receive skips it. Here the slot after the hole is held by a second select's send
+/// claim, so a receive frees the hole's slot and finds nothing: the room it made is
+/// owed to a sender that found the ring full, which must get it while the second claim
+/// still holds (the main thread completes that claim only after the sender is done; a
+/// sender left asleep deadlocks the model).
+#[test]
+fn a_receive_that_skips_a_hole_wakes_the_sender_it_made_room_for() {
+    exhaustive(|| {
+        let (tx, rx) = csp_channel::bounded::<u32>(2);
+        tx.send(1).unwrap();
+        let mut first = csp_channel::Select::new();
+        first.send(&tx);
+        let claim = first.select(); // the second slot
+        assert_eq!(rx.recv(), Ok(1));
+        let mut second = csp_channel::Select::new();
+        second.send(&tx);
+        let held = second.select(); // the first slot again, a lap on: past `claim`
+        give_back(claim); // a hole, since `held` passed it
+        drop(first);
+        let tx2 = tx.clone();
+        let sender = thread::spawn(move || tx2.send(3));
+        // Skips the hole, then finds the held claim: nothing to receive.
+        assert_eq!(rx.try_recv(), Err(csp_channel::TryRecvError::Empty));
+        assert_eq!(sender.join().unwrap(), Ok(()));
+        held.send(&tx, 2).unwrap();
+        drop(second);
+        assert_eq!((rx.recv(), rx.recv()), (Ok(2), Ok(3)));
+    });
 }
