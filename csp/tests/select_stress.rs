@@ -111,7 +111,10 @@ fn recv_one(rxs: &[csp_channel::Receiver<u64>], how: How, i: u64) -> Option<u64>
 fn exactly_once(caps: &[usize], producers: u64, consumers: usize, per: u64, send: How, recv: How) {
     let (txs, rxs): (Vec<_>, Vec<_>) = caps
         .iter()
-        .map(|&cap| csp_channel::bounded::<u64>(cap))
+        .map(|&cap| match cap {
+            UNBOUNDED => csp_channel::unbounded::<u64>(),
+            cap => csp_channel::bounded::<u64>(cap),
+        })
         .unzip();
     let senders: Vec<_> = (0..producers)
         .map(|p| {
@@ -160,10 +163,15 @@ fn exactly_once(caps: &[usize], producers: u64, consumers: usize, per: u64, send
 const RENDEZVOUS: &[usize] = &[0, 0, 0, 0];
 const MIXED: &[usize] = &[0, 1, 0, 4, 0, 2, 0, 0];
 const BUFFERED: &[usize] = &[1, 2, 3];
+/// An unbounded channel, in a list of capacities.
+const UNBOUNDED: usize = usize::MAX;
+/// Unbounded channels beside the other flavors: a select's receive claim on one is a
+/// count, which two selects must never both take for one value.
+const WITH_UNBOUNDED: &[usize] = &[UNBOUNDED, 0, 1, UNBOUNDED];
 
 #[test]
 fn selects_against_plain_operations() {
-    for caps in [RENDEZVOUS, MIXED, BUFFERED] {
+    for caps in [RENDEZVOUS, MIXED, BUFFERED, WITH_UNBOUNDED] {
         exactly_once(caps, 4, 4, 2_000, How::Select, How::Plain);
         exactly_once(caps, 4, 4, 2_000, How::Plain, How::Select);
     }
@@ -171,7 +179,7 @@ fn selects_against_plain_operations() {
 
 #[test]
 fn selects_against_selects() {
-    for caps in [RENDEZVOUS, MIXED, BUFFERED] {
+    for caps in [RENDEZVOUS, MIXED, BUFFERED, WITH_UNBOUNDED] {
         exactly_once(caps, 4, 4, 2_000, How::Select, How::Select);
     }
 }
@@ -186,7 +194,7 @@ fn timed_selects_race_counterparts() {
 
 #[test]
 fn everything_mixed_with_many_threads() {
-    for caps in [RENDEZVOUS, MIXED] {
+    for caps in [RENDEZVOUS, MIXED, WITH_UNBOUNDED] {
         exactly_once(caps, 8, 8, 1_000, How::Mixed, How::Mixed);
     }
 }
