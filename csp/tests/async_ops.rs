@@ -512,6 +512,53 @@ fn a_dropped_receive_passes_its_nudge_on() {
     assert_eq!(send.as_mut().poll(noop), Poll::Ready(Ok(())));
 }
 
+/// On a buffered or unbounded channel a value (or room) notifies the oldest waiting
+/// future; if that future is dropped before it polls again, the notification passes
+/// to the next waiter, which would otherwise sleep beside the value (or the room).
+#[test]
+fn a_dropped_future_passes_its_notification_on() {
+    let noop = &mut Context::from_waker(futures::task::noop_waker_ref());
+    let flag = Arc::new(Flag(std::sync::atomic::AtomicBool::new(false)));
+    let flag_waker = futures::task::waker(Arc::clone(&flag));
+    let flagged = &mut Context::from_waker(&flag_waker);
+    let channels = || [csp_channel::bounded::<u32>(1), csp_channel::unbounded()];
+    for (kind, (tx, rx)) in ["ring", "unbounded"].into_iter().zip(channels()) {
+        flag.0.store(false, Ordering::SeqCst);
+        let mut first = Box::pin(rx.recv_async());
+        let mut second = Box::pin(rx.recv_async());
+        assert!(first.as_mut().poll(noop).is_pending());
+        assert!(second.as_mut().poll(flagged).is_pending());
+        tx.try_send(7).unwrap();
+        assert!(
+            !flag.0.load(Ordering::SeqCst),
+            "{kind}: the oldest was notified"
+        );
+        drop(first);
+        assert!(
+            flag.0.load(Ordering::SeqCst),
+            "{kind}: passed to the next receive"
+        );
+        assert_eq!(second.as_mut().poll(flagged), Poll::Ready(Ok(7)), "{kind}");
+    }
+    // Room, on a full ring.
+    flag.0.store(false, Ordering::SeqCst);
+    let (tx, rx) = csp_channel::bounded::<u32>(1);
+    tx.try_send(1).unwrap();
+    let mut first = Box::pin(tx.send_async(2));
+    let mut second = Box::pin(tx.send_async(3));
+    assert!(first.as_mut().poll(noop).is_pending());
+    assert!(second.as_mut().poll(flagged).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert!(
+        !flag.0.load(Ordering::SeqCst),
+        "the oldest send was notified"
+    );
+    drop(first);
+    assert!(flag.0.load(Ordering::SeqCst), "passed to the next send");
+    assert_eq!(second.as_mut().poll(flagged), Poll::Ready(Ok(())));
+    assert_eq!(rx.try_recv(), Ok(3));
+}
+
 /// An async send meets async receives queued ahead of a blocked thread: it serves
 /// the thread (or nudges a receive, which is then dropped). The thread must get the
 /// value, never a false disconnection nor a wait for nobody, and the send completes.
