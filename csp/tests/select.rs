@@ -724,3 +724,57 @@ fn the_earliest_of_a_selects_deadlines_wins() {
     assert!(sel.select_timeout(SHORT).is_err());
     quick("Select::select_timeout beside a long timer", started);
 }
+
+/// A blocked operation with a deadline that a select claims cannot time out while the
+/// claim lasts (the select has committed to it): it sleeps without deadline. When the
+/// claim is given back it must be woken, so that it sees its deadline has passed and
+/// returns; asleep, it would wait for a counterpart that may never come. On a
+/// rendezvous, for a claimed receive and a claimed send, and the select holding the
+/// claim past the deadline.
+#[test]
+fn a_given_back_claim_lets_its_owner_time_out() {
+    const DEADLINE: Duration = Duration::from_millis(200);
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
+    // Claims the counterpart once it waits, holds the claim past its deadline, gives
+    // it back. `false` if the counterpart timed out before the claim (a slow machine).
+    let hold_past_deadline = |sel: &mut csp_channel::Select<'_>| {
+        sel.ready();
+        let Ok(claim) = sel.try_select() else {
+            return false;
+        };
+        thread::sleep(DEADLINE * 3);
+        assert!(catch_unwind(AssertUnwindSafe(|| drop(claim))).is_err());
+        true
+    };
+    for _attempt in 0..3 {
+        let receiver = {
+            let rx = rx.clone();
+            thread::spawn(move || rx.recv_timeout(DEADLINE))
+        };
+        let mut sel = csp_channel::Select::new();
+        sel.send(&tx);
+        let claimed = hold_past_deadline(&mut sel);
+        assert_eq!(
+            receiver.join().unwrap(),
+            Err(csp_channel::RecvTimeoutError::Timeout)
+        );
+        if claimed {
+            break;
+        }
+    }
+    for _attempt in 0..3 {
+        let sender = {
+            let tx = tx.clone();
+            thread::spawn(move || tx.send_timeout(5, DEADLINE))
+        };
+        let mut sel = csp_channel::Select::new();
+        sel.recv(&rx);
+        let claimed = hold_past_deadline(&mut sel);
+        let sent = sender.join().unwrap().unwrap_err();
+        assert!(sent.is_timeout());
+        assert_eq!(sent.into_inner(), 5, "the value comes back");
+        if claimed {
+            break;
+        }
+    }
+}
