@@ -778,3 +778,33 @@ fn a_given_back_claim_lets_its_owner_time_out() {
         }
     }
 }
+
+/// A claim given back leaves its counterpart where it was in line: on a rendezvous,
+/// the oldest blocked sender is still the next one met, whatever the select did with
+/// it in between. Re-queued at the back, it would be overtaken by a later sender.
+#[test]
+fn a_given_back_claim_keeps_its_place_in_line() {
+    let (tx, rx) = csp_channel::bounded::<i32>(0);
+    let first = {
+        let tx = tx.clone();
+        thread::spawn(move || tx.send(1))
+    };
+    let mut watch = csp_channel::Select::new();
+    watch.recv(&rx);
+    watch.ready(); // the first sender waits
+    drop(watch);
+    let second = {
+        let tx = tx.clone();
+        thread::spawn(move || tx.send(2))
+    };
+    thread::sleep(SETTLE); // the second sender waits behind it
+    let mut sel = csp_channel::Select::new();
+    sel.recv(&rx);
+    let claim = sel.try_select().expect("a sender waits");
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(claim))).is_err());
+    drop(sel);
+    assert_eq!(rx.recv(), Ok(1), "the oldest sender keeps its place");
+    assert_eq!(rx.recv(), Ok(2));
+    first.join().unwrap().unwrap();
+    second.join().unwrap().unwrap();
+}
