@@ -529,7 +529,17 @@ fn waiting_selects_sleep_rather_than_spin() {
     full.send(0).unwrap();
     let mut send_sel = csp_channel::Select::new();
     send_sel.send(&full);
-    let waits: [(&str, &mut dyn FnMut()); 6] = [
+    // Both ends of one rendezvous in one select: its own entry on the other side is
+    // no counterpart.
+    let (both_tx, both_rx) = csp_channel::bounded::<i32>(0);
+    let waits: [(&str, &mut dyn FnMut()); 7] = [
+        ("select! over both ends of a rendezvous", &mut || {
+            csp_channel::select! {
+                send(both_tx, 1) -> _ => panic!("nobody receives but the select"),
+                recv(both_rx) -> _ => panic!("nobody sends but the select"),
+                default(WAIT) => {},
+            }
+        }),
         ("ready_timeout on a send arm", &mut || {
             assert!(send_sel.ready_timeout(WAIT).is_err())
         }),
