@@ -597,6 +597,37 @@ fn a_thread_never_waits_on_a_stalled_async_select() {
     assert_eq!(sender.join().unwrap(), Ok(()));
 }
 
+/// Async selects' deadlines are kept by one alarm thread, which sleeps until the
+/// earliest: an alarm set earlier than the one it sleeps for must wake it at once, or
+/// the short wait lasts as long as the long one.
+#[test]
+fn an_earlier_alarm_overtakes_a_later_one() {
+    const SHORT: Duration = Duration::from_millis(20);
+    const LONG: Duration = Duration::from_secs(20);
+    let (_tx, idle) = csp_channel::bounded::<i32>(0);
+    let noop = &mut Context::from_waker(futures::task::noop_waker_ref());
+    let mut long = Box::pin(async {
+        csp_channel::select_async! {
+            recv(idle) -> _ => unreachable!("nothing is sent"),
+            default(LONG) => {},
+        }
+    });
+    assert!(long.as_mut().poll(noop).is_pending());
+    thread::sleep(SETTLE); // the alarm thread sleeps until LONG
+    let started = Instant::now();
+    block_on(async {
+        csp_channel::select_async! {
+            recv(idle) -> _ => unreachable!("nothing is sent"),
+            default(SHORT) => {},
+        }
+    });
+    assert!(
+        started.elapsed() < LONG / 4,
+        "the short wait took {:?}",
+        started.elapsed()
+    );
+}
+
 /// As the thread select's test: an async select's deadlines (its timer arms and its
 /// own `default(timeout)`) combine to the earliest.
 #[test]
