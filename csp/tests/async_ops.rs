@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const SETTLE: Duration = Duration::from_millis(20);
 
@@ -584,6 +584,39 @@ fn a_nudge_passed_on_never_fakes_a_disconnection() {
             assert_eq!(send.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
         }
     }
+}
+
+/// A blocked thread's receive queued behind a pending receive future is served first
+/// by a thread's send (a thread never waits on a task); the future keeps its place,
+/// and the next send reaches it. Dropped from the queue instead, it would wait for
+/// good: registered, as it believes, yet in no queue.
+#[test]
+fn a_receive_future_passed_over_keeps_its_place() {
+    let flag = Arc::new(Flag(std::sync::atomic::AtomicBool::new(false)));
+    let flag_waker = futures::task::waker(Arc::clone(&flag));
+    let flagged = &mut Context::from_waker(&flag_waker);
+    let (tx, rx) = csp_channel::bounded::<u32>(0);
+    let mut pending = Box::pin(rx.recv_async());
+    assert!(pending.as_mut().poll(flagged).is_pending());
+    let receiver = {
+        let rx = rx.clone();
+        thread::spawn(move || rx.recv())
+    };
+    thread::sleep(SETTLE); // the thread queues behind the future
+    tx.send(1).unwrap();
+    assert_eq!(receiver.join().unwrap(), Ok(1), "the blocked thread first");
+    assert!(!flag.0.load(Ordering::SeqCst), "the future was passed over");
+    let sender = thread::spawn(move || tx.send(2));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !flag.0.load(Ordering::SeqCst) {
+        assert!(
+            Instant::now() < deadline,
+            "the next send never reached the future"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(pending.as_mut().poll(flagged), Poll::Ready(Ok(2)));
+    sender.join().unwrap().unwrap();
 }
 
 /// A thread select's send arm chooses an async receive, which is then dropped before
