@@ -1,7 +1,8 @@
 //! The one place concurrency primitives come from.
 //!
-//! Under `--cfg csp_loom` every type is loom's, so the models in `loom_tests/` explore
-//! every interleaving of the real code; under `--cfg csp_shuttle` they are shuttle's, so
+//! Under `--cfg csp_loom` every type is loom's (the `Arc` wrapped so that a failed
+//! model's teardown does not abort the test binary: `model_unwinding`), so the models
+//! in `loom_tests/` explore every interleaving of the real code; under `--cfg csp_shuttle` they are shuttle's, so
 //! randomized schedulers can drive many threads through it (`loom_tests/tests/shuttle.rs`);
 //! otherwise they are std's at zero cost, but for the lock, which is csp's own
 //! (`crate::lock`), and, on Linux x86-64, the yield, an inline system call
