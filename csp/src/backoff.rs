@@ -73,6 +73,14 @@ impl Backoff {
         }
     }
 
+    /// A backoff already over: the first check that asks parks.
+    #[inline]
+    pub(crate) fn completed() -> Self {
+        let mut backoff = Self::new();
+        backoff.step = backoff.spin_checks + YIELDS;
+        backoff
+    }
+
     /// A backoff for polling a full or empty ring: checks less often, as long in all.
     #[inline]
     pub(crate) fn for_ring() -> Self {

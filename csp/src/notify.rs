@@ -179,8 +179,15 @@ impl NotifyList {
                 // Under loom, no spinning: a spinning waiter yields to its counterpart
                 // at every step, so loom would always let the counterpart finish first
                 // and never explore the window this wait exists to get right (check,
-                // register, re-check, sleep).
-                if until == Until::Now || backoff.is_completed() || cfg!(csp_loom) {
+                // register, re-check, sleep). Under shuttle, none for a wait with a
+                // deadline: its timeout, which comes where it would sleep (`sync`,
+                // "model clock"), would almost never be reached.
+                let checked_deadline = cfg!(csp_shuttle) && matches!(until, Until::Deadline(_));
+                if until == Until::Now
+                    || backoff.is_completed()
+                    || cfg!(csp_loom)
+                    || checked_deadline
+                {
                     break;
                 }
                 backoff.snooze();

@@ -87,7 +87,7 @@ pub(crate) enum Until {
 impl Until {
     /// A deadline `timeout` from now; a timeout too long to represent waits forever.
     pub(crate) fn after(timeout: std::time::Duration) -> Self {
-        Instant::now()
+        crate::sync::now()
             .checked_add(timeout)
             .map_or(Until::Forever, Until::Deadline)
     }
@@ -97,7 +97,7 @@ impl Until {
     pub(crate) fn is_past(self) -> bool {
         match self {
             Until::Now => true,
-            Until::Deadline(deadline) => Instant::now() >= deadline,
+            Until::Deadline(deadline) => crate::sync::now() >= deadline,
             Until::Forever => false,
         }
     }
@@ -349,7 +349,19 @@ impl Party {
     /// which case it waits for the claimer as long as it takes.
     #[inline(always)]
     pub(crate) fn wait(&self, until: Until, mut get_waker: impl FnMut() -> Waker) -> Outcome {
-        let mut backoff = Backoff::new();
+        // Under a checker a wait with a deadline goes straight to where it would
+        // sleep, and there its timeout races the counterpart (`sync`, "model clock").
+        // Under loom a yield means "run every other thread first" (loom never picks a
+        // yielding thread while another can run), so a wait that yielded on its way
+        // would always let its counterpart come first and loom would never explore
+        // the timeout; under shuttle each of the ~160 spins is a scheduling point at
+        // which the counterpart may come, so the timeout would almost never be seen.
+        let checked = cfg!(any(csp_loom, csp_shuttle));
+        let mut backoff = if checked && matches!(until, Until::Deadline(_)) {
+            Backoff::completed()
+        } else {
+            Backoff::new()
+        };
         loop {
             let state = self.state.load(Ordering::Acquire);
             match tag(state) {

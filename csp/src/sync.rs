@@ -91,13 +91,12 @@ pub(crate) fn yield_now() {
 #[cfg(not(any(csp_loom, csp_shuttle)))]
 pub(crate) use crate::lock::{Mutex, MutexGuard};
 
-/// Parks the current thread until unparked or until `deadline`.
-///
-/// loom and shuttle have no time: under them this is a plain `park`, so models never
-/// rely on a timeout firing (timeouts are covered by stress tests instead).
-#[cfg(any(csp_loom, csp_shuttle))]
-pub(crate) fn park_until(_deadline: std::time::Instant) {
-    park();
+/// The current time: std's clock, or under loom and shuttle the model's own
+/// (`model_clock`). Every deadline and timer in the crate reads it here.
+#[cfg(not(any(csp_loom, csp_shuttle)))]
+#[inline(always)]
+pub(crate) fn now() -> std::time::Instant {
+    std::time::Instant::now()
 }
 
 /// Parks the current thread until unparked or until `deadline`.
@@ -106,6 +105,67 @@ pub(crate) fn park_until(deadline: std::time::Instant) {
     let now = std::time::Instant::now();
     if deadline > now {
         std::thread::park_timeout(deadline - now);
+    }
+}
+
+#[cfg(any(csp_loom, csp_shuttle))]
+pub(crate) use model_clock::{now, park_until};
+
+/// Time under a model checker, where no real time may pass: a timeout is an internal
+/// choice, as in CSP. A wait with a deadline ends by timeout only where it would
+/// otherwise sleep, and there the clock moves to the deadline: the waiter finds its
+/// deadline past and gives up, racing any counterpart that completes it first. So the
+/// checker explores both endings, the counterpart arriving (a switch to it before the
+/// waiter's abort: under loom, one preemption) and the timeout, and a model whose only
+/// way on is a timeout never deadlocks on it. Such a wait does not spin or yield on
+/// its way there (`Party::wait` says why); under shuttle, whose yields are plain
+/// scheduling points, it yields once before the time comes.
+///
+/// The clock belongs to one execution of the model: it starts at the real time of its
+/// first read in that execution and moves only when a wait passes time. An instant the
+/// model computed from `Instant::now()` before that first read is past; one computed
+/// after it is reached when a wait sleeps until it. Either way each execution of the
+/// same schedule takes the same steps, as loom requires. Under loom the clock is a
+/// `lazy_static`, so reading it synchronizes the reader with the thread that first
+/// read it in that execution (loom's rule for statics): an ordering bug that only that
+/// edge hides goes unseen in a model that uses timeouts.
+#[cfg(any(csp_loom, csp_shuttle))]
+mod model_clock {
+    use std::sync::{Mutex, PoisonError};
+    use std::time::Instant;
+
+    #[cfg(csp_loom)]
+    loom::lazy_static! {
+        static ref CLOCK: Mutex<Option<Instant>> = Mutex::new(None);
+    }
+
+    #[cfg(csp_shuttle)]
+    shuttle::lazy_static! {
+        static ref CLOCK: Mutex<Option<Instant>> = Mutex::new(None);
+    }
+
+    fn with_clock<R>(f: impl FnOnce(&mut Instant) -> R) -> R {
+        let mut clock = CLOCK.lock().unwrap_or_else(PoisonError::into_inner);
+        f(clock.get_or_insert_with(Instant::now))
+    }
+
+    /// The model's time.
+    pub(crate) fn now() -> Instant {
+        with_clock(|now| *now)
+    }
+
+    /// Where a thread would sleep until `deadline`, the time comes (module docs). The
+    /// caller finds its deadline past and gives up; a counterpart that came meanwhile
+    /// has completed it instead.
+    pub(crate) fn park_until(deadline: Instant) {
+        #[cfg(csp_shuttle)]
+        super::yield_now();
+        pass_time_until(deadline);
+    }
+
+    /// Moves the model's clock on to `deadline`, if it is not there yet.
+    fn pass_time_until(deadline: Instant) {
+        with_clock(|now| *now = (*now).max(deadline));
     }
 }
 

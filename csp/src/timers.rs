@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// assert!(timer.try_recv().is_err()); // only once
 /// ```
 pub fn after(duration: Duration) -> Receiver<Instant> {
-    match Instant::now().checked_add(duration) {
+    match crate::sync::now().checked_add(duration) {
         Some(deadline) => at(deadline),
         None => never(),
     }

@@ -382,3 +382,76 @@ fn a_non_blocking_select_sees_a_sender_that_arrives_meanwhile() {
         assert_eq!(ones, [1], "the value in `a` is received exactly once");
     });
 }
+
+/// Timed sends and receives (and a select with a timer arm) among five threads: under
+/// shuttle no real time passes, and a timeout fires where its wait would sleep
+/// (`csp/src/sync.rs`, "model clock"), so some schedules see sends time out and some
+/// none. Every value is received exactly once or comes back to its sender.
+#[test]
+fn timed_operations_time_out_in_some_schedules_and_lose_nothing() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+    const SENDERS: u64 = 3;
+    const EACH: u64 = 2;
+    const SECOND: Duration = Duration::from_secs(1);
+    for cap in [0, 1] {
+        // Schedules in which some send timed out, and in which none did.
+        let endings = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+        let seen = Arc::clone(&endings);
+        explore(move || {
+            let (tx, rx) = csp_channel::bounded::<u64>(cap);
+            let senders: Vec<_> = (0..SENDERS)
+                .map(|s| {
+                    let tx = tx.clone();
+                    thread::spawn(move || {
+                        (0..EACH)
+                            .filter_map(|i| tx.send_timeout(s * EACH + i, SECOND).err())
+                            .map(|err| err.into_inner())
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            drop(tx);
+            let receivers: Vec<_> = (0..2)
+                .map(|r| {
+                    let rx = rx.clone();
+                    thread::spawn(move || {
+                        let mut got = Vec::new();
+                        loop {
+                            let next = if r == 0 {
+                                rx.recv_timeout(SECOND).ok()
+                            } else {
+                                csp_channel::select! {
+                                    recv(rx) -> msg => msg.ok(),
+                                    recv(csp_channel::after(SECOND)) -> _ => None,
+                                }
+                            };
+                            match next {
+                                Some(value) => got.push(value),
+                                None => return got,
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let failed: Vec<u64> = senders
+                .into_iter()
+                .flat_map(|s| s.join().unwrap())
+                .collect();
+            seen[usize::from(failed.is_empty())].fetch_add(1, Ordering::Relaxed);
+            let mut all: Vec<u64> = receivers
+                .into_iter()
+                .flat_map(|r| r.join().unwrap())
+                .collect();
+            // A buffered value whose receivers timed out is still there.
+            all.extend(rx.try_iter());
+            all.extend(failed);
+            assert_exactly_once(all, SENDERS * EACH);
+        });
+        let [some, none] = [0, 1].map(|k| endings[k].load(Ordering::Relaxed));
+        assert!(
+            some > 0 && none > 0,
+            "bounded({cap}): schedules with a send timeout {some}, without {none}"
+        );
+    }
+}

@@ -44,7 +44,7 @@ impl<T> Timer<T> {
     }
 
     pub(crate) fn tick(period: Duration, in_phase: bool, make: fn(Instant) -> T) -> Self {
-        let first = Instant::now()
+        let first = crate::sync::now()
             .checked_add(period)
             .unwrap_or_else(far_future);
         Timer::Tick {
@@ -60,7 +60,7 @@ impl<T> Timer<T> {
         match self {
             Timer::At {
                 deadline, fired, ..
-            } => (Instant::now() >= *deadline && !fired.swap(true, Ordering::AcqRel))
+            } => (crate::sync::now() >= *deadline && !fired.swap(true, Ordering::AcqRel))
                 .then_some(Token::Timer(*deadline)),
             Timer::Tick {
                 period,
@@ -69,7 +69,7 @@ impl<T> Timer<T> {
                 ..
             } => {
                 let mut next = lock(next);
-                let now = Instant::now();
+                let now = crate::sync::now();
                 if now < *next {
                     return None;
                 }
@@ -98,7 +98,7 @@ impl<T> Timer<T> {
 
     /// Whether a message is due now.
     pub(crate) fn is_ready(&self) -> bool {
-        self.deadline().is_some_and(|due| Instant::now() >= due)
+        self.deadline().is_some_and(|due| crate::sync::now() >= due)
     }
 
     /// The arm's witness for a select that may not wait (`crate::select::Witness`): the
@@ -106,7 +106,7 @@ impl<T> Timer<T> {
     /// coming due, and its next firing moves only when one is taken.
     pub(crate) fn witness(&self) -> Witness {
         let due = self.deadline();
-        Witness::Timer(due, due.is_some_and(|due| Instant::now() >= due))
+        Witness::Timer(due, due.is_some_and(|due| crate::sync::now() >= due))
     }
 
     /// Turns a claimed firing into the message.
@@ -179,5 +179,5 @@ fn next_in_phase(fired: Instant, period: Duration, now: Instant) -> Instant {
 
 /// An instant that never comes in practice, for periods too long to add.
 fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+    crate::sync::now() + Duration::from_secs(86_400 * 365 * 30)
 }

@@ -177,7 +177,7 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
             arms,
             start,
             now,
-            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
+            deadline: timeout.and_then(|t| crate::sync::now().checked_add(t)),
             party: Party::new(),
             registered: Cell::new(0),
             alarm: Cell::new(None),
@@ -252,7 +252,7 @@ impl<'a> Future for SelectFuture<'a, '_> {
                     Poll::Ready(position) => Outcome::Done(position),
                     Poll::Pending => {
                         match this.next_deadline() {
-                            Some(at) if Instant::now() < at => {
+                            Some(at) if crate::sync::now() < at => {
                                 this.wake_at(at, cx);
                                 return Poll::Pending;
                             }
@@ -279,7 +279,7 @@ impl<'a> Future for SelectFuture<'a, '_> {
                     return Poll::Ready(this.chosen(position, token));
                 }
             }
-            if this.now || this.deadline.is_some_and(|at| Instant::now() >= at) {
+            if this.now || this.deadline.is_some_and(|at| crate::sync::now() >= at) {
                 // As a thread select: give up only if no arm may have become ready
                 // while the others were tried (`crate::select`).
                 let unmoved = this
