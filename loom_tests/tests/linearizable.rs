@@ -15,6 +15,7 @@ use csp_channel::{Receiver, Select};
 use futures::task::noop_waker_ref;
 use loom::thread;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -206,4 +207,67 @@ fn a_non_blocking_select_over_two_rendezvous_is_linearizable() {
         assert_eq!(taken, got == Some(1) || stolen == Some(1));
         assert!(got != Some(1) || stolen != Some(1));
     });
+}
+
+/// A claim given back makes its arm ready again: a rendezvous `held` whose waiting
+/// sender (this thread's async send, polled once) a thief claims with `try_select`
+/// and gives back (dropping the `SelectedOperation`), then steals the value buffered in
+/// `full`. Some arm is ready throughout (`full` until the steal, `held` from the give-
+/// back on), so the select, which tries `held` first, must commit one: the give-back
+/// must count as an arrival in `held`'s witness, or a select that looked at `held`
+/// while it was claimed reports nothing ready.
+#[test]
+fn a_non_blocking_select_sees_a_claim_given_back() {
+    // `try_ready` reports the arm but receives later, by `try_recv`, which may find
+    // the thief's claim in the way: its witness is the same, checked by the others.
+    // `full` unbounded and buffered. (With the ring alone, loom never ran the thief's
+    // give-back and steal between the select's two tries, and a give-back that did
+    // not count as an arrival passed; with the unbounded queue's lock it does, and the
+    // model fails.)
+    let forms = FORMS.into_iter().filter(|f| !matches!(f, Form::TryReady));
+    for (form, unbounded) in forms.flat_map(|f| [(f, true), (f, false)]) {
+        exhaustive(move || {
+            let (held_tx, held_rx) = csp_channel::bounded::<u32>(0);
+            let (full_tx, full_rx) = if unbounded {
+                csp_channel::unbounded::<u32>()
+            } else {
+                csp_channel::bounded::<u32>(1)
+            };
+            full_tx.send(2).unwrap();
+            // A waker that does nothing: the give-back wakes the offer's task, and
+            // loom takes an unpark that reaches this thread inside `join` for a
+            // broken join.
+            let mut cx = Context::from_waker(noop_waker_ref());
+            let mut offer = pin!(held_tx.send_async(1));
+            assert!(offer.as_mut().poll(&mut cx).is_pending());
+            let (held_thief, full_thief) = (held_rx.clone(), full_rx.clone());
+            let thief = thread::spawn(move || {
+                let mut sel = Select::new();
+                sel.recv(&held_thief);
+                // Unless the select took the sender first. Dropping the claim gives it
+                // back, then panics to report the misuse.
+                if let Ok(claim) = sel.try_select() {
+                    let dropped = catch_unwind(AssertUnwindSafe(|| drop(claim)));
+                    assert!(dropped.is_err(), "dropping an unfinished operation panics");
+                }
+                full_thief.try_recv().ok()
+            });
+            // Under loom the select tries its second arm first: `held`.
+            let got = select_now(form, &full_rx, &held_rx);
+            assert!(
+                got.is_some(),
+                "{form:?} reported nothing ready, but an arm always was"
+            );
+            let stolen = thief.join().unwrap();
+            // The offer is taken once: by the select, or now.
+            if got != Some(1) {
+                assert_eq!(held_rx.try_recv(), Ok(1));
+            }
+            assert_eq!(offer.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+            let mut twos: Vec<u32> = got.into_iter().chain(stolen).collect();
+            twos.extend(full_rx.try_recv().ok());
+            twos.retain(|&v| v == 2);
+            assert_eq!(twos, [2], "the value in `full` is received exactly once");
+        });
+    }
 }
