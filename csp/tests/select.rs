@@ -818,3 +818,76 @@ fn a_given_back_claim_keeps_its_place_in_line() {
     first.join().unwrap().unwrap();
     second.join().unwrap().unwrap();
 }
+
+/// A waiting select takes its entries out of exactly the queues it put them in, in
+/// whatever order it registered (a fair select starts mid-way and wraps around), even
+/// when an arm turns out ready halfway through registering. Here that arm is a timer
+/// tried and registered mid-way, whose deadline moves by 50 ns a round, so that it
+/// passes at every point of the select's try pass and registration; after each round
+/// no channel may still hold an entry of the select (a dangling entry: `try_ready` on
+/// a send arm would report a receiver that is gone).
+#[test]
+fn a_select_that_stops_registering_halfway_leaves_no_entry_behind() {
+    const ARMS: usize = 48;
+    const ROUNDS: u32 = 800;
+    let (txs, rxs): (Vec<_>, Vec<_>) = (0..ARMS).map(|_| csp_channel::bounded::<()>(0)).unzip();
+    let (kick_tx, kick_rx) = csp_channel::bounded(1);
+    for round in 0..ROUNDS {
+        let deadline = Instant::now() + Duration::from_nanos(50 * u64::from(round));
+        let timer = csp_channel::at(deadline);
+        let mut sel = csp_channel::Select::new_fair();
+        for rx in &rxs[..ARMS / 2] {
+            sel.recv(rx);
+        }
+        // The kick steers the fair order: the next select starts just after it,
+        // so the timer is tried and registered half-way.
+        let kick = sel.recv(&kick_rx);
+        for rx in &rxs[ARMS / 2..] {
+            sel.recv(rx);
+        }
+        // Then the order wraps around to the first half.
+        let timer_arm = sel.recv(&timer);
+        kick_tx.send(()).unwrap();
+        let oper = sel.select();
+        assert_eq!(oper.index(), kick);
+        oper.recv(&kick_rx).unwrap();
+        let oper = sel.select();
+        assert_eq!(oper.index(), timer_arm);
+        oper.recv(&timer).unwrap();
+        for (arm, tx) in txs.iter().enumerate() {
+            let mut probe = csp_channel::Select::new();
+            probe.send(tx);
+            assert!(
+                probe.try_ready().is_err(),
+                "round {round}: the select left an entry on channel {arm}"
+            );
+        }
+    }
+}
+
+/// A select that claims a timer's message and gives the claim back (its
+/// `SelectedOperation` dropped, which panics to report the misuse) leaves the message
+/// where it was, for every kind of timer: the next receive gets it at once.
+#[test]
+fn a_given_back_timer_claim_keeps_its_message() {
+    let period = Duration::from_millis(1);
+    let timers = [
+        ("at", csp_channel::at(Instant::now())),
+        ("after", csp_channel::after(Duration::ZERO)),
+        ("tick", csp_channel::tick(period)),
+        ("tick_in_phase", csp_channel::tick_in_phase(period)),
+    ];
+    // The ticks' first messages are due.
+    thread::sleep(2 * period);
+    for (name, timer) in timers {
+        let mut sel = csp_channel::Select::new();
+        sel.recv(&timer);
+        let oper = sel.try_select().expect("the timer's message is due");
+        let dropped = catch_unwind(AssertUnwindSafe(|| drop(oper)));
+        assert!(dropped.is_err(), "dropping an unfinished operation panics");
+        assert!(
+            timer.try_recv().is_ok(),
+            "{name}: the message whose claim was given back is gone"
+        );
+    }
+}
