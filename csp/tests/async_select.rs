@@ -341,6 +341,45 @@ fn repolling_a_timed_select_holds_one_alarm() {
     );
 }
 
+/// A waiting select polled again by another task (moved between tasks, or polled
+/// by a combinator that changed its waker) is woken at its deadline through the new
+/// waker: the alarm kept for the deadline must not go on naming the old one, whose
+/// task may never poll it again.
+#[test]
+fn a_timed_select_repolled_by_another_task_is_woken_by_its_alarm() {
+    struct Flag(std::sync::atomic::AtomicBool);
+    impl futures::task::ArcWake for Flag {
+        fn wake_by_ref(flag: &Arc<Self>) {
+            flag.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let [first, second] = [0, 1].map(|_| Arc::new(Flag(false.into())));
+    let (_keep, idle) = csp_channel::bounded::<u32>(0);
+    let mut select = Box::pin(async {
+        csp_channel::select_async! {
+            recv(idle) -> _ => false,
+            default(Duration::from_millis(50)) => true,
+        }
+    });
+    for flag in [&first, &second] {
+        let waker = futures::task::waker(Arc::clone(flag));
+        assert!(
+            select
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+    }
+    let start = Instant::now();
+    while !second.0.load(Ordering::SeqCst) {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the deadline passed and the task polling the select now was never woken"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// An async select with a send arm may `.await` after choosing; the task stays `Send`,
 /// so it can be spawned on multi-threaded executors.
 #[test]
