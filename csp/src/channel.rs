@@ -399,7 +399,9 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send(2), Err(csp_channel::SendError(2)));
     /// ```
     #[inline]
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        let _blocked = crate::sync::blocking("Sender::send");
         self.chan
             .send(value, Until::Forever)
             .map_err(|failure| match failure {
@@ -444,7 +446,9 @@ impl<T> Sender<T> {
     /// let err = tx.send_timeout('x', Duration::from_millis(5)).unwrap_err();
     /// assert_eq!(err, csp_channel::SendTimeoutError::Timeout('x'));
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        let _blocked = crate::sync::blocking("Sender::send_timeout");
         self.send_until(value, Until::after(timeout))
     }
 
@@ -458,7 +462,9 @@ impl<T> Sender<T> {
     /// assert!(tx.send_deadline(2, soon).unwrap_err().is_timeout());
     /// assert_eq!(rx.recv(), Ok(1));
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn send_deadline(&self, value: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        let _blocked = crate::sync::blocking("Sender::send_deadline");
         self.send_until(value, Until::Deadline(deadline))
     }
 
@@ -578,7 +584,9 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv(), Err(csp_channel::RecvError));
     /// ```
     #[inline]
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn recv(&self) -> Result<T, RecvError> {
+        let _blocked = crate::sync::blocking("Receiver::recv");
         self.chan
             .recv(Until::Forever)
             .map_err(|failure| match failure {
@@ -613,7 +621,9 @@ impl<T> Receiver<T> {
     /// let (_tx, rx) = csp_channel::bounded::<u8>(1);
     /// assert!(rx.recv_timeout(Duration::from_millis(5)).unwrap_err().is_timeout());
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        let _blocked = crate::sync::blocking("Receiver::recv_timeout");
         self.recv_until(Until::after(timeout))
     }
 
@@ -625,7 +635,9 @@ impl<T> Receiver<T> {
     /// tx.send(4).unwrap();
     /// assert_eq!(rx.recv_deadline(Instant::now() + Duration::from_millis(5)), Ok(4));
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        let _blocked = crate::sync::blocking("Receiver::recv_deadline");
         self.recv_until(Until::Deadline(deadline))
     }
 
@@ -785,8 +797,11 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        // A failed loom model is being torn down: leave loom alone (crate::sync).
+        // A failed loom model is being torn down: leave loom alone, and say where the
+        // threads were blocked (crate::sync).
         if crate::sync::model_unwinding() {
+            #[cfg(csp_loom)]
+            crate::sync::report_blocked();
             return;
         }
         // AcqRel: the last sender's disconnect must see every other sender's work.
@@ -799,6 +814,8 @@ impl<T> Drop for Sender<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         if crate::sync::model_unwinding() {
+            #[cfg(csp_loom)]
+            crate::sync::report_blocked();
             return;
         }
         if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {

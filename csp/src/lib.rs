@@ -213,6 +213,12 @@ pub mod loom_hooks {
         crate::waker::new_thread_waker()
     }
 
+    /// The last report of where a failed model's threads were blocked (printed to
+    /// stderr as the model stopped; `crate::sync`, "model_report"), or empty.
+    pub fn last_blocked_report() -> String {
+        crate::sync::last_report()
+    }
+
     /// csp's queue lock (`crate::lock`), over loom's atomics, for its own model: the
     /// channels under loom use loom's mutex.
     pub struct QueueLock<T>(crate::lock::Mutex<T>);

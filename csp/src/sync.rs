@@ -283,6 +283,108 @@ pub(crate) const fn model_unwinding() -> bool {
     false
 }
 
+/// Marks the calling thread as inside a blocking csp operation until the guard drops,
+/// so that a model that stops (a deadlock, a failed assertion) can say where each
+/// thread was blocked (`model_report`). Nothing outside loom.
+#[cfg(not(csp_loom))]
+#[inline(always)]
+pub(crate) fn blocking(_operation: &'static str) -> Blocking {
+    Blocking
+}
+
+/// The guard of [`blocking`]: nothing outside loom.
+#[cfg(not(csp_loom))]
+pub(crate) struct Blocking;
+
+#[cfg(csp_loom)]
+pub(crate) use model_report::{blocking, last_report, report_blocked};
+
+/// Under loom: which csp operation each thread is blocked in, reported once when a
+/// model stops while threads are blocked. loom's own deadlock message names threads
+/// and their states only; this names the operation and the line of the model that
+/// called it. Every public blocking operation (`send`, `recv`, their timed forms,
+/// `Select`'s and `select!`'s waits) registers the calling thread for as long as it
+/// runs. When loom tears a failed model down, the first csp guard or handle dropped
+/// while unwinding prints the threads still registered (they are the ones blocked)
+/// to stderr, beside loom's message.
+///
+/// The registry is a plain thread-local of the OS thread the model runs on (loom runs
+/// all of a model's threads there, one at a time; tests running side by side each
+/// have their own), outside loom: it adds no scheduling point and no ordering between
+/// threads, so it hides no bug. Executions run one at a time, and each operation takes
+/// its entry out as it returns, so the registry holds only the current execution's.
+#[cfg(csp_loom)]
+mod model_report {
+    use std::cell::RefCell;
+    use std::fmt::Write;
+    use std::panic::Location;
+
+    /// A thread inside a csp operation: its name, the operation, and where the model
+    /// called it.
+    type Entry = (String, &'static str, &'static Location<'static>);
+
+    std::thread_local! {
+        static BLOCKED: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+        static LAST: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+
+    /// The guard of [`blocking`]: takes the thread's entry out as the operation ends.
+    pub(crate) struct Blocking {
+        thread: String,
+    }
+
+    fn thread_name() -> String {
+        let thread = loom::thread::current();
+        match thread.name() {
+            Some(name) => format!("{:?} ({name})", thread.id()),
+            None => format!("{:?}", thread.id()),
+        }
+    }
+
+    /// Registers the calling thread as inside `operation`, called at the caller's
+    /// caller (the public operations are `#[track_caller]` under loom).
+    #[track_caller]
+    pub(crate) fn blocking(operation: &'static str) -> Blocking {
+        let thread = thread_name();
+        let entry = (thread.clone(), operation, Location::caller());
+        BLOCKED.with_borrow_mut(|blocked| blocked.push(entry));
+        Blocking { thread }
+    }
+
+    impl Drop for Blocking {
+        fn drop(&mut self) {
+            if super::model_unwinding() {
+                report_blocked();
+            }
+            BLOCKED.with_borrow_mut(|blocked| {
+                if let Some(at) = blocked.iter().rposition(|entry| entry.0 == self.thread) {
+                    blocked.remove(at);
+                }
+            });
+        }
+    }
+
+    /// Prints (once) the threads still inside csp operations, and empties the
+    /// registry. Called while a failed model unwinds.
+    pub(crate) fn report_blocked() {
+        let blocked = BLOCKED.with_borrow_mut(std::mem::take);
+        if blocked.is_empty() {
+            return;
+        }
+        let mut report = String::from("csp: when the model stopped, these threads were blocked:");
+        for (thread, operation, at) in &blocked {
+            let _ = write!(report, "\n  thread {thread} in {operation}, called at {at}");
+        }
+        eprintln!("{report}");
+        LAST.set(report);
+    }
+
+    /// The last report printed, for the models that check it.
+    pub(crate) fn last_report() -> String {
+        LAST.with_borrow(String::clone)
+    }
+}
+
 #[cfg(csp_loom)]
 pub(crate) use loom_arc::Arc;
 

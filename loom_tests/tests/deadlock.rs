@@ -65,3 +65,35 @@ fn a_failed_assertion_beside_a_blocked_thread_fails_with_its_message() {
         assert!(tx.capacity() == Some(1), "the user's own check");
     });
 }
+
+/// The report of a deadlock names the csp operation each blocked thread waits in,
+/// and the model's line that called it: loom names only threads and states.
+#[test]
+fn a_deadlock_report_names_each_blocked_operation() {
+    let failed = std::panic::catch_unwind(|| {
+        loom::model(|| {
+            let (a_tx, a_rx) = csp_channel::bounded::<u32>(0);
+            let (b_tx, b_rx) = csp_channel::bounded::<u32>(0);
+            let other = loom::thread::spawn(move || {
+                let _ = a_rx.recv();
+                b_tx.send(1).unwrap();
+            });
+            csp_channel::select! {
+                recv(b_rx) -> _ => {}
+            }
+            a_tx.send(2).unwrap();
+            other.join().unwrap();
+        });
+    });
+    assert!(failed.is_err(), "the model deadlocks");
+    let report = csp_channel::loom_hooks::last_blocked_report();
+    for expected in [
+        "Receiver::recv, called at loom_tests/tests/deadlock.rs:",
+        "select!, called at loom_tests/tests/deadlock.rs:",
+    ] {
+        assert!(
+            report.contains(expected),
+            "{expected:?} not in the report: {report}"
+        );
+    }
+}

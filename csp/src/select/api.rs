@@ -247,7 +247,9 @@ impl<'a> Select<'a> {
     /// sel.recv(&rx);
     /// assert!(sel.select().recv(&rx).is_err()); // disconnected counts as ready
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn select(&mut self) -> SelectedOperation<'a> {
+        let _blocked = crate::sync::blocking("Select::select");
         assert!(
             !self.arms.is_empty(),
             "csp_channel::Select::select: no operations were added, so it would block forever"
@@ -266,10 +268,12 @@ impl<'a> Select<'a> {
     /// assert!(sel.select_timeout(Duration::from_millis(5)).is_err());
     /// # drop(tx);
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn select_timeout(
         &mut self,
         timeout: Duration,
     ) -> Result<SelectedOperation<'a>, SelectTimeoutError> {
+        let _blocked = crate::sync::blocking("Select::select_timeout");
         self.run(Until::after(timeout)).ok_or(SelectTimeoutError)
     }
 
@@ -284,10 +288,12 @@ impl<'a> Select<'a> {
     /// let soon = Instant::now() + Duration::from_millis(5);
     /// assert_eq!(sel.select_deadline(soon).unwrap().recv(&rx), Ok(1));
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn select_deadline(
         &mut self,
         deadline: Instant,
     ) -> Result<SelectedOperation<'a>, SelectTimeoutError> {
+        let _blocked = crate::sync::blocking("Select::select_deadline");
         self.run(Until::Deadline(deadline))
             .ok_or(SelectTimeoutError)
     }
@@ -320,7 +326,9 @@ impl<'a> Select<'a> {
     /// assert_eq!(sel.ready(), index);
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn ready(&mut self) -> usize {
+        let _blocked = crate::sync::blocking("Select::ready");
         assert!(
             !self.arms.is_empty(),
             "csp_channel::Select::ready: no operations were added, so it would block forever"
@@ -338,7 +346,9 @@ impl<'a> Select<'a> {
     /// sel.recv(&rx);
     /// assert!(sel.ready_timeout(Duration::from_millis(5)).is_err());
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn ready_timeout(&mut self, timeout: Duration) -> Result<usize, ReadyTimeoutError> {
+        let _blocked = crate::sync::blocking("Select::ready_timeout");
         self.ready_until(Until::after(timeout))
             .ok_or(ReadyTimeoutError)
     }
@@ -352,7 +362,9 @@ impl<'a> Select<'a> {
     /// sel.recv(&rx);
     /// assert!(sel.ready_deadline(Instant::now()).is_err());
     /// ```
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn ready_deadline(&mut self, deadline: Instant) -> Result<usize, ReadyTimeoutError> {
+        let _blocked = crate::sync::blocking("Select::ready_deadline");
         self.ready_until(Until::Deadline(deadline))
             .ok_or(ReadyTimeoutError)
     }

@@ -324,12 +324,14 @@ pub mod __private {
     /// Runs a macro select over its arms, at once (`default`), within `timeout`
     /// (`default(timeout)`), or as long as it takes (`timeout` is `None` and `now` is
     /// false).
+    #[cfg_attr(csp_loom, track_caller)]
     pub fn run<'a>(
         arms: &mut [Arm<'a>],
         order: Order,
         now: bool,
         timeout: Option<Duration>,
     ) -> Option<SelectedOperation<'a>> {
+        let _blocked = crate::sync::blocking("select!");
         let until = match (now, timeout) {
             (true, _) => Until::Now,
             (false, Some(timeout)) => Until::after(timeout),
