@@ -150,6 +150,35 @@ fn dropped_async_select_races_a_sender() {
     });
 }
 
+/// As above, with the send arm registered first (`select_biased_async!`): a receiver
+/// may take the send arm's value while the select is still registering, and the
+/// counterpart on the receive arm arrive just before that arm registers. The select
+/// then backs out of a registration that found its receive arm ready, and must see
+/// that its send already committed: if it looked again instead, it would also take
+/// the receive, and two arms would commit.
+#[test]
+fn an_async_select_backing_out_keeps_a_send_taken_meanwhile() {
+    bounded(|| {
+        let (a_tx, a_rx) = csp_channel::bounded::<u32>(0);
+        let (b_tx, b_rx) = csp_channel::bounded::<u32>(0);
+        let receiver = thread::spawn(move || a_rx.recv());
+        let sender = thread::spawn(move || b_tx.send(2));
+        let chose_send = block_on(async {
+            csp_channel::select_biased_async! {
+                send(a_tx, 1) -> res => { res.unwrap(); true }
+                recv(b_rx) -> msg => { assert_eq!(msg, Ok(2)); false }
+            }
+        });
+        drop((a_tx, b_rx));
+        let (received, sent) = (receiver.join().unwrap(), sender.join().unwrap());
+        if chose_send {
+            assert_eq!((received, sent.is_err()), (Ok(1), true));
+        } else {
+            assert_eq!((received, sent), (Err(RecvError), Ok(())));
+        }
+    });
+}
+
 /// An async select with a send arm and a receive arm, a thread counterpart on each:
 /// exactly one arm commits; the other counterpart sees the select's handles dropped.
 #[test]
