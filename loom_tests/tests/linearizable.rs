@@ -271,3 +271,40 @@ fn a_non_blocking_select_sees_a_claim_given_back() {
         });
     }
 }
+
+/// As above, with `held` an unbounded channel holding a value: the thief's select
+/// claims the value (it stays queued, promised) and gives the claim back. The give-back
+/// must count as an arrival in the unbounded witness too.
+#[test]
+fn a_non_blocking_select_sees_an_unbounded_claim_given_back() {
+    let forms = FORMS.into_iter().filter(|f| !matches!(f, Form::TryReady));
+    for form in forms {
+        exhaustive(move || {
+            let (held_tx, held_rx) = csp_channel::unbounded::<u32>();
+            let (full_tx, full_rx) = csp_channel::unbounded::<u32>();
+            held_tx.send(1).unwrap();
+            full_tx.send(2).unwrap();
+            let (held_thief, full_thief) = (held_rx.clone(), full_rx.clone());
+            let thief = thread::spawn(move || {
+                let mut sel = Select::new();
+                sel.recv(&held_thief);
+                if let Ok(claim) = sel.try_select() {
+                    let dropped = catch_unwind(AssertUnwindSafe(|| drop(claim)));
+                    assert!(dropped.is_err(), "dropping an unfinished operation panics");
+                }
+                full_thief.try_recv().ok()
+            });
+            let got = select_now(form, &full_rx, &held_rx);
+            assert!(
+                got.is_some(),
+                "{form:?} reported nothing ready, but an arm always was"
+            );
+            let stolen = thief.join().unwrap();
+            let mut all: Vec<u32> = got.into_iter().chain(stolen).collect();
+            all.extend(held_rx.try_recv().ok());
+            all.extend(full_rx.try_recv().ok());
+            all.sort_unstable();
+            assert_eq!(all, [1, 2], "each value is received exactly once");
+        });
+    }
+}
