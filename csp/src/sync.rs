@@ -131,27 +131,39 @@ pub(crate) use model_clock::{now, park_until};
 /// edge hides goes unseen in a model that uses timeouts.
 #[cfg(any(csp_loom, csp_shuttle))]
 mod model_clock {
-    use std::sync::{Mutex, PoisonError};
-    use std::time::Instant;
+    use super::Ordering;
+    use std::time::{Duration, Instant};
+
+    #[cfg(csp_loom)]
+    use loom::sync::atomic::AtomicU64;
+    #[cfg(csp_shuttle)]
+    use shuttle::sync::atomic::AtomicU64;
+
+    /// The execution's time: `base` (the real time of its first read) plus `passed`.
+    /// `passed` is the checker's own atomic, read and moved only by read-modify-writes,
+    /// so the checker sees every read and move of the time as an operation on one
+    /// location: it explores their orders (which thread's wait passes time first) as
+    /// it does any other race, and each read sees the latest time. `Relaxed`: the
+    /// time orders nothing else between threads, so it hides no race.
+    struct Clock {
+        base: Instant,
+        passed: AtomicU64,
+    }
 
     #[cfg(csp_loom)]
     loom::lazy_static! {
-        static ref CLOCK: Mutex<Option<Instant>> = Mutex::new(None);
+        static ref CLOCK: Clock = Clock { base: Instant::now(), passed: AtomicU64::new(0) };
     }
 
     #[cfg(csp_shuttle)]
     shuttle::lazy_static! {
-        static ref CLOCK: Mutex<Option<Instant>> = Mutex::new(None);
-    }
-
-    fn with_clock<R>(f: impl FnOnce(&mut Instant) -> R) -> R {
-        let mut clock = CLOCK.lock().unwrap_or_else(PoisonError::into_inner);
-        f(clock.get_or_insert_with(Instant::now))
+        static ref CLOCK: Clock = Clock { base: Instant::now(), passed: AtomicU64::new(0) };
     }
 
     /// The model's time.
     pub(crate) fn now() -> Instant {
-        with_clock(|now| *now)
+        let passed = CLOCK.passed.fetch_add(0, Ordering::Relaxed);
+        CLOCK.base + Duration::from_nanos(passed)
     }
 
     /// Where a thread would sleep until `deadline`, the time comes (module docs). The
@@ -163,9 +175,12 @@ mod model_clock {
         pass_time_until(deadline);
     }
 
-    /// Moves the model's clock on to `deadline`, if it is not there yet.
+    /// Moves the model's clock on to `deadline`, if it is not there yet: time never
+    /// goes back.
     fn pass_time_until(deadline: Instant) {
-        with_clock(|now| *now = (*now).max(deadline));
+        let since = deadline.saturating_duration_since(CLOCK.base);
+        let nanos = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX);
+        CLOCK.passed.fetch_max(nanos, Ordering::Relaxed);
     }
 }
 

@@ -165,3 +165,23 @@ fn an_async_select_with_a_timeout_either_receives_or_times_out() {
     });
     endings.assert_both("async select with a timeout");
 }
+
+/// Time only moves forward: a thread whose wait reaches an earlier deadline after
+/// another thread's later one came leaves the clock where it is, so a timer that has
+/// fired for one thread stays fired for every thread.
+#[test]
+fn time_never_goes_back() {
+    bounded(|| {
+        let (tx, rx) = csp_channel::bounded::<u32>(0);
+        let early = thread::spawn(move || rx.recv_timeout(SECOND));
+        let mid = after(5 * SECOND);
+        let late = after(10 * SECOND);
+        late.recv().unwrap();
+        assert!(
+            mid.try_recv().is_ok(),
+            "a deadline 5 s away, after 10 s have passed"
+        );
+        assert_eq!(early.join().unwrap(), Err(RecvTimeoutError::Timeout));
+        drop(tx);
+    });
+}
