@@ -17,6 +17,21 @@ pub fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
     builder.check(model);
 }
 
+/// Runs `future` to completion on this loom thread, parking it while pending: the
+/// waker is csp's own thread waker, so its counts are checked too.
+#[cfg(csp_loom)]
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let waker = csp_channel::loom_hooks::thread_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        loom::thread::park();
+    }
+}
+
 /// Spawns a thread that waits in `Select::ready` on one side of the channel of `tx`
 /// and `rx` (the send side if `watch_send`, else the receive side), then does `then`
 /// with its own clones of the two ends: the operation `ready` reported.

@@ -209,6 +209,26 @@ fn a_non_blocking_select_over_two_rendezvous_is_linearizable() {
     });
 }
 
+/// The thief of the give-back models: claims `held`'s counterpart or value with a
+/// `try_select` (unless the select took it first) and gives the claim back (dropping
+/// the operation gives it back, then panics to report the misuse), then steals
+/// `full`'s value. Returns what it stole.
+fn claim_give_back_then_steal(
+    held: &Receiver<u32>,
+    full: &Receiver<u32>,
+) -> thread::JoinHandle<Option<u32>> {
+    let (held, full) = (held.clone(), full.clone());
+    thread::spawn(move || {
+        let mut sel = Select::new();
+        sel.recv(&held);
+        if let Ok(claim) = sel.try_select() {
+            let dropped = catch_unwind(AssertUnwindSafe(|| drop(claim)));
+            assert!(dropped.is_err(), "dropping an unfinished operation panics");
+        }
+        full.try_recv().ok()
+    })
+}
+
 /// A claim given back makes its arm ready again: a rendezvous `held` whose waiting
 /// sender (this thread's async send, polled once) a thief claims with `try_select`
 /// and gives back (dropping the `SelectedOperation`), then steals the value buffered in
@@ -240,18 +260,7 @@ fn a_non_blocking_select_sees_a_claim_given_back() {
             let mut cx = Context::from_waker(noop_waker_ref());
             let mut offer = pin!(held_tx.send_async(1));
             assert!(offer.as_mut().poll(&mut cx).is_pending());
-            let (held_thief, full_thief) = (held_rx.clone(), full_rx.clone());
-            let thief = thread::spawn(move || {
-                let mut sel = Select::new();
-                sel.recv(&held_thief);
-                // Unless the select took the sender first. Dropping the claim gives it
-                // back, then panics to report the misuse.
-                if let Ok(claim) = sel.try_select() {
-                    let dropped = catch_unwind(AssertUnwindSafe(|| drop(claim)));
-                    assert!(dropped.is_err(), "dropping an unfinished operation panics");
-                }
-                full_thief.try_recv().ok()
-            });
+            let thief = claim_give_back_then_steal(&held_rx, &full_rx);
             // Under loom the select tries its second arm first: `held`.
             let got = select_now(form, &full_rx, &held_rx);
             assert!(
@@ -284,16 +293,7 @@ fn a_non_blocking_select_sees_an_unbounded_claim_given_back() {
             let (full_tx, full_rx) = csp_channel::unbounded::<u32>();
             held_tx.send(1).unwrap();
             full_tx.send(2).unwrap();
-            let (held_thief, full_thief) = (held_rx.clone(), full_rx.clone());
-            let thief = thread::spawn(move || {
-                let mut sel = Select::new();
-                sel.recv(&held_thief);
-                if let Ok(claim) = sel.try_select() {
-                    let dropped = catch_unwind(AssertUnwindSafe(|| drop(claim)));
-                    assert!(dropped.is_err(), "dropping an unfinished operation panics");
-                }
-                full_thief.try_recv().ok()
-            });
+            let thief = claim_give_back_then_steal(&held_rx, &full_rx);
             let got = select_now(form, &full_rx, &held_rx);
             assert!(
                 got.is_some(),

@@ -6,14 +6,11 @@
 //! "Is the model fully deterministic?" or a deadlock the program does not have.
 #![cfg(csp_loom)]
 
-use loom_tests::{bounded, exhaustive};
+use loom_tests::{block_on, bounded, exhaustive};
 
 use csp_channel::{RecvTimeoutError, after, select_biased};
 use loom::thread;
-use std::future::Future;
-use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -32,19 +29,6 @@ impl Endings {
     fn assert_both(&self, what: &str) {
         let [a, b] = [0, 1].map(|k| self.0[k].load(Ordering::Relaxed));
         assert!(a > 0 && b > 0, "{what}: endings seen {a} and {b} times");
-    }
-}
-
-/// Runs `future` to completion on this loom thread, parking it while pending.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let waker = csp_channel::loom_hooks::thread_waker();
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        thread::park();
     }
 }
 
