@@ -10,26 +10,26 @@ use loom_tests::{block_on, bounded, exhaustive};
 
 use csp_channel::{RecvTimeoutError, after, select_biased};
 use loom::thread;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const SECOND: Duration = Duration::from_secs(1);
 
-/// How many executions ended each way: counters outside the model (std atomics, not
-/// loom's), read once loom has explored them all.
-#[derive(Default)]
-struct Endings([AtomicUsize; 2]);
-
-impl Endings {
-    fn saw(&self, ending: usize) {
-        self.0[ending].fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Both endings were explored.
-    fn assert_both(&self, what: &str) {
-        let [a, b] = [0, 1].map(|k| self.0[k].load(Ordering::Relaxed));
-        assert!(a > 0 && b > 0, "{what}: endings seen {a} and {b} times");
-    }
+/// Explores `model` within loom's preemption bound; each execution returns which of
+/// two endings it reached (`true`: the counterpart came), and both must be reached.
+/// Counted outside the model (std atomics, not loom's), once loom has explored all.
+fn reaches_both_endings(what: &str, model: impl Fn() -> bool + Sync + Send + 'static) {
+    let endings = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+    let seen = Arc::clone(&endings);
+    bounded(move || {
+        seen[usize::from(model())].fetch_add(1, Ordering::Relaxed);
+    });
+    let [timeout, counterpart] = [0, 1].map(|k| endings[k].load(Ordering::Relaxed));
+    assert!(
+        timeout > 0 && counterpart > 0,
+        "{what}: timed out in {timeout} executions, met the counterpart in {counterpart}"
+    );
 }
 
 /// A receive with a timeout against a send with one, rendezvous and buffered: loom
@@ -38,15 +38,13 @@ impl Endings {
 #[test]
 fn a_timed_receive_either_gets_the_value_or_times_out() {
     for cap in [0, 1] {
-        let endings = std::sync::Arc::new(Endings::default());
-        let seen = std::sync::Arc::clone(&endings);
-        bounded(move || {
+        reaches_both_endings(&format!("bounded({cap})"), move || {
             let (tx, rx) = csp_channel::bounded::<u32>(cap);
             let sender =
                 thread::spawn(move || tx.send_timeout(7, SECOND).map_err(|e| e.into_inner()));
             let got = rx.recv_timeout(SECOND);
             let sent = sender.join().unwrap();
-            seen.saw(usize::from(got.is_ok()));
+            let received = got.is_ok();
             match (got, sent) {
                 (Ok(v), Ok(())) => assert_eq!(v, 7),
                 // Both gave up; the receive may see the sender gone by then.
@@ -55,8 +53,8 @@ fn a_timed_receive_either_gets_the_value_or_times_out() {
                 (Err(RecvTimeoutError::Timeout), Ok(())) => assert_eq!(rx.try_recv(), Ok(7)),
                 other => panic!("value lost or invented: {other:?}"),
             }
+            received
         });
-        endings.assert_both(&format!("bounded({cap})"));
     }
 }
 
@@ -77,9 +75,7 @@ fn an_unanswered_wait_times_out_instead_of_deadlocking() {
 /// value not received stays with its sender (rendezvous: the send times out).
 #[test]
 fn a_timer_arm_and_a_channel_arm_each_win_somewhere() {
-    let endings = std::sync::Arc::new(Endings::default());
-    let seen = std::sync::Arc::clone(&endings);
-    bounded(move || {
+    reaches_both_endings("select over a timer and a rendezvous", || {
         let (tx, rx) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send_timeout(3, SECOND).is_ok());
         let received = select_biased! {
@@ -88,14 +84,13 @@ fn a_timer_arm_and_a_channel_arm_each_win_somewhere() {
             recv(after(SECOND)) -> _ => None,
         };
         let sent = sender.join().unwrap();
-        seen.saw(usize::from(received.is_some()));
         assert_eq!(
             received.is_some(),
             sent,
             "received {received:?}, sent {sent}"
         );
+        sent
     });
-    endings.assert_both("select over a timer and a rendezvous");
 }
 
 /// Of several deadlines the earliest fires first, whatever their source: a timer arm
@@ -127,27 +122,24 @@ fn the_earliest_deadline_fires_first() {
 /// the value and the timeout, through the alarm's model-clock path.
 #[test]
 fn an_async_select_with_a_timeout_either_receives_or_times_out() {
-    let endings = std::sync::Arc::new(Endings::default());
-    let seen = std::sync::Arc::clone(&endings);
-    bounded(move || {
+    reaches_both_endings("async select with a timeout", || {
         let (tx, rx) = csp_channel::bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send_timeout(9, SECOND).is_ok());
         let received = block_on(async {
             csp_channel::select_biased_async! {
                 // Disconnected once the sender has timed out and gone.
-            recv(rx) -> msg => msg.ok(),
+                recv(rx) -> msg => msg.ok(),
                 default(SECOND) => None,
             }
         });
         let sent = sender.join().unwrap();
-        seen.saw(usize::from(received.is_some()));
         assert_eq!(
             received.is_some(),
             sent,
             "received {received:?}, sent {sent}"
         );
+        sent
     });
-    endings.assert_both("async select with a timeout");
 }
 
 /// Time only moves forward: a thread whose wait reaches an earlier deadline after
