@@ -204,7 +204,9 @@ pub use timers::{after, at, never, tick, tick_in_phase};
 #[doc(hidden)]
 pub use select::__private;
 
-/// Internals exposed to the loom models in `loom_tests/`, only under `--cfg csp_loom`.
+/// Under `--cfg csp_loom` only: the setting a user's loom model may change
+/// (`explore_select_choices`, docs/model-checking.md), and internals exposed to csp's
+/// own loom models in `loom_tests/`.
 #[cfg(csp_loom)]
 #[doc(hidden)]
 pub mod loom_hooks {
@@ -217,6 +219,18 @@ pub mod loom_hooks {
     /// stderr as the model stopped; `crate::sync`, "model_report"), or empty.
     pub fn last_blocked_report() -> String {
         crate::sync::last_report()
+    }
+
+    /// How many choices among ready select arms each loom execution explores (by
+    /// default one): the first `per_execution` random-order selects (`select!`,
+    /// `select_async!`, `Select::new()`) of an execution that find several arms ready
+    /// each take every one of them in some execution. Each such choice spawns a
+    /// helper thread, which takes one of loom's five thread slots for the rest of the
+    /// execution: a model of five threads sets 0, one with room sets more. Set it
+    /// on the test's thread before `loom::model`; it holds for every model that
+    /// thread runs after.
+    pub fn explore_select_choices(per_execution: usize) {
+        crate::sync::set_choices(per_execution);
     }
 
     /// csp's queue lock (`crate::lock`), over loom's atomics, for its own model: the

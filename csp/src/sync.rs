@@ -118,8 +118,10 @@ pub(crate) use model_clock::{now, park_until};
 /// checker explores both endings, the counterpart arriving (a switch to it before the
 /// waiter's abort: under loom, one preemption) and the timeout, and a model whose only
 /// way on is a timeout never deadlocks on it. Such a wait does not spin or yield on
-/// its way there (`Party::wait` says why); under shuttle, whose yields are plain
-/// scheduling points, it yields once before the time comes.
+/// its way there (`Party::wait` says why). Nor does it yield where the time comes:
+/// the clock's own operation is a scheduling point, where the counterpart may come
+/// first, while shuttle's PCT scheduler takes a yield as "run the others first", so a
+/// yield there would let every runnable counterpart come before every timeout.
 ///
 /// The clock belongs to one execution of the model: it starts at the real time of its
 /// first read in that execution and moves only when a wait passes time. An instant the
@@ -170,8 +172,6 @@ mod model_clock {
     /// caller finds its deadline past and gives up; a counterpart that came meanwhile
     /// has completed it instead.
     pub(crate) fn park_until(deadline: Instant) {
-        #[cfg(csp_shuttle)]
-        super::yield_now();
         pass_time_until(deadline);
     }
 
@@ -181,6 +181,74 @@ mod model_clock {
         let since = deadline.saturating_duration_since(CLOCK.base);
         let nanos = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX);
         CLOCK.passed.fetch_max(nanos, Ordering::Relaxed);
+    }
+}
+
+#[cfg(csp_loom)]
+pub(crate) use model_choice::{choose, may_choose, set_choices};
+
+/// A choice loom explores, for a select among several ready arms (`select::rng`).
+/// loom has no choice primitive (loom#84), so one is made from a helper thread: it
+/// notifies the chooser, then stores `1`, `2`, ... into an atomic the chooser then
+/// loads. The notification orders only what came before it, so the load may read the
+/// initial `0` or any of the later stores, and loom explores each as it explores any
+/// race: every choice is reached without a preemption. The helper takes one of loom's
+/// thread slots (`loom::MAX_THREADS`, five) for the rest of the execution, so the
+/// number of explored choices per execution is capped (`set_choices`; by default
+/// one); past the cap a select takes its first ready arm, as before.
+#[cfg(csp_loom)]
+mod model_choice {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    std::thread_local! {
+        /// How many choices each execution explores
+        /// (`loom_hooks::explore_select_choices`): set by the test's own thread, which
+        /// runs all of a model's threads (as loom's coroutines), so each test sets its
+        /// own while the tests of a binary run side by side.
+        static CHOICES: std::cell::Cell<usize> = const { std::cell::Cell::new(1) };
+    }
+
+    loom::lazy_static! {
+        /// The choices made so far in this execution. A std atomic: it only counts,
+        /// and loom must not see it as shared state (it would explore its orders).
+        static ref MADE: AtomicUsize = AtomicUsize::new(0);
+    }
+
+    /// loom's limit on the values an atomic remembers: a load can read no older one.
+    const HISTORY: usize = 7;
+
+    pub(crate) fn set_choices(per_execution: usize) {
+        CHOICES.set(per_execution);
+    }
+
+    /// Whether this execution may still make a choice: the cap is not reached.
+    pub(crate) fn may_choose() -> bool {
+        let cap = CHOICES.get();
+        // A cap of 0 leaves the execution's count alone (a `lazy_static`, whose first
+        // read is a step loom sees).
+        cap > 0 && MADE.load(Relaxed) < cap
+    }
+
+    /// A number below `count` (at least 2), each reached in some execution while the
+    /// execution's cap lasts (module docs); then `0`. Past loom's history, the
+    /// choices are the first seven.
+    pub(crate) fn choose(count: usize) -> usize {
+        if MADE.fetch_add(1, Relaxed) >= CHOICES.get() {
+            return 0;
+        }
+        let coin = loom::sync::Arc::new((
+            loom::sync::Notify::new(),
+            loom::sync::atomic::AtomicUsize::new(0),
+        ));
+        let theirs = coin.clone();
+        loom::thread::spawn(move || {
+            theirs.0.notify();
+            for choice in 1..count.min(HISTORY) {
+                theirs.1.store(choice, Relaxed);
+            }
+        });
+        coin.0.wait();
+        coin.1.load(Relaxed)
     }
 }
 

@@ -12,6 +12,7 @@
 /// whatever `LOOM_MAX_PREEMPTIONS` says.
 #[cfg(csp_loom)]
 pub fn exhaustive(model: impl Fn() + Sync + Send + 'static) {
+    fixed_select_order();
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = None;
     builder.check(model);
@@ -60,6 +61,7 @@ pub fn watch_then(
 /// for models of three threads or more, whose full space is too large for CI.
 #[cfg(csp_loom)]
 pub fn bounded(model: impl Fn() + Sync + Send + 'static) {
+    fixed_select_order();
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound.get_or_insert(2);
     builder.check(model);
@@ -102,4 +104,13 @@ pub fn explore(model: impl Fn() + Sync + Send + 'static) {
     };
     Runner::new(RandomScheduler::new_from_seed(seed, iterations), config()).run(run());
     Runner::new(PctScheduler::new_from_seed(seed, 3, iterations), config()).run(run());
+}
+
+/// csp's own models keep select's fixed order among ready arms under loom: each was
+/// sized (threads, preemptions, time) for it, and exploring the choice spawns a helper
+/// thread per execution, whose steps multiply an exhaustive model's executions.
+/// Exploring the choice is checked where users meet it: `user_models/`.
+#[cfg(csp_loom)]
+fn fixed_select_order() {
+    csp_channel::loom_hooks::explore_select_choices(0);
 }

@@ -168,7 +168,7 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
         let start = match order {
             Order::Random => {
                 rng::shuffle(arms);
-                0
+                rng::start(arms.len(), |position| arms[position].arm.handle.is_ready())
             }
             Order::Biased => 0,
             Order::From(start) => start,

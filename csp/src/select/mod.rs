@@ -235,7 +235,7 @@ fn run_in(arms: &mut [Arm<'_>], order: Order, until: Until, mode: Mode) -> Optio
     let start = match order {
         Order::Random => {
             rng::shuffle(arms);
-            0
+            rng::start(count, |position| arms[position].handle.is_ready())
         }
         Order::Biased => 0,
         Order::From(start) => start,

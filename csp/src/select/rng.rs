@@ -1,12 +1,39 @@
 //! The random order of `select!` and `Select::new()`: a per-thread xorshift generator.
 //! Fairness needs only a uniform shuffle, not cryptographic randomness. Under loom the
-//! order is fixed, because models must be deterministic; under shuttle it comes from
-//! shuttle's generator, which a replayed schedule reproduces.
+//! shuffle is fixed, because models must be deterministic, and the choice among arms
+//! that are ready at once is made by [`start`] instead, which loom explores; under
+//! shuttle the order comes from shuttle's generator, which a replayed schedule
+//! reproduces.
 
 /// Shuffles `items` uniformly (Fisher–Yates).
 pub(crate) fn shuffle<T>(items: &mut [T]) {
     for i in (1..items.len()).rev() {
         items.swap(i, below(i + 1));
+    }
+}
+
+/// Where a random-order select starts trying its (already shuffled) arms: the first,
+/// but under loom, if several arms are `ready`, one of those, as a choice loom
+/// explores (`crate::sync::choose`). `ready(position)` says whether the arm at that
+/// position would commit now.
+#[cfg(not(csp_loom))]
+#[inline(always)]
+pub(crate) fn start(_count: usize, _ready: impl Fn(usize) -> bool) -> usize {
+    0
+}
+
+/// See the other cfg's version.
+#[cfg(csp_loom)]
+pub(crate) fn start(count: usize, ready: impl Fn(usize) -> bool) -> usize {
+    // Looking at the arms takes their locks, steps loom explores: only when a choice
+    // may be made.
+    if count < 2 || !crate::sync::may_choose() {
+        return 0;
+    }
+    let ready: Vec<usize> = (0..count).filter(|&position| ready(position)).collect();
+    match ready.len() {
+        0 | 1 => 0,
+        choices => ready[crate::sync::choose(choices)],
     }
 }
 
