@@ -532,11 +532,28 @@ fn waiting_selects_sleep_rather_than_spin() {
     // Both ends of one rendezvous in one select: its own entry on the other side is
     // no counterpart.
     let (both_tx, both_rx) = csp_channel::bounded::<i32>(0);
-    let waits: [(&str, &mut dyn FnMut()); 7] = [
+    // In a fixed order too, each end first: a random order registers the receive
+    // arm second only in some rounds, and a select that took its own entry for a
+    // counterpart there would spin only then.
+    let waits: [(&str, &mut dyn FnMut()); 9] = [
         ("select! over both ends of a rendezvous", &mut || {
             csp_channel::select! {
                 send(both_tx, 1) -> _ => panic!("nobody receives but the select"),
                 recv(both_rx) -> _ => panic!("nobody sends but the select"),
+                default(WAIT) => {},
+            }
+        }),
+        ("select_biased!, both ends, the send first", &mut || {
+            csp_channel::select_biased! {
+                send(both_tx, 1) -> _ => panic!("nobody receives but the select"),
+                recv(both_rx) -> _ => panic!("nobody sends but the select"),
+                default(WAIT) => {},
+            }
+        }),
+        ("select_biased!, both ends, the receive first", &mut || {
+            csp_channel::select_biased! {
+                recv(both_rx) -> _ => panic!("nobody sends but the select"),
+                send(both_tx, 1) -> _ => panic!("nobody receives but the select"),
                 default(WAIT) => {},
             }
         }),

@@ -149,6 +149,60 @@ fn disconnection_wakes_blocked_parties() {
     }
 }
 
+/// Every party waiting when the disconnection comes wakes, not only the first: on each
+/// flavor, several receivers blocked in `recv` and in a `select!` when the last sender
+/// goes, and several senders blocked on a full channel when the last receiver goes.
+#[test]
+fn disconnection_wakes_every_blocked_party() {
+    const EACH: usize = 3;
+    type Channel = (csp_channel::Sender<u8>, csp_channel::Receiver<u8>);
+    type Make = fn() -> Channel;
+    let flavors: [(&str, Make); 3] = [
+        ("bounded(0)", || csp_channel::bounded(0)),
+        ("bounded(1)", || csp_channel::bounded(1)),
+        ("unbounded", csp_channel::unbounded),
+    ];
+    for (flavor, make) in flavors {
+        let (tx, rx) = make();
+        let receivers: Vec<_> = (0..2 * EACH)
+            .map(|k| {
+                let rx = rx.clone();
+                thread::spawn(move || {
+                    if k % 2 == 0 {
+                        rx.recv()
+                    } else {
+                        csp_channel::select! { recv(rx) -> msg => msg }
+                    }
+                })
+            })
+            .collect();
+        thread::sleep(SHORT);
+        drop(tx);
+        for receiver in receivers {
+            assert_eq!(receiver.join().unwrap(), Err(RecvError), "{flavor}");
+        }
+
+        if flavor == "unbounded" {
+            continue; // Never full: no sender waits.
+        }
+        let (tx, rx) = make();
+        if tx.capacity() == Some(1) {
+            tx.send(0).unwrap();
+        }
+        let senders: Vec<_> = (0..EACH as u8)
+            .map(|v| {
+                let tx = tx.clone();
+                thread::spawn(move || tx.send(v))
+            })
+            .collect();
+        thread::sleep(SHORT);
+        drop(rx);
+        for (v, sender) in senders.into_iter().enumerate() {
+            assert_eq!(sender.join().unwrap(), Err(SendError(v as u8)), "{flavor}");
+        }
+    }
+}
+
 #[test]
 fn timeouts_return_the_value() {
     for cap in [0, 1] {
