@@ -22,8 +22,22 @@ log=$(mktemp)
 status=0
 run_tests "${scope[@]}" --no-fail-fast "$@" 2>&1 | tee "$log" || status=1
 if uses_nextest; then
-    # nextest runs no doctests: cargo does.
-    cargo test "${scope[@]}" --doc --no-fail-fast "$@" 2>&1 | tee -a "$log" || status=1
+    # nextest runs no doctests: cargo does, with no time limit of its own. It names a
+    # doctest still running after 60 s ("has been running for over 60 seconds"); a
+    # limit on the whole doctest run (CSP_DOCTEST_LIMIT seconds, default 300: they
+    # take well under a minute, build included) turns such a hang into a failure.
+    limit=${CSP_DOCTEST_LIMIT:-300}
+    timeout --kill-after=10 "$limit" cargo test "${scope[@]}" --doc --no-fail-fast "$@" 2>&1 |
+        tee -a "$log"
+    case "${PIPESTATUS[0]}" in
+        0) ;;
+        124 | 137)
+            status=1
+            echo "test result: FAILED. 0 passed; 1 failed; the doctests stopped after" \
+                "$limit s (a hang: the doctests still running are named above)" | tee -a "$log"
+            ;;
+        *) status=1 ;;
+    esac
 fi
 # cargo's "test result: ok. 5 passed; 0 failed; ..." lines, and nextest's
 # "Summary [ 8.7s] 141 tests run: 139 passed, 1 failed, 1 timed out, 0 skipped".
