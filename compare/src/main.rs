@@ -9,7 +9,12 @@
 //! cargo run --release -p csp-compare -- --quick       # shorter runs, under 30 s
 //! cargo run --release -p csp-compare -- --only select --only ping_pong
 //! cargo run --release -p csp-compare -- --cpus 0      # pinned to one CPU
+//! cargo run --release -p csp-compare -- --load 2      # beside two CPU-bound processes
 //! ```
+//!
+//! A full run (no `--quick`, `--only` or `--load`) ends with a "busy machine" section:
+//! the thread scenarios again, each beside as many CPU-bound processes as this
+//! process has CPUs, the way a laptop with a build running or a shared CI runner is.
 
 mod chart;
 
@@ -20,12 +25,13 @@ use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
 const USAGE: &str = "usage: csp-compare [--quick] [--only NAME]... [--messages N] [--runs N] \
-                     [--cpus LIST] [--out DIR]
+                     [--cpus LIST] [--load N] [--out DIR]
   --quick         runs of ~50 ms instead of ~250 ms, 3 of them (under 30 s on 2 cores)
   --only NAME     only scenarios whose name contains NAME (repeatable)
   --messages N    messages (or round trips) per run, for every scenario
   --runs N        runs per measurement; the median counts (default 5, quick 3)
   --cpus LIST     pin to these CPUs, as taskset takes them (0 or 0,1 or 0-3)
+  --load N        run N CPU-bound processes beside every measurement (a busy machine)
   --out DIR       the report folder (default: report)";
 
 struct Options {
@@ -34,6 +40,8 @@ struct Options {
     messages: Option<u64>,
     runs: usize,
     cpus: Option<String>,
+    /// CPU-bound processes to run beside every measurement (`--load`).
+    load: Option<usize>,
     out: PathBuf,
 }
 
@@ -45,6 +53,7 @@ fn parse() -> Result<Options, String> {
         messages: None,
         runs: 0,
         cpus: None,
+        load: None,
         out: PathBuf::from("report"),
     };
     let number = |value: Option<String>, flag: &str| -> Result<u64, String> {
@@ -60,6 +69,7 @@ fn parse() -> Result<Options, String> {
             "--messages" => options.messages = Some(number(args.next(), "--messages")?),
             "--runs" => options.runs = number(args.next(), "--runs")? as usize,
             "--cpus" => options.cpus = Some(args.next().ok_or("--cpus takes a list")?),
+            "--load" => options.load = Some(number(args.next(), "--load")? as usize),
             "--out" => options.out = PathBuf::from(args.next().ok_or("--out takes a folder")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
@@ -84,6 +94,62 @@ fn pin(cpus: &str) -> ! {
             std::process::exit(2)
         });
     std::process::exit(status.code().unwrap_or(1))
+}
+
+/// The argument that makes this program a CPU-bound process for `--load` (not in the
+/// usage: only `Busy` passes it).
+const BUSY_LOOP: &str = "--busy-loop";
+
+/// CPU-bound processes that run beside the measurements while this lives: copies of
+/// this program that only count. They stay in this program's session: on a desktop
+/// Linux (sessions are "autogroups") other programs' load is shared out between
+/// sessions first and would touch the measured threads less, but a CI runner, a
+/// server without autogroups, or a build started from the same terminal puts every
+/// thread in one group, where a waiting thread competes with the load directly. That
+/// is the harder case, and the one where waiting strategies part ways (measured: a
+/// 4x4 rendezvous 25x slower yielding than parking).
+struct Busy(Vec<std::process::Child>);
+
+impl Busy {
+    fn start(processes: usize) -> Self {
+        let exe = std::env::current_exe().expect("the path of this program");
+        let children = (0..processes)
+            .map(|_| {
+                Command::new(&exe)
+                    .arg(BUSY_LOOP)
+                    .spawn()
+                    .unwrap_or_else(|err| {
+                        eprintln!("csp-compare: could not start a CPU-bound process ({err})");
+                        std::process::exit(1)
+                    })
+            })
+            .collect();
+        // Let them get going before the first measurement.
+        std::thread::sleep(Duration::from_millis(100));
+        Busy(children)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// What a `--load` process does: count, until `Busy` kills it, or until its parent is
+/// gone (a comparison stopped by Ctrl-C runs no destructor).
+fn busy_loop() -> ! {
+    let parent = std::os::unix::process::parent_id();
+    let mut n = 0u64;
+    loop {
+        n = std::hint::black_box(n.wrapping_add(1));
+        if n % (1 << 24) == 0 && std::os::unix::process::parent_id() != parent {
+            std::process::exit(0);
+        }
+    }
 }
 
 /// One library's result in one scenario.
@@ -117,10 +183,14 @@ struct Load {
     /// process runs only its main thread. A one-minute average would also count the
     /// build that `cargo run` just did, and this run itself.
     others: Vec<u32>,
+    /// CPU-bound processes this run started itself (`--load`): not counted as others.
+    ours: usize,
 }
 
 impl Load {
-    fn start() -> Self {
+    /// Samples the machine's load before the run; `ours` CPU-bound processes of this
+    /// run's own (`--load`) are already running and not counted as others.
+    fn start(ours: usize) -> Self {
         let cpus = std::fs::read_to_string("/proc/stat")
             .map(|stat| {
                 stat.lines()
@@ -136,6 +206,7 @@ impl Load {
             before: load_average(),
             after: None,
             others: Vec::new(),
+            ours,
         };
         for _ in 0..5 {
             load.sample();
@@ -153,7 +224,8 @@ impl Load {
                 .and_then(|n| n.trim().parse::<u32>().ok())
         });
         if let Some(running) = running {
-            self.others.push(running.saturating_sub(1));
+            self.others
+                .push(running.saturating_sub(1 + self.ours as u32));
         }
     }
 
@@ -164,8 +236,11 @@ impl Load {
 
     /// Busy: other processes wanted, on average, at least half the CPUs, so the
     /// scenarios' threads (two or more) could not each have one.
+    /// With load of our own (`--load`) the count is rougher (threads queued behind it
+    /// are runnable longer), so then it takes other processes wanting every CPU.
     fn busy(&self) -> bool {
-        !self.others.is_empty() && self.others() >= self.cpus as f64 / 2.0
+        let limit = if self.ours > 0 { 1.0 } else { 0.5 };
+        !self.others.is_empty() && self.others() >= self.cpus as f64 * limit
     }
 
     /// The report's line on the machine's load, and its warning if busy.
@@ -179,6 +254,15 @@ impl Load {
             avg(self.after),
             self.others()
         );
+        let line = if self.ours > 0 {
+            format!(
+                "{line} Loaded on purpose (`--load {}`): {} CPU-bound processes ran beside \
+                 every measurement.",
+                self.ours, self.ours
+            )
+        } else {
+            line
+        };
         if self.busy() {
             format!(
                 "**Warning: the machine was busy** (other processes wanted {:.1} of its {} \
@@ -209,14 +293,42 @@ fn load_average() -> Option<f64> {
 /// then the next round), so that a slow spell of a shared or virtual machine falls on
 /// every library alike instead of on whichever was being measured, and the ratios
 /// stay fair even when the absolute times drift.
+/// How one call of a library's run ends: its time, or, with a budget, `None` if it
+/// had not finished within it.
+fn run_once(
+    entry: &'static csp_compare::Entry,
+    messages: u64,
+    budget: Option<Duration>,
+) -> Option<Duration> {
+    let Some(budget) = budget else {
+        return Some((entry.run)(messages));
+    };
+    // On a busy machine a library that waits by yielding may all but stop (each
+    // yield puts its thread behind the CPU-bound processes): run it on a thread of
+    // its own, and give up on it after `budget`. The run goes on in the background,
+    // still yielding, and ends when the load does.
+    let (done, took) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send((entry.run)(messages));
+    });
+    took.recv_timeout(budget).ok()
+}
+
+/// Measures every library of `scenario`. Each library is first warmed up and its
+/// message count calibrated; then the runs go round-robin (one run of each library,
+/// then the next round), so that a slow spell of a shared or virtual machine falls on
+/// every library alike instead of on whichever was being measured, and the ratios
+/// stay fair even when the absolute times drift. With a `budget`, a library whose run
+/// takes longer is reported as not finishing (`nanos` infinite), and not run again.
 fn measure(
-    scenario: &Scenario,
+    scenario: &'static Scenario,
     options: &Options,
     step: &mut usize,
     steps: usize,
     load: &mut Load,
+    budget: Option<Duration>,
 ) -> Vec<Measured> {
-    let counts: Vec<u64> = scenario
+    let counts: Vec<Option<u64>> = scenario
         .entries
         .iter()
         .map(|entry| {
@@ -224,22 +336,28 @@ fn measure(
             // allocator) and calibrate the message count, unless it is given.
             let probe = (scenario.messages / 100).max(100);
             let warm_up = Instant::now();
-            let mut took = (entry.run)(probe);
+            let mut took = run_once(entry, probe, budget)?;
             while warm_up.elapsed() < target(options) {
-                took = (entry.run)(probe);
+                took = run_once(entry, probe, budget)?;
             }
             let took = took.max(Duration::from_micros(1));
-            options.messages.unwrap_or_else(|| {
+            Some(options.messages.unwrap_or_else(|| {
                 let scale = target(options).as_secs_f64() / took.as_secs_f64();
                 ((probe as f64 * scale) as u64).clamp(probe, scenario.messages * 20)
-            })
+            }))
         })
         .collect();
     let mut samples = vec![Vec::with_capacity(options.runs); scenario.entries.len()];
+    let mut finished: Vec<bool> = counts.iter().map(Option::is_some).collect();
     for _ in 0..options.runs {
-        for ((entry, &messages), samples) in scenario.entries.iter().zip(&counts).zip(&mut samples)
-        {
-            samples.push((entry.run)(messages).as_nanos() as f64 / messages as f64);
+        for (k, entry) in scenario.entries.iter().enumerate() {
+            let Some(messages) = counts[k].filter(|_| finished[k]) else {
+                continue;
+            };
+            match run_once(entry, messages, budget) {
+                Some(took) => samples[k].push(took.as_nanos() as f64 / messages as f64),
+                None => finished[k] = false,
+            }
             load.sample();
         }
     }
@@ -248,14 +366,20 @@ fn measure(
         .iter()
         .zip(counts)
         .zip(samples)
-        .map(|((entry, messages), samples)| {
+        .zip(finished)
+        .map(|(((entry, messages), samples), finished)| {
             *step += 1;
-            let nanos = median(samples);
+            let nanos = if finished {
+                median(samples)
+            } else {
+                f64::INFINITY
+            };
             eprintln!(
-                "[{step:>3}/{steps}] {} {:<18} {} ({messages} per run)",
+                "[{step:>3}/{steps}] {} {:<18} {} ({} per run)",
                 scenario.name,
                 entry.lib,
-                human(nanos)
+                human(nanos),
+                messages.map_or("?".into(), |m| m.to_string())
             );
             Measured {
                 lib: entry.lib,
@@ -266,8 +390,13 @@ fn measure(
         .collect()
 }
 
+/// The longest a run of the busy-machine section may take (`measure`'s budget).
+const BUSY_BUDGET: Duration = Duration::from_secs(10);
+
 fn human(nanos: f64) -> String {
-    if nanos >= 1_000_000.0 {
+    if nanos.is_infinite() {
+        format!("did not finish a run in {} s", BUSY_BUDGET.as_secs())
+    } else if nanos >= 1_000_000.0 {
         format!("{:.2} ms", nanos / 1_000_000.0)
     } else if nanos >= 1_000.0 {
         format!("{:.2} µs", nanos / 1_000.0)
@@ -321,8 +450,9 @@ fn today() -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// The results as Markdown tables, one per kind; on a busy machine each heading says so.
-fn table(results: &[(&Scenario, Vec<Measured>)], busy: bool) -> String {
+/// The results as Markdown tables, one per kind; on a busy machine each heading says so,
+/// and `under` names a load this run put beside the measurements itself.
+fn table(results: &[(&Scenario, Vec<Measured>)], busy: bool, under: &str) -> String {
     let mut out = String::new();
     let mut kind = "";
     for (scenario, measured) in results {
@@ -333,7 +463,7 @@ fn table(results: &[(&Scenario, Vec<Measured>)], busy: bool) -> String {
             } else {
                 ""
             };
-            let _ = writeln!(out, "\n## {kind}{warning}\n");
+            let _ = writeln!(out, "\n## {kind}{under}{warning}\n");
             let _ = writeln!(out, "| scenario | library | time per op | vs csp | note |");
             let _ = writeln!(out, "|---|---|---:|---:|---|");
         }
@@ -341,17 +471,26 @@ fn table(results: &[(&Scenario, Vec<Measured>)], busy: bool) -> String {
         for m in measured {
             let _ = writeln!(
                 out,
-                "| {} ({}) | {} | {} | {:.2}x | {} |",
+                "| {} ({}) | {} | {} | {} | {} |",
                 scenario.name,
                 scenario.unit,
                 m.lib,
                 human(m.nanos),
-                m.nanos / csp,
+                ratio(m.nanos, csp),
                 m.note
             );
         }
     }
     out
+}
+
+/// A library's time over csp's, for the tables: "—" where either did not finish.
+fn ratio(nanos: f64, csp: f64) -> String {
+    if nanos.is_finite() && csp.is_finite() {
+        format!("{:.2}x", nanos / csp)
+    } else {
+        "—".into()
+    }
 }
 
 /// Whether `compare/go/main.go` has the scenario: the thread and select ones (Go has no
@@ -439,19 +578,29 @@ fn json(
     quick: bool,
     go: &str,
     results: &[(&Scenario, Vec<Measured>)],
+    (processes, loaded): (usize, &[(&Scenario, Vec<Measured>)]),
 ) -> String {
-    let scenarios: Vec<String> = results
+    let scenarios = |results: &[(&Scenario, Vec<Measured>)]| -> Vec<String> {
+        results
         .iter()
         .map(|(scenario, measured)| {
             let csp = measured[0].nanos;
             let rows: Vec<String> = measured
                 .iter()
                 .map(|m| {
+                    // A run that did not finish in its budget has no time: null.
+                    let number = |x: f64| {
+                        if x.is_finite() {
+                            format!("{x:.4}")
+                        } else {
+                            "null".into()
+                        }
+                    };
                     format!(
-                        "{{\"library\": {}, \"ns_per_op\": {:.3}, \"vs_csp\": {:.4}, \"note\": {}}}",
+                        "{{\"library\": {}, \"ns_per_op\": {}, \"vs_csp\": {}, \"note\": {}}}",
                         json_string(m.lib),
-                        m.nanos,
-                        m.nanos / csp,
+                        number(m.nanos),
+                        number(m.nanos / csp),
                         json_string(m.note)
                     )
                 })
@@ -464,9 +613,18 @@ fn json(
                 rows.join(",\n      ")
             )
         })
-        .collect();
+        .collect()
+    };
+    let busy_machine = if loaded.is_empty() {
+        "null".to_owned()
+    } else {
+        format!(
+            "{{\"processes\": {processes}, \"scenarios\": [\n{}\n  ]}}",
+            scenarios(loaded).join(",\n")
+        )
+    };
     format!(
-        "{{\n  \"date\": {},\n  \"machine\": {},\n  \"load\": {{\"cpus\": {}, \"before\": {}, \"after\": {}, \"others_runnable\": {:.2}, \"busy\": {}}},\n  \"quick\": {quick},\n  \"go\": {},\n  \"scenarios\": [\n{}\n  ]\n}}\n",
+        "{{\n  \"date\": {},\n  \"machine\": {},\n  \"load\": {{\"cpus\": {}, \"before\": {}, \"after\": {}, \"others_runnable\": {:.2}, \"busy\": {}, \"ours\": {}}},\n  \"quick\": {quick},\n  \"go\": {},\n  \"scenarios\": [\n{}\n  ],\n  \"busy_machine\": {busy_machine}\n}}\n",
         json_string(date),
         json_string(machine),
         load.cpus,
@@ -474,8 +632,9 @@ fn json(
         load.after.map_or("null".into(), |a| format!("{a:.2}")),
         load.others(),
         load.busy(),
+        load.ours,
         json_string(go),
-        scenarios.join(",\n")
+        scenarios(results).join(",\n")
     )
 }
 
@@ -512,6 +671,9 @@ fn write_report(
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some(BUSY_LOOP) {
+        busy_loop();
+    }
     let options = match parse() {
         Ok(options) => options,
         Err(message) => {
@@ -527,22 +689,38 @@ fn main() {
             pin(cpus);
         }
     }
-    let scenarios: Vec<Scenario> = csp_compare::scenarios()
-        .into_iter()
-        .filter(|s| {
-            options.only.is_empty()
-                || options
-                    .only
-                    .iter()
-                    .any(|o| s.name.contains(o.as_str()) || s.kind == o)
-        })
-        .collect();
+    // For the life of the program: a run given up on (`run_once`) goes on using its
+    // scenario's entry on a thread of its own.
+    let scenarios: &'static [Scenario] = Vec::leak(
+        csp_compare::scenarios()
+            .into_iter()
+            .filter(|s| {
+                options.only.is_empty()
+                    || options
+                        .only
+                        .iter()
+                        .any(|o| s.name.contains(o.as_str()) || s.kind == o)
+            })
+            .collect::<Vec<_>>(),
+    );
     if scenarios.is_empty() {
         eprintln!("csp-compare: no scenario matches {:?}", options.only);
         std::process::exit(2);
     }
-    let steps = scenarios.iter().map(|s| s.entries.len()).sum();
-    let mut load = Load::start();
+    // A full run ends with the thread scenarios again, on a busy machine.
+    let full = !options.quick && options.only.is_empty() && options.load.is_none();
+    let loaded: Vec<&Scenario> = if full {
+        scenarios.iter().filter(|s| s.kind == "threads").collect()
+    } else {
+        Vec::new()
+    };
+    let steps = scenarios
+        .iter()
+        .chain(loaded.iter().copied())
+        .map(|s| s.entries.len())
+        .sum();
+    let _busy = options.load.map(Busy::start);
+    let mut load = Load::start(options.load.unwrap_or(0));
     if load.busy() {
         eprintln!(
             "csp-compare: warning: the machine is busy (other processes want {:.1} of {} \
@@ -551,6 +729,8 @@ fn main() {
             load.cpus
         );
     }
+    // Under load of our own, a library may all but stop: bound its runs.
+    let budget = options.load.map(|_| BUSY_BUDGET);
     let started = Instant::now();
     let mut step = 0;
     eprintln!(
@@ -560,9 +740,31 @@ fn main() {
     );
     let mut results: Vec<(&Scenario, Vec<Measured>)> = scenarios
         .iter()
-        .map(|s| (s, measure(s, &options, &mut step, steps, &mut load)))
+        .map(|s| (s, measure(s, &options, &mut step, steps, &mut load, budget)))
         .collect();
     let go = run_go(&options, &mut results);
+    let busy_machine = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let loaded_results: Vec<(&Scenario, Vec<Measured>)> = if loaded.is_empty() {
+        Vec::new()
+    } else {
+        eprintln!(
+            "csp-compare: the thread scenarios again, each beside {busy_machine} CPU-bound \
+             processes (a busy machine)"
+        );
+        let _busy = Busy::start(busy_machine);
+        load.ours = busy_machine;
+        let measured = loaded
+            .iter()
+            .map(|s| {
+                (
+                    *s,
+                    measure(s, &options, &mut step, steps, &mut load, Some(BUSY_BUDGET)),
+                )
+            })
+            .collect();
+        load.ours = 0;
+        measured
+    };
     let elapsed = started.elapsed();
     load.after = load_average();
     let (date, machine) = (today(), machine());
@@ -572,7 +774,19 @@ fn main() {
         elapsed.as_secs(),
         load.describe(),
     );
-    report.push_str(&table(&results, load.busy()));
+    report.push_str(&table(&results, load.busy(), ""));
+    if !loaded_results.is_empty() {
+        let _ = write!(
+            report,
+            "\n## A busy machine\n\nThe thread scenarios again, each measured beside \
+             {busy_machine} CPU-bound processes (one per CPU this run may use), as on a \
+             laptop with a build running or a shared CI runner: a library that waits by \
+             spinning or yielding loses its CPU to them for a whole time slice, one that \
+             parks is woken at once. No Go rows here.\n"
+        );
+        let under = format!(", beside {busy_machine} CPU-bound processes");
+        report.push_str(&table(&loaded_results, false, &under));
+    }
     println!("{report}");
     report.push_str("\n## Charts\n\n");
     for (scenario, _) in &results {
@@ -583,7 +797,15 @@ fn main() {
             chart_file(scenario)
         ));
     }
-    let json = json(&date, &machine, &load, options.quick, &go, &results);
+    let json = json(
+        &date,
+        &machine,
+        &load,
+        options.quick,
+        &go,
+        &results,
+        (busy_machine, &loaded_results),
+    );
     if let Err(err) = write_report(&options.out, &report, &json, &results) {
         eprintln!(
             "csp-compare: could not write the report to {}: {err}",

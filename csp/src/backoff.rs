@@ -11,8 +11,22 @@
 //! pause hints) answers a counterpart on the other core in a few hundred nanoseconds,
 //! where exponential spinning (crossbeam's `Backoff`) overshoots; the number of
 //! yields made no measurable difference on one core.
+//!
+//! # A busy machine
+//!
+//! Yielding pays only when the thread that gets the CPU is the counterpart. When other
+//! programs want the CPUs too, a yield hands the CPU to one of them, for a whole time
+//! slice (milliseconds under Linux's CFS), and a yielding thread, never asleep, is not
+//! put back on the CPU early the way a woken one is: a rendezvous ping-pong beside two
+//! busy processes on 2 CPUs took 1.4 ms a round trip yielding, 30x crossbeam's. So
+//! each yield is timed (`sync::yield_contested`): one that took far longer than a
+//! switch means the CPU is contested, and the wait parks at once. The thread then
+//! skips yielding in its next waits, a window that doubles (up to a limit) each time
+//! the CPU is found contested again, and closes when a yield comes back quickly: on a
+//! busy machine almost every wait parks, as crossbeam's, flume's and std's do; on an
+//! idle one nothing changes.
 
-use crate::sync::{parallelism, spin_loop, yield_now};
+use crate::sync::{parallelism, spin_loop, yield_contested};
 
 /// Checks of the awaited condition while spinning, before yielding starts: a few
 /// microseconds in all, the time a busy counterpart on another core needs to answer.
@@ -106,23 +120,44 @@ impl Backoff {
         self.step = self.step.saturating_add(1);
     }
 
-    /// Waits a little before the next check: pauses while spinning pays, then yields.
+    /// Waits a little before the next check: pauses while spinning pays, then yields,
+    /// unless the CPU is contested (module docs): then the wait is over, and the
+    /// caller parks.
     #[inline]
     pub(crate) fn snooze(&mut self) {
         if self.step < self.spin_checks {
-            if self.step == self.yield_at {
+            if self.step == self.yield_at && !contested::skipping() {
                 // A counterpart on this same CPU (a thread just started, say) cannot
                 // answer while we spin: let it run, once, early.
-                yield_now();
+                self.yield_once();
             } else {
                 for _ in 0..self.pauses_per_check {
                     spin_loop();
                 }
             }
+        } else if contested::skipping() {
+            self.give_up();
         } else {
-            yield_now();
+            self.yield_once();
         }
         self.step = self.step.saturating_add(1);
+    }
+
+    /// Yields; if that found the CPU contested, ends the wait (the caller parks).
+    #[inline(always)]
+    fn yield_once(&mut self) {
+        if yield_contested() {
+            contested::found();
+            self.give_up();
+        } else {
+            contested::cleared();
+        }
+    }
+
+    /// Moves to the step before the last, so that the step that follows completes.
+    #[inline]
+    fn give_up(&mut self) {
+        self.step = self.step.max(self.spin_checks + YIELDS - 1);
     }
 
     /// Whether the spin and yield phases are over and the caller should park.
@@ -130,4 +165,67 @@ impl Backoff {
     pub(crate) fn is_completed(&self) -> bool {
         self.step >= self.spin_checks + YIELDS
     }
+}
+
+/// The busy-machine hint (module docs): per thread, how many more waits skip yielding.
+#[cfg(not(any(csp_loom, csp_shuttle)))]
+mod contested {
+    use std::cell::Cell;
+
+    /// Waits that skip yielding after the CPU was first found contested; each time it
+    /// is found contested again the window doubles, up to `FIRST << MAX_DOUBLINGS`.
+    const FIRST: u32 = 64;
+    const MAX_DOUBLINGS: u32 = 6;
+
+    std::thread_local! {
+        /// Yield-phase checks left to skip.
+        static SKIP: Cell<u32> = const { Cell::new(0) };
+        /// Times in a row the CPU was found contested.
+        static STREAK: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Whether this wait skips yielding: counts one check off the window.
+    #[inline]
+    pub(super) fn skipping() -> bool {
+        SKIP.with(|skip| {
+            let left = skip.get();
+            if left == 0 {
+                return false;
+            }
+            skip.set(left - 1);
+            true
+        })
+    }
+
+    /// A yield found the CPU contested: open (or widen) the window.
+    #[cold]
+    pub(super) fn found() {
+        let streak = STREAK.with(|streak| {
+            let now = (streak.get() + 1).min(MAX_DOUBLINGS);
+            streak.set(now);
+            now
+        });
+        SKIP.with(|skip| skip.set(FIRST << streak));
+    }
+
+    /// A yield came back quickly: the machine is not busy (any more).
+    #[inline]
+    pub(super) fn cleared() {
+        STREAK.with(|streak| streak.set(0));
+    }
+}
+
+/// Under a checker no yield is slow, and no hint is kept.
+#[cfg(any(csp_loom, csp_shuttle))]
+mod contested {
+    #[inline(always)]
+    pub(super) fn skipping() -> bool {
+        false
+    }
+
+    #[inline(always)]
+    pub(super) fn found() {}
+
+    #[inline(always)]
+    pub(super) fn cleared() {}
 }

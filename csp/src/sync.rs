@@ -85,6 +85,54 @@ pub(crate) fn yield_now() {
     }
 }
 
+/// Yields (as [`yield_now`]) and says whether the CPU is contested: whether the yield
+/// took far longer than a switch to another thread of this program and back, which
+/// means the CPU went to some other program for a time slice (milliseconds under
+/// Linux's CFS) rather than to the counterpart this wait is for (`crate::backoff`).
+///
+/// On x86-64 the time is the cycle counter, read inline: a clock read through the
+/// vDSO is a call, and this sits in the inlined wait loop of a rendezvous pinned to
+/// one CPU, which yields twice a round trip. The bound need not be exact: a switch
+/// and back takes a few thousand cycles, a time slice millions.
+#[cfg(all(
+    not(any(csp_loom, csp_shuttle)),
+    target_os = "linux",
+    target_arch = "x86_64"
+))]
+#[inline(always)]
+pub(crate) fn yield_contested() -> bool {
+    /// About 100 µs at 2 GHz: far beyond a round trip through a counterpart that
+    /// answers (3 µs pinned to one CPU), far below a time slice.
+    const CONTESTED_CYCLES: u64 = 200_000;
+    // SAFETY: `rdtsc` reads the time-stamp counter, present on every x86-64 CPU; it
+    // touches no memory.
+    let start = unsafe { std::arch::x86_64::_rdtsc() };
+    yield_now();
+    // SAFETY: as above.
+    let end = unsafe { std::arch::x86_64::_rdtsc() };
+    end.wrapping_sub(start) > CONTESTED_CYCLES
+}
+
+/// See the x86-64 version; elsewhere the time comes from `Instant`.
+#[cfg(all(
+    not(any(csp_loom, csp_shuttle)),
+    not(all(target_os = "linux", target_arch = "x86_64"))
+))]
+#[inline]
+pub(crate) fn yield_contested() -> bool {
+    let start = std::time::Instant::now();
+    yield_now();
+    start.elapsed() > std::time::Duration::from_micros(100)
+}
+
+/// Under a checker no time passes: a yield is only a scheduling point.
+#[cfg(any(csp_loom, csp_shuttle))]
+#[inline]
+pub(crate) fn yield_contested() -> bool {
+    yield_now();
+    false
+}
+
 /// Outside the models, locks are csp's own queue lock (see `crate::lock` for why); the
 /// models keep their own mutexes, which they check, and `loom_tests` checks this one
 /// by itself.
