@@ -125,64 +125,48 @@ fn a_check_then_act_race_is_found() {
     });
 }
 
-/// A receive with a timeout against a sender that always sends: some executions
-/// receive, others time out (and then receive without one, so the sender is not left
-/// waiting).
-#[test]
-fn a_timed_receive_is_seen_to_receive_and_to_time_out() {
-    let [timed_out, received] = endings::<2>(|| {
+/// A wait with a deadline (`receive`, which gives up with `None`) against a sender
+/// that always sends: some executions receive, others give up (and then receive
+/// without a deadline, so the sender is not left waiting). Nothing is lost either way.
+fn receives_and_gives_up(what: &str, receive: fn(&csp_channel::Receiver<u32>) -> Option<u32>) {
+    let [gave_up, received] = endings::<2>(move || {
         let (tx, rx) = bounded::<u32>(0);
         let sender = thread::spawn(move || tx.send(7).unwrap());
-        let got = rx.recv_timeout(SECOND);
-        let ending = usize::from(got.is_ok());
-        assert_eq!(got.or_else(|_| rx.recv()), Ok(7));
+        let got = receive(&rx);
+        let ending = usize::from(got.is_some());
+        assert_eq!(got.or_else(|| rx.recv().ok()), Some(7));
         sender.join().unwrap();
         ending
     });
     assert!(
-        timed_out > 0 && received > 0,
-        "timed out {timed_out}, received {received}"
+        gave_up > 0 && received > 0,
+        "{what}: gave up {gave_up}, received {received}"
     );
+}
+
+#[test]
+fn a_timed_receive_is_seen_to_receive_and_to_time_out() {
+    receives_and_gives_up("recv_timeout", |rx| rx.recv_timeout(SECOND).ok());
 }
 
 #[test]
 fn a_select_with_a_timeout_is_seen_to_receive_and_to_time_out() {
-    let [timed_out, received] = endings::<2>(|| {
-        let (tx, rx) = bounded::<u32>(0);
-        let sender = thread::spawn(move || tx.send(7).unwrap());
-        let got = select! {
+    receives_and_gives_up("default(timeout)", |rx| {
+        select! {
             recv(rx) -> msg => msg.ok(),
             default(SECOND) => None,
-        };
-        let ending = usize::from(got.is_some());
-        assert_eq!(got.or_else(|| rx.recv().ok()), Some(7));
-        sender.join().unwrap();
-        ending
+        }
     });
-    assert!(
-        timed_out > 0 && received > 0,
-        "timed out {timed_out}, received {received}"
-    );
 }
 
 #[test]
 fn a_select_with_an_after_arm_is_seen_to_take_each_arm() {
-    let [timer, received] = endings::<2>(|| {
-        let (tx, rx) = bounded::<u32>(0);
-        let sender = thread::spawn(move || tx.send(7).unwrap());
-        let got = select! {
+    receives_and_gives_up("an after arm", |rx| {
+        select! {
             recv(rx) -> msg => msg.ok(),
             recv(after(SECOND)) -> _ => None,
-        };
-        let ending = usize::from(got.is_some());
-        assert_eq!(got.or_else(|| rx.recv().ok()), Some(7));
-        sender.join().unwrap();
-        ending
+        }
     });
-    assert!(
-        timer > 0 && received > 0,
-        "timer {timer}, received {received}"
-    );
 }
 
 /// Two channels, both ready before the select looks: `select!` and `Select::new()`
