@@ -21,10 +21,12 @@
 //! busy processes on 2 CPUs took 1.4 ms a round trip yielding, 30x crossbeam's. So
 //! each yield is timed (`sync::yield_contested`): one that took far longer than a
 //! switch means the CPU is contested, and the wait parks at once. The thread then
-//! skips yielding in its next waits, a window that doubles (up to a limit) each time
-//! the CPU is found contested again, and closes when a yield comes back quickly: on a
-//! busy machine almost every wait parks, as crossbeam's, flume's and std's do; on an
-//! idle one nothing changes.
+//! skips yielding for a window of checks that doubles (up to a limit) each time the
+//! CPU is found contested in a row, and runs out by itself; a yield that comes back
+//! quickly after it starts the doubling over. On a busy machine almost every wait
+//! parks, as crossbeam's, flume's and std's do; on an idle one nothing changes. This
+//! only chooses between yielding and parking, both correct ways to wait: no model
+//! checks it (under the checkers it is off), the busy-machine benchmarks do.
 
 use crate::sync::{parallelism, spin_loop, yield_contested};
 
@@ -172,8 +174,8 @@ impl Backoff {
 mod contested {
     use std::cell::Cell;
 
-    /// Waits that skip yielding after the CPU was first found contested; each time it
-    /// is found contested again the window doubles, up to `FIRST << MAX_DOUBLINGS`.
+    /// The window, in yield-phase checks skipped: `FIRST << streak` after the CPU was
+    /// found contested `streak` times in a row (1 to `MAX_DOUBLINGS`).
     const FIRST: u32 = 64;
     const MAX_DOUBLINGS: u32 = 6;
 
@@ -208,7 +210,8 @@ mod contested {
         SKIP.with(|skip| skip.set(FIRST << streak));
     }
 
-    /// A yield came back quickly: the machine is not busy (any more).
+    /// A yield came back quickly: the machine is not busy (any more), so the next
+    /// window starts small again.
     #[inline]
     pub(super) fn cleared() {
         STREAK.with(|streak| streak.set(0));
