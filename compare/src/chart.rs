@@ -70,3 +70,65 @@ pub fn bars(path: &Path, title: &str, unit: &str, bars: &[(&str, f64)]) -> Resul
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
 }
+
+/// Draws `bars` (library, a count) as a horizontal bar chart on a linear scale, each
+/// bar labelled with its count (a zero has no bar, only its label).
+pub fn counts(path: &Path, title: &str, bars: &[(&str, u64)]) -> Result<(), String> {
+    if bars.is_empty() {
+        return Ok(());
+    }
+    let height = 70 + 34 * bars.len() as u32;
+    let root = SVGBackend::new(path, (720, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let high = (bars.iter().map(|b| b.1).max().unwrap_or(0) as f64 * 1.25).max(10.0);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(150)
+        .build_cartesian_2d(0.0..high, (0..bars.len() - 1).into_segmented())
+        .map_err(|e| e.to_string())?;
+    let row = |i: usize| bars.len() - 1 - i;
+    let labels: Vec<String> = bars.iter().rev().map(|b| b.0.to_owned()).collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(bars.len())
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .x_labels(5)
+        .x_label_formatter(&|n| format!("{n:.0}"))
+        .x_desc("values (fewer is better; 0 is exact)")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, &(lib, n))| {
+            let colour = if lib.starts_with("csp") {
+                RGBColor(200, 60, 40)
+            } else {
+                RGBColor(90, 110, 150)
+            };
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(row(i))),
+                    (n as f64, SegmentValue::Exact(row(i) + 1)),
+                ],
+                colour.filled(),
+            );
+            bar.set_margin(4, 4, 0, 0);
+            bar
+        }))
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, &(_, n))| {
+            Text::new(
+                n.to_string(),
+                (n as f64 + high * 0.01, SegmentValue::CenterOf(row(i))),
+                ("sans-serif", 13).into_font(),
+            )
+        }))
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}

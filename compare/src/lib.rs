@@ -7,6 +7,7 @@
 
 pub mod asynch;
 pub mod floor;
+pub mod loss;
 pub mod mixed;
 pub mod select;
 pub mod threads;

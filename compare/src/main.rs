@@ -8,9 +8,15 @@
 //! cargo run --release -p csp-compare                  # everything (a few minutes)
 //! cargo run --release -p csp-compare -- --quick       # shorter runs, under 30 s
 //! cargo run --release -p csp-compare -- --only select --only ping_pong
+//! cargo run --release -p csp-compare -- --only cancellation   # the loss table only
 //! cargo run --release -p csp-compare -- --cpus 0      # pinned to one CPU
 //! cargo run --release -p csp-compare -- --load 2      # beside two CPU-bound processes
 //! ```
+//!
+//! Every run without `--only` (or with `--only cancellation`) also fills the
+//! cancellation table: for each async library, hand-offs whose sends and receives are
+//! cancelled at random points, and the values that were lost or duplicated
+//! (`csp_compare::loss`).
 //!
 //! A full run (no `--quick`, `--only` or `--load`) ends with a "busy machine" section:
 //! the thread scenarios again, each beside as many CPU-bound processes as this
@@ -19,6 +25,7 @@
 mod chart;
 
 use csp_compare::Scenario;
+use csp_compare::loss::Row;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,7 +34,8 @@ use std::time::{Duration, Instant, SystemTime};
 const USAGE: &str = "usage: csp-compare [--quick] [--only NAME]... [--messages N] [--runs N] \
                      [--cpus LIST] [--load N] [--out DIR]
   --quick         runs of ~50 ms instead of ~250 ms, 3 of them (under 30 s on 2 cores)
-  --only NAME     only scenarios whose name contains NAME (repeatable)
+  --only NAME     only scenarios whose name contains NAME, or of kind NAME (threads,
+                  select, async, mixed, cancellation); repeatable
   --messages N    messages (or round trips) per run, for every scenario
   --runs N        runs per measurement; the median counts (default 5, quick 3)
   --cpus LIST     pin to these CPUs, as taskset takes them (0 or 0,1 or 0-3)
@@ -572,13 +580,13 @@ fn json_string(text: &str) -> String {
 }
 
 fn json(
-    date: &str,
-    machine: &str,
+    (date, machine): (&str, &str),
     load: &Load,
     quick: bool,
     go: &str,
     results: &[(&Scenario, Vec<Measured>)],
     (processes, loaded): (usize, &[(&Scenario, Vec<Measured>)]),
+    cancelled: &[Row],
 ) -> String {
     let scenarios = |results: &[(&Scenario, Vec<Measured>)]| -> Vec<String> {
         results
@@ -623,8 +631,32 @@ fn json(
             scenarios(loaded).join(",\n")
         )
     };
+    let cancellation = if cancelled.is_empty() {
+        "null".to_owned()
+    } else {
+        let rows: Vec<String> = cancelled
+            .iter()
+            .map(|row| {
+                let t = &row.tally;
+                format!(
+                    "    {{\"library\": {}, \"capacity\": {}, \"cancelled_by\": {}, \"finished\": {}, \"hand_offs\": {}, \"sends_cancelled\": {}, \"receives_cancelled\": {}, \"lost\": {}, \"duplicated\": {}, \"delivered_send_cancelled\": {}}}",
+                    json_string(row.lib),
+                    row.cap,
+                    json_string(row.how.name()),
+                    t.finished,
+                    t.hand_offs,
+                    t.sends_cancelled,
+                    t.receives_cancelled,
+                    t.lost,
+                    t.duplicated,
+                    t.delivered_send_cancelled
+                )
+            })
+            .collect();
+        format!("[\n{}\n  ]", rows.join(",\n"))
+    };
     format!(
-        "{{\n  \"date\": {},\n  \"machine\": {},\n  \"load\": {{\"cpus\": {}, \"before\": {}, \"after\": {}, \"others_runnable\": {:.2}, \"busy\": {}, \"ours\": {}}},\n  \"quick\": {quick},\n  \"go\": {},\n  \"scenarios\": [\n{}\n  ],\n  \"busy_machine\": {busy_machine}\n}}\n",
+        "{{\n  \"date\": {},\n  \"machine\": {},\n  \"load\": {{\"cpus\": {}, \"before\": {}, \"after\": {}, \"others_runnable\": {:.2}, \"busy\": {}, \"ours\": {}}},\n  \"quick\": {quick},\n  \"go\": {},\n  \"scenarios\": [\n{}\n  ],\n  \"busy_machine\": {busy_machine},\n  \"cancellation\": {cancellation}\n}}\n",
         json_string(date),
         json_string(machine),
         load.cpus,
@@ -636,6 +668,95 @@ fn json(
         json_string(go),
         scenarios(results).join(",\n")
     )
+}
+
+/// The cancellation chart, relative to the report folder.
+const CANCELLATION_CHART: &str = "charts/cancellation.svg";
+
+/// A row of the cancellation table, for the progress lines.
+fn describe_row(row: &Row) -> String {
+    let t = &row.tally;
+    let outcome = if t.finished {
+        format!(
+            "{} lost, {} duplicated ({} sends and {} receives cancelled)",
+            t.lost, t.duplicated, t.sends_cancelled, t.receives_cancelled
+        )
+    } else {
+        format!(
+            "did not finish in {} s (a lost wake-up?)",
+            csp_compare::loss::LIMIT.as_secs()
+        )
+    };
+    format!(
+        "{:<14} cap {:<4} {:<7} {outcome}",
+        row.lib,
+        row.cap,
+        row.how.name()
+    )
+}
+
+/// The cancellation section of the report.
+fn cancellation_table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let hand_offs = rows.first().map_or(0, |r| r.tally.hand_offs);
+    let _ = write!(
+        out,
+        "\n## cancellation\n\n\
+         What each async library does with values when its futures are dropped \
+         half-way. A producer task sends {hand_offs} values to a consumer task on \
+         tokio's multi-thread runtime (two workers); about half of each side's sends \
+         and receives are cancellable, at random: by `tokio::time::timeout_at` a \
+         deadline already past (polled once, then dropped), or by losing a \
+         `tokio::select!` to a branch ready after 0-3 yields. Then the producer drops \
+         its sender and the consumer receives until the channel is closed. **Lost**: \
+         the send completed (the sender was told it was delivered) but no receive \
+         returned the value. **Duplicated**: received more than once. **Delivered, \
+         send cancelled**: the send was dropped, yet the value arrived once: not a \
+         loss, but a sender that retries a cancelled send would deliver it twice (on \
+         a rendezvous channel a receiver may take a pending send's value just before \
+         the send future is dropped). See `compare/src/loss.rs`.\n\n"
+    );
+    let _ = writeln!(
+        out,
+        "| library | capacity | cancelled by | sends cancelled | receives cancelled | \
+         lost | duplicated | delivered, send cancelled |"
+    );
+    let _ = writeln!(out, "|---|---:|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let t = &row.tally;
+        if t.finished {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                row.lib,
+                row.cap,
+                row.how.name(),
+                t.sends_cancelled,
+                t.receives_cancelled,
+                bold_if_not_zero(t.lost),
+                bold_if_not_zero(t.duplicated),
+                t.delivered_send_cancelled
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | did not finish in {} s | | | | |",
+                row.lib,
+                row.cap,
+                row.how.name(),
+                csp_compare::loss::LIMIT.as_secs()
+            );
+        }
+    }
+    out
+}
+
+fn bold_if_not_zero(n: u64) -> String {
+    if n == 0 {
+        "0".into()
+    } else {
+        format!("**{n}**")
+    }
 }
 
 /// The chart file of a scenario, relative to the report folder.
@@ -653,8 +774,30 @@ fn write_report(
     markdown: &str,
     json: &str,
     results: &[(&Scenario, Vec<Measured>)],
+    cancelled: &[Row],
 ) -> Result<(), String> {
     std::fs::create_dir_all(out.join("charts")).map_err(|e| e.to_string())?;
+    if !cancelled.is_empty() {
+        // One bar per library: its values lost or duplicated, over all its rows.
+        let mut bars: Vec<(&str, u64)> = Vec::new();
+        for row in cancelled {
+            let wrong = row.tally.lost + row.tally.duplicated;
+            match bars.iter_mut().find(|(lib, _)| *lib == row.lib) {
+                Some((_, total)) => *total += wrong,
+                None => bars.push((row.lib, wrong)),
+            }
+        }
+        let hand_offs: u64 = cancelled
+            .iter()
+            .filter(|r| r.lib == cancelled[0].lib)
+            .map(|r| r.tally.hand_offs)
+            .sum();
+        chart::counts(
+            &out.join(CANCELLATION_CHART),
+            &format!("values lost or duplicated, per library, in {hand_offs} hand-offs"),
+            &bars,
+        )?;
+    }
     std::fs::write(out.join("results.md"), markdown).map_err(|e| e.to_string())?;
     std::fs::write(out.join("results.json"), json).map_err(|e| e.to_string())?;
     for (scenario, measured) in results {
@@ -703,7 +846,8 @@ fn main() {
             })
             .collect::<Vec<_>>(),
     );
-    if scenarios.is_empty() {
+    let cancellation = options.only.is_empty() || options.only.iter().any(|o| o == "cancellation");
+    if scenarios.is_empty() && !cancellation {
         eprintln!("csp-compare: no scenario matches {:?}", options.only);
         std::process::exit(2);
     }
@@ -765,6 +909,20 @@ fn main() {
         load.ours = 0;
         measured
     };
+    let cancelled = if cancellation {
+        let hand_offs = options
+            .messages
+            .unwrap_or(if options.quick { 20_000 } else { 100_000 });
+        eprintln!(
+            "csp-compare: cancellation: {hand_offs} hand-offs per row, sends and receives \
+             cancelled at random points"
+        );
+        csp_compare::loss::table(hand_offs, |row| {
+            eprintln!("[cancel] {}", describe_row(row));
+        })
+    } else {
+        Vec::new()
+    };
     let elapsed = started.elapsed();
     load.after = load_average();
     let (date, machine) = (today(), machine());
@@ -787,6 +945,9 @@ fn main() {
         let under = format!(", beside {busy_machine} CPU-bound processes");
         report.push_str(&table(&loaded_results, false, &under));
     }
+    if !cancelled.is_empty() {
+        report.push_str(&cancellation_table(&cancelled));
+    }
     println!("{report}");
     report.push_str("\n## Charts\n\n");
     for (scenario, _) in &results {
@@ -797,16 +958,19 @@ fn main() {
             chart_file(scenario)
         ));
     }
+    if !cancelled.is_empty() {
+        report.push_str(&format!("![cancellation]({CANCELLATION_CHART})\n"));
+    }
     let json = json(
-        &date,
-        &machine,
+        (&date, &machine),
         &load,
         options.quick,
         &go,
         &results,
         (busy_machine, &loaded_results),
+        &cancelled,
     );
-    if let Err(err) = write_report(&options.out, &report, &json, &results) {
+    if let Err(err) = write_report(&options.out, &report, &json, &results, &cancelled) {
         eprintln!(
             "csp-compare: could not write the report to {}: {err}",
             options.out.display()
