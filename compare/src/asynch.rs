@@ -132,6 +132,27 @@ impl AsyncLib for Kanal {
     }
 }
 
+/// A library in the comparison.
+pub struct Crossfire;
+impl AsyncLib for Crossfire {
+    const NAME: &'static str = "crossfire";
+    // crossfire has no rendezvous: it makes a capacity of 0 into 1.
+    const PING_PONG_CAP: usize = 1;
+    type Tx = crossfire::MAsyncTx<crossfire::mpmc::Array<u64>>;
+    type Rx = crossfire::MAsyncRx<crossfire::mpmc::Array<u64>>;
+    fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
+        // As crossfire's docs ask (see `threads::Crossfire`).
+        crossfire::detect_backoff_cfg();
+        crossfire::mpmc::bounded_async(cap)
+    }
+    async fn send(tx: &mut Self::Tx, v: u64) {
+        tx.send(v).await.unwrap()
+    }
+    async fn recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await.ok()
+    }
+}
+
 /// Where the tasks run.
 #[derive(Clone, Copy, Debug)]
 pub enum Runtime {
@@ -232,4 +253,56 @@ pub fn throughput<L: AsyncLib>(rt: Runtime, iters: u64) -> Duration {
         start.elapsed()
     });
     rt.run(vec![producer, consumer])
+}
+
+/// `iters` jobs from one producer task to `workers` worker tasks that share one
+/// channel of the library's smallest capacity (a rendezvous where it has one) and
+/// wait on it for jobs: each job finds receivers already waiting, the way a pool of
+/// workers idles until work comes. A job is the value itself; each worker only
+/// counts what it receives.
+///
+/// ```
+/// use csp_compare::asynch::{receivers_wait, Csp, Runtime};
+/// let elapsed = receivers_wait::<Csp>(Runtime::TokioCurrentThread, 4, 100);
+/// assert!(elapsed > std::time::Duration::ZERO);
+/// ```
+pub fn receivers_wait<L: AsyncLib>(rt: Runtime, workers: usize, iters: u64) -> Duration
+where
+    L::Rx: Clone,
+{
+    let (mut tx, rx) = L::bounded(L::PING_PONG_CAP);
+    let received = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let start = std::sync::Arc::new(std::sync::OnceLock::new());
+    let mut tasks: Vec<Pin<Box<dyn Future<Output = Duration> + Send>>> = (0..workers)
+        .map(|_| {
+            let mut rx = rx.clone();
+            let received = received.clone();
+            let start = start.clone();
+            Box::pin(async move {
+                let mut n = 0;
+                while L::recv(&mut rx).await.is_some() {
+                    n += 1;
+                }
+                received.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                // The last worker to see the channel closed ends the run.
+                start.get().map_or(Duration::ZERO, Instant::elapsed)
+            }) as Pin<Box<dyn Future<Output = Duration> + Send>>
+        })
+        .collect();
+    drop(rx);
+    // Spawned last: on either runtime the workers get to wait first.
+    tasks.push(Box::pin(async move {
+        start.get_or_init(Instant::now);
+        for i in 0..iters {
+            L::send(&mut tx, i).await;
+        }
+        Duration::ZERO
+    }));
+    let elapsed = rt.run(tasks);
+    assert_eq!(
+        received.load(std::sync::atomic::Ordering::Relaxed),
+        iters,
+        "every job reached a worker"
+    );
+    elapsed
 }

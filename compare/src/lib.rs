@@ -93,6 +93,13 @@ fn thread_scenarios() -> Vec<Scenario> {
                 entry("kanal", ping_pong::<Kanal>(cap)),
             ],
         });
+        if cap == 1 {
+            // crossfire has no rendezvous: capacity 1 and up only.
+            let scenario = all.last_mut().expect("just pushed");
+            scenario
+                .entries
+                .push(entry("crossfire", ping_pong::<Crossfire>(cap)));
+        }
         if cap == 0 {
             // The floor is a rendezvous: it belongs beside capacity 0 only.
             let scenario = all.last_mut().expect("just pushed");
@@ -122,6 +129,11 @@ fn thread_scenarios() -> Vec<Scenario> {
             entries.push(entry("kanal", move |n| {
                 spread::<Kanal>(senders, receivers, cap, n)
             }));
+            if cap > 0 {
+                entries.push(entry("crossfire", move |n| {
+                    spread::<Crossfire>(senders, receivers, cap, n)
+                }));
+            }
             all.push(Scenario {
                 kind: "threads",
                 name: format!("throughput/{senders}x{receivers}/cap{cap}"),
@@ -294,6 +306,9 @@ fn async_scenarios() -> Vec<Scenario> {
                 ),
                 entry("flume", move |n| ping_pong::<Flume>(rt, n)),
                 entry("kanal", move |n| ping_pong::<Kanal>(rt, n)),
+                noted("crossfire", "capacity 1: no rendezvous", move |n| {
+                    ping_pong::<Crossfire>(rt, n)
+                }),
                 noted(
                     "floor",
                     "no channel: one word, two AtomicWakers",
@@ -313,6 +328,24 @@ fn async_scenarios() -> Vec<Scenario> {
                 entry("futures-mpsc", move |n| throughput::<FuturesMpsc>(rt, n)),
                 entry("flume", move |n| throughput::<Flume>(rt, n)),
                 entry("kanal", move |n| throughput::<Kanal>(rt, n)),
+                entry("crossfire", move |n| throughput::<Crossfire>(rt, n)),
+            ],
+        });
+        all.push(Scenario {
+            kind: "async",
+            name: format!("receivers_wait/4/{}", rt.name()),
+            unit: "message",
+            messages: 100_000,
+            entries: vec![
+                entry("csp", move |n| receivers_wait::<Csp>(rt, 4, n)),
+                noted("async-channel", "capacity 1: no rendezvous", move |n| {
+                    receivers_wait::<AsyncChannel>(rt, 4, n)
+                }),
+                entry("flume", move |n| receivers_wait::<Flume>(rt, 4, n)),
+                entry("kanal", move |n| receivers_wait::<Kanal>(rt, 4, n)),
+                noted("crossfire", "capacity 1: no rendezvous", move |n| {
+                    receivers_wait::<Crossfire>(rt, 4, n)
+                }),
             ],
         });
     }
@@ -341,6 +374,11 @@ fn mixed_scenarios() -> Vec<Scenario> {
             ),
             entry("flume", ping_pong::<Flume>),
             entry("kanal", ping_pong::<Kanal>),
+            noted(
+                "crossfire",
+                "capacity 1: no rendezvous",
+                ping_pong::<Crossfire>,
+            ),
         ],
     }]
 }

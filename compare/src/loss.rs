@@ -238,10 +238,11 @@ pub struct Row {
 pub fn table(n: u64, mut progress: impl FnMut(&Row)) -> Vec<Row> {
     use crate::asynch::*;
     type Runner = fn(usize, Cancel, u64, u64) -> Tally;
-    let libs: [(&'static str, usize, Runner); 6] = [
+    let libs: [(&'static str, usize, Runner); 7] = [
         (Csp::NAME, Csp::PING_PONG_CAP, run::<Csp>),
         (Kanal::NAME, Kanal::PING_PONG_CAP, run::<Kanal>),
         (Flume::NAME, Flume::PING_PONG_CAP, run::<Flume>),
+        (Crossfire::NAME, Crossfire::PING_PONG_CAP, run::<Crossfire>),
         (
             AsyncChannel::NAME,
             AsyncChannel::PING_PONG_CAP,

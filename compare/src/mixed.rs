@@ -122,6 +122,38 @@ impl MixedLib for Kanal {
 }
 
 /// A library in the comparison.
+pub struct Crossfire;
+impl MixedLib for Crossfire {
+    // crossfire has no rendezvous.
+    const CAP: usize = 1;
+    type ThreadTx = crossfire::MTx<crossfire::mpmc::Array<u64>>;
+    type ThreadRx = crossfire::MRx<crossfire::mpmc::Array<u64>>;
+    type TaskTx = crossfire::MAsyncTx<crossfire::mpmc::Array<u64>>;
+    type TaskRx = crossfire::MAsyncRx<crossfire::mpmc::Array<u64>>;
+    fn to_task(cap: usize) -> (Self::ThreadTx, Self::TaskRx) {
+        // As crossfire's docs ask (see `threads::Crossfire`).
+        crossfire::detect_backoff_cfg();
+        crossfire::mpmc::bounded_blocking_async(cap)
+    }
+    fn to_thread(cap: usize) -> (Self::TaskTx, Self::ThreadRx) {
+        crossfire::detect_backoff_cfg();
+        crossfire::mpmc::bounded_async_blocking(cap)
+    }
+    fn send_blocking(tx: &mut Self::ThreadTx, v: u64) {
+        tx.send(v).unwrap()
+    }
+    fn recv_blocking(rx: &mut Self::ThreadRx) -> Option<u64> {
+        rx.recv().ok()
+    }
+    async fn send(tx: &mut Self::TaskTx, v: u64) {
+        tx.send(v).await.unwrap()
+    }
+    async fn recv(rx: &mut Self::TaskRx) -> Option<u64> {
+        rx.recv().await.ok()
+    }
+}
+
+/// A library in the comparison.
 pub struct TokioMpsc;
 impl MixedLib for TokioMpsc {
     const CAP: usize = 1;

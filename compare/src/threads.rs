@@ -104,6 +104,22 @@ lib!(
     |r| r.clone()
 );
 lib!(
+    Crossfire,
+    "crossfire",
+    true,
+    crossfire::MTx<crossfire::mpmc::Array<u64>>,
+    crossfire::MRx<crossfire::mpmc::Array<u64>>,
+    |cap| {
+        // Once per process, as crossfire's docs ask: it tunes its backoff to the
+        // CPUs it may use (a no-op after the first call).
+        crossfire::detect_backoff_cfg();
+        crossfire::mpmc::bounded_blocking(cap)
+    },
+    |t, v| t.send(v).unwrap(),
+    |r| r.recv().ok(),
+    |r| r.clone()
+);
+lib!(
     StdMpsc,
     "std-mpsc",
     false,
