@@ -242,6 +242,7 @@ impl<T> Chan<T> {
 
 /// The async operations (see [`crate::future`]).
 impl<T> Chan<T> {
+    #[inline]
     pub(crate) fn poll_send(
         &self,
         waiter: &Waiter<T>,
@@ -266,6 +267,7 @@ impl<T> Chan<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn poll_recv(
         &self,
         waiter: &Waiter<T>,

@@ -28,6 +28,7 @@ unsafe impl<T: Send> Sync for Slot<T> {}
 
 impl<T> Slot<T> {
     /// A slot holding `value` (a waiting sender's) or nothing (a waiting receiver's).
+    #[inline(always)]
     pub(crate) fn new(value: Option<T>) -> Self {
         Self(UnsafeCell::new(value))
     }
@@ -77,6 +78,7 @@ pub(crate) struct Waiter<T> {
 
 impl<T> Waiter<T> {
     /// A waiting party holding `value` (a sender's) or nothing (a receiver's).
+    #[inline(always)]
     pub(crate) fn new(value: Option<T>) -> Self {
         Self {
             party: Party::new(),
@@ -101,6 +103,11 @@ pub(crate) struct Entry<T> {
     watch: bool,
     /// A notify entry of an async task ([`Entry::notify_task`]).
     task: bool,
+    /// The owner is a task ([`Entry::notify_task`], [`Entry::direct_task`]), whose
+    /// party sleeps all the while it is queued, but for the moment a re-poll takes
+    /// to replace its waker: a counterpart tries `SLEEPING` first
+    /// ([`Entry::try_complete`]).
+    sleeper: bool,
 }
 
 // SAFETY: an Entry is a pair of pointers that are only dereferenced under the lock of
@@ -118,6 +125,16 @@ impl<T> Entry<T> {
             arm,
             watch: false,
             task: false,
+            sleeper: false,
+        }
+    }
+
+    /// A direct entry of an async task (an async send on a rendezvous): as
+    /// [`Entry::direct`], its party asleep (`sleeper`).
+    pub(crate) fn direct_task(party: &Party, slot: &Slot<T>, arm: usize) -> Self {
+        Self {
+            sleeper: true,
+            ..Self::direct(party, slot, arm)
         }
     }
 
@@ -129,6 +146,7 @@ impl<T> Entry<T> {
             arm,
             watch: false,
             task: false,
+            sleeper: false,
         }
     }
 
@@ -139,6 +157,7 @@ impl<T> Entry<T> {
     pub(crate) fn notify_task(party: &Party, arm: usize) -> Self {
         Self {
             task: true,
+            sleeper: true,
             ..Self::notify(party, arm)
         }
     }
@@ -175,6 +194,23 @@ impl<T> Entry<T> {
     pub(crate) unsafe fn slot(&self) -> Option<&Slot<T>> {
         // SAFETY: as for `party`: the slot lives beside the party in the owner's memory.
         unsafe { self.slot.as_ref() }
+    }
+
+    /// Completes the entry's party on its arm: [`Party::try_complete`], or, for a
+    /// task's entry, [`Party::try_complete_sleeper`], which skips the exchange from
+    /// `WAITING` that would fail.
+    ///
+    /// # Safety
+    /// As for [`Entry::party`].
+    #[inline]
+    pub(crate) unsafe fn try_complete(&self) -> Option<Option<Waker>> {
+        // SAFETY: the caller's contract.
+        let party = unsafe { self.party() };
+        if self.sleeper {
+            party.try_complete_sleeper(self.arm)
+        } else {
+            party.try_complete(self.arm)
+        }
     }
 
     /// The arm this entry waits on.

@@ -12,7 +12,36 @@
 
 use crate::sync::{Arc, Thread, current_thread};
 use std::mem::ManuallyDrop;
+use std::ptr;
 use std::task::{RawWaker, RawWakerVTable, Waker};
+
+/// The waker a party holds until its owner first sleeps, and once a counterpart has
+/// taken the owner's: waking it does nothing. Ours rather than `Waker::noop()`, whose
+/// functions live in std where the compiler cannot see into them: putting this one in
+/// place is two stores, and [`is_no_waker`] tells it apart without calling anything.
+pub(crate) const NO_WAKER: Waker = {
+    const RAW: RawWaker = RawWaker::new(ptr::null(), &NO_WAKER_VTABLE);
+    // SAFETY: every function of NO_WAKER_VTABLE ignores the data pointer and does
+    // nothing but hand back the same no-op RawWaker, which honours the RawWaker
+    // contract for any pointer, null included.
+    unsafe { Waker::from_raw(RAW) }
+};
+
+/// A static, so that every [`NO_WAKER`] points at the same vtable ([`is_no_waker`]).
+static NO_WAKER_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(no_waker_clone, no_waker_op, no_waker_op, no_waker_op);
+
+unsafe fn no_waker_clone(_: *const ()) -> RawWaker {
+    RawWaker::new(ptr::null(), &NO_WAKER_VTABLE)
+}
+
+unsafe fn no_waker_op(_: *const ()) {}
+
+/// Whether `waker` is a [`NO_WAKER`] (whose drop would do nothing).
+#[inline]
+pub(crate) fn is_no_waker(waker: &Waker) -> bool {
+    ptr::eq(waker.vtable(), &NO_WAKER_VTABLE)
+}
 
 /// What a thread waker points at: the thread to unpark.
 struct Unparker {

@@ -389,6 +389,46 @@ fn wakers_are_replaced_on_repoll_and_never_leaked() {
     }
 }
 
+/// A future dropped while it waits drops the clone of its waker the channel kept, and
+/// a future that never waited took none: parties hold a no-op waker of csp's own until
+/// they sleep, and dropping one must tell the two apart.
+#[test]
+fn a_dropped_waiting_future_drops_its_waker() {
+    for cap in [0, 1] {
+        let counts = Arc::new(Counts::default());
+        {
+            let (tx, rx) = csp_channel::bounded::<u32>(cap);
+            let waker = counting_waker(&counts);
+            let mut cx = Context::from_waker(&waker);
+            if cap == 1 {
+                // Fill the ring, so that the send below waits.
+                assert!(Box::pin(tx.send_async(0)).as_mut().poll(&mut cx).is_ready());
+                assert_eq!(
+                    counts.clones.load(Ordering::SeqCst),
+                    0,
+                    "a ready send kept a waker"
+                );
+            }
+            let mut send = Box::pin(tx.send_async(1));
+            assert!(send.as_mut().poll(&mut cx).is_pending());
+            drop(send);
+            if cap == 1 {
+                assert_eq!(rx.try_recv(), Ok(0));
+            }
+            let mut recv = Box::pin(rx.recv_async());
+            assert!(recv.as_mut().poll(&mut cx).is_pending());
+            drop(recv);
+            assert_eq!(counts.clones.load(Ordering::SeqCst), 2, "cap {cap}");
+            assert_eq!(counts.wakes.load(Ordering::SeqCst), 0, "cap {cap}");
+        }
+        assert_eq!(
+            counts.drops.load(Ordering::SeqCst),
+            3,
+            "cap {cap}: two clones and the original, each dropped once"
+        );
+    }
+}
+
 #[test]
 fn streams_and_sinks_carry_every_value_then_end() {
     use futures::stream::FusedStream;

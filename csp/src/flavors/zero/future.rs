@@ -12,10 +12,10 @@
 //!   queues itself and nudges the select, and the select retries and meets the
 //!   queued entry.
 
-use super::{Channel, Step, take_own, wake};
+use super::{Channel, Inner, Step, take, take_own, wake};
 use crate::flavors::{RecvFailure, SendFailure, Side};
 use crate::party::Outcome;
-use crate::sync::lock;
+use crate::sync::{MutexGuard, lock};
 use crate::waitq::{Entry, Waiter};
 use std::cell::Cell;
 use std::task::{Poll, Waker};
@@ -23,6 +23,12 @@ use std::task::{Poll, Waker};
 impl<T> Channel<T> {
     /// Polls an async send whose value is in `me`'s slot; `queued` says whether `me`
     /// is in `senders`.
+    ///
+    /// The two cases of a steady exchange between tasks run inline, as the thread
+    /// path's do: polled again once a receiver has taken the value (its party is
+    /// done), or polled first with nobody waiting to receive (queue and sleep).
+    /// Everything else goes to [`poll_send_contended`](Channel::poll_send_contended).
+    #[inline]
     pub(crate) fn poll_send(
         &self,
         me: &Waiter<T>,
@@ -30,17 +36,58 @@ impl<T> Channel<T> {
         waker: &Waker,
     ) -> Poll<Result<(), SendFailure<T>>> {
         if queued.get() {
-            let Poll::Ready(_) = me.party.poll(waker) else {
-                return Poll::Pending;
-            };
-            queued.set(false);
-            // SAFETY: the party is done: its completer removed the entry and let go.
-            return Poll::Ready(match unsafe { me.slot.take() } {
-                None => Ok(()),
-                Some(value) => Err(SendFailure::Disconnected(value)),
-            });
+            if me.party.is_done() {
+                return Poll::Ready(Self::sent(me, queued));
+            }
+            return self.poll_send_queued(me, queued, waker);
         }
         let mut inner = lock(&self.inner);
+        if inner.receivers.is_empty() && !inner.disconnected {
+            me.party.sleep_fresh(waker);
+            inner.enqueue(Side::Send, Entry::direct_task(&me.party, &me.slot, 0));
+            queued.set(true);
+            return Poll::Pending;
+        }
+        self.poll_send_contended(inner, me, queued, waker)
+    }
+
+    /// How a queued async send whose party is done ended.
+    #[inline]
+    fn sent(me: &Waiter<T>, queued: &Cell<bool>) -> Result<(), SendFailure<T>> {
+        queued.set(false);
+        // SAFETY: the party is done: its completer removed the entry and let go.
+        match unsafe { me.slot.take() } {
+            None => Ok(()),
+            // Completed with the value still in place: the receivers are gone.
+            Some(value) => Err(SendFailure::Disconnected(value)),
+        }
+    }
+
+    /// [`poll_send`](Channel::poll_send) polled again before a receiver came: store
+    /// the new waker, unless the party was done meanwhile.
+    #[inline(never)]
+    fn poll_send_queued(
+        &self,
+        me: &Waiter<T>,
+        queued: &Cell<bool>,
+        waker: &Waker,
+    ) -> Poll<Result<(), SendFailure<T>>> {
+        match me.party.poll(waker) {
+            Poll::Ready(_) => Poll::Ready(Self::sent(me, queued)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// [`poll_send`](Channel::poll_send)'s general case, under the lock `inner`
+    /// already holds, for a send in no queue.
+    #[inline(never)]
+    fn poll_send_contended(
+        &self,
+        mut inner: MutexGuard<'_, Inner<T>>,
+        me: &Waiter<T>,
+        queued: &Cell<bool>,
+        waker: &Waker,
+    ) -> Poll<Result<(), SendFailure<T>>> {
         if inner.disconnected {
             return Poll::Ready(Err(SendFailure::Disconnected(take_own(me))));
         }
@@ -55,7 +102,7 @@ impl<T> Channel<T> {
             Step::Alone => {}
         }
         me.party.sleep_fresh(waker);
-        inner.enqueue(Side::Send, Entry::direct(&me.party, &me.slot, 0));
+        inner.enqueue(Side::Send, Entry::direct_task(&me.party, &me.slot, 0));
         queued.set(true);
         drop(inner);
         wake(nudged);
@@ -71,6 +118,12 @@ impl<T> Channel<T> {
     }
 
     /// Polls an async receive; `queued` says whether `me` is in `receivers`.
+    ///
+    /// As for [`poll_send`](Channel::poll_send), the two cases of a steady exchange
+    /// run inline: a waiting sender's direct entry is first in line (take its value),
+    /// or nobody waits to send (queue and sleep). Everything else, a re-poll
+    /// included, goes to [`poll_recv_contended`](Channel::poll_recv_contended).
+    #[inline]
     pub(crate) fn poll_recv(
         &self,
         me: &Waiter<T>,
@@ -85,8 +138,40 @@ impl<T> Channel<T> {
             // No thread waits on a task as its partner (`meet_receiver`): this was a
             // nudge, or the disconnection. Look again.
             debug_assert!(me.party.partner().is_null(), "a task was given a partner");
+            return self.poll_recv_contended(lock(&self.inner), me, queued, waker);
         }
         let mut inner = lock(&self.inner);
+        match inner.senders.pop_front_direct() {
+            Some(entry) => {
+                let mut woken = None;
+                if let Some(value) = take(&entry, &mut woken) {
+                    drop(inner);
+                    wake(woken);
+                    return Poll::Ready(Ok(value));
+                }
+                // Stale: that sender timed out. Look further.
+            }
+            None if inner.senders.is_empty() && !inner.disconnected => {
+                me.party.sleep_fresh(waker);
+                inner.enqueue(Side::Recv, Entry::notify_task(&me.party, 0));
+                queued.set(true);
+                return Poll::Pending;
+            }
+            None => {}
+        }
+        self.poll_recv_contended(inner, me, queued, waker)
+    }
+
+    /// [`poll_recv`](Channel::poll_recv)'s general case, under the lock `inner`
+    /// already holds, for a receive in no queue.
+    #[inline(never)]
+    fn poll_recv_contended(
+        &self,
+        mut inner: MutexGuard<'_, Inner<T>>,
+        me: &Waiter<T>,
+        queued: &Cell<bool>,
+        waker: &Waker,
+    ) -> Poll<Result<T, RecvFailure>> {
         let mut nudged = None;
         match Self::meet_sender(&mut inner, None, &mut nudged) {
             Step::Done(result) => {

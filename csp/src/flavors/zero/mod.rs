@@ -229,7 +229,7 @@ impl<T> Channel<T> {
     ) -> Step<Result<(), SendFailure<T>>> {
         while let Some(entry) = inner.receivers.pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
-            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            let slot = unsafe { entry.slot() };
             match (slot, partner) {
                 (Some(_), _) => {
                     if give(&entry, mine, woken) {
@@ -263,7 +263,8 @@ impl<T> Channel<T> {
                         }
                         return Step::Alone;
                     }
-                    if let Some(waker) = party.try_complete(entry.arm()) {
+                    // SAFETY: as above.
+                    if let Some(waker) = unsafe { entry.try_complete() } {
                         *woken = waker;
                         return Step::Alone;
                     }
@@ -366,7 +367,7 @@ impl<T> Channel<T> {
     ) -> Step<Result<T, RecvFailure>> {
         while let Some(entry) = inner.senders.pop_counterpart() {
             // SAFETY: we hold the lock of the queue that held the entry.
-            let (party, slot) = unsafe { (entry.party(), entry.slot()) };
+            let slot = unsafe { entry.slot() };
             match (slot, partner) {
                 (Some(_), _) => {
                     if let Some(value) = take(&entry, woken) {
@@ -388,7 +389,8 @@ impl<T> Channel<T> {
                         }
                         continue;
                     }
-                    if let Some(waker) = party.try_complete(entry.arm()) {
+                    // SAFETY: as above.
+                    if let Some(waker) = unsafe { entry.try_complete() } {
                         *woken = waker;
                         return Step::Alone;
                     }
@@ -428,13 +430,13 @@ impl<T> Channel<T> {
 #[inline]
 fn hand_over<T>(entry: &Entry<T>, value: T, woken: &mut Option<Waker>) -> Result<(), T> {
     // SAFETY: we hold the lock of the queue that held the entry (caller's contract).
-    let (party, slot) = unsafe { (entry.party(), entry.slot()) };
-    let slot = slot.expect("a direct entry has a slot");
+    let slot = unsafe { entry.slot() }.expect("a direct entry has a slot");
     // Write first, then complete: once DONE is published the owner may read the slot
     // and return, so the value must already be there.
     // SAFETY: the lock gives us the receiver's slot.
     unsafe { slot.put(value) };
-    if let Some(waker) = party.try_complete(entry.arm()) {
+    // SAFETY: as above.
+    if let Some(waker) = unsafe { entry.try_complete() } {
         *woken = waker;
         return Ok(());
     }
@@ -482,13 +484,13 @@ fn become_partner<T>(entry: &Entry<T>, me: &Waiter<T>, woken: &mut Option<Waker>
 #[inline]
 fn take<T>(entry: &Entry<T>, woken: &mut Option<Waker>) -> Option<T> {
     // SAFETY: we hold the lock of the queue that held the entry (caller's contract).
-    let (party, slot) = unsafe { (entry.party(), entry.slot()) };
-    let slot = slot.expect("a direct entry has a slot");
+    let slot = unsafe { entry.slot() }.expect("a direct entry has a slot");
     // Take first, then complete: once DONE is published the owner may return and
     // free the slot.
     // SAFETY: as above.
     let value = unsafe { slot.take() }.expect("a waiting sender holds its value");
-    if let Some(waker) = party.try_complete(entry.arm()) {
+    // SAFETY: as above.
+    if let Some(waker) = unsafe { entry.try_complete() } {
         *woken = waker;
         return Some(value);
     }
