@@ -270,12 +270,37 @@ pub fn receivers_wait<L: AsyncLib>(rt: Runtime, workers: usize, iters: u64) -> D
 where
     L::Rx: Clone,
 {
-    let (mut tx, rx) = L::bounded(L::PING_PONG_CAP);
+    let (tx, rx) = L::bounded(L::PING_PONG_CAP);
+    let receivers = (0..workers).map(|_| rx.clone()).collect();
+    jobs_to_waiting_workers::<L>(rt, tx, receivers, iters)
+}
+
+/// [`receivers_wait`] with one worker, for a library whose receiver cannot be shared
+/// (the floor: there each job costs what an exact hand-off must, two task wake-ups
+/// and polls, since the job moves only while its worker runs).
+///
+/// ```
+/// use csp_compare::{asynch::{receiver_waits, Runtime}, floor::Floor};
+/// let elapsed = receiver_waits::<Floor>(Runtime::TokioCurrentThread, 100);
+/// assert!(elapsed > std::time::Duration::ZERO);
+/// ```
+pub fn receiver_waits<L: AsyncLib>(rt: Runtime, iters: u64) -> Duration {
+    let (tx, rx) = L::bounded(L::PING_PONG_CAP);
+    jobs_to_waiting_workers::<L>(rt, tx, vec![rx], iters)
+}
+
+/// One worker task per receiver in `receivers`, and a producer sending `iters` jobs.
+fn jobs_to_waiting_workers<L: AsyncLib>(
+    rt: Runtime,
+    mut tx: L::Tx,
+    receivers: Vec<L::Rx>,
+    iters: u64,
+) -> Duration {
     let received = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let start = std::sync::Arc::new(std::sync::OnceLock::new());
-    let mut tasks: Vec<Pin<Box<dyn Future<Output = Duration> + Send>>> = (0..workers)
-        .map(|_| {
-            let mut rx = rx.clone();
+    let mut tasks: Vec<Pin<Box<dyn Future<Output = Duration> + Send>>> = receivers
+        .into_iter()
+        .map(|mut rx| {
             let received = received.clone();
             let start = start.clone();
             Box::pin(async move {
@@ -289,7 +314,6 @@ where
             }) as Pin<Box<dyn Future<Output = Duration> + Send>>
         })
         .collect();
-    drop(rx);
     // Spawned last: on either runtime the workers get to wait first.
     tasks.push(Box::pin(async move {
         start.get_or_init(Instant::now);

@@ -346,6 +346,11 @@ fn async_scenarios() -> Vec<Scenario> {
                 noted("crossfire", "capacity 1: no rendezvous", move |n| {
                     receivers_wait::<Crossfire>(rt, 4, n)
                 }),
+                noted(
+                    "floor",
+                    "no channel, one worker: two wake-ups a job, all an exact hand-off can do",
+                    move |n| receiver_waits::<crate::floor::Floor>(rt, n),
+                ),
             ],
         });
     }

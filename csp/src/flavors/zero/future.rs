@@ -121,8 +121,9 @@ impl<T> Channel<T> {
     ///
     /// As for [`poll_send`](Channel::poll_send), the two cases of a steady exchange
     /// run inline: a waiting sender's direct entry is first in line (take its value),
-    /// or nobody waits to send (queue and sleep). Everything else, a re-poll
-    /// included, goes to [`poll_recv_contended`](Channel::poll_recv_contended).
+    /// or nobody waits to send (queue and sleep); so does the look a nudged receive
+    /// takes when polled again. Everything else goes to
+    /// [`poll_recv_contended`](Channel::poll_recv_contended).
     #[inline]
     pub(crate) fn poll_recv(
         &self,
@@ -138,7 +139,6 @@ impl<T> Channel<T> {
             // No thread waits on a task as its partner (`meet_receiver`): this was a
             // nudge, or the disconnection. Look again.
             debug_assert!(me.party.partner().is_null(), "a task was given a partner");
-            return self.poll_recv_contended(lock(&self.inner), me, queued, waker);
         }
         let mut inner = lock(&self.inner);
         match inner.senders.pop_front_direct() {
