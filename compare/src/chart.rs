@@ -27,7 +27,7 @@ pub fn bars(path: &Path, title: &str, unit: &str, bars: &[(&str, f64)]) -> Resul
         .map_err(|e| e.to_string())?;
     // Row 0 is at the bottom: list the bars top down, csp (the first) on top.
     let row = |i: usize| bars.len() - 1 - i;
-    let labels: Vec<String> = bars.iter().rev().map(|b| b.0.to_owned()).collect();
+    let labels = row_labels(bars.iter().map(|b| b.0));
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -43,17 +43,12 @@ pub fn bars(path: &Path, title: &str, unit: &str, bars: &[(&str, f64)]) -> Resul
         .map_err(|e| e.to_string())?;
     chart
         .draw_series(bars.iter().enumerate().map(|(i, &(lib, nanos))| {
-            let colour = if lib.starts_with("csp") {
-                RGBColor(200, 60, 40)
-            } else {
-                RGBColor(90, 110, 150)
-            };
             let mut bar = Rectangle::new(
                 [
                     (low, SegmentValue::Exact(row(i))),
                     (nanos, SegmentValue::Exact(row(i) + 1)),
                 ],
-                colour.filled(),
+                colour(lib).filled(),
             );
             bar.set_margin(4, 4, 0, 0);
             bar
@@ -89,7 +84,7 @@ pub fn counts(path: &Path, title: &str, bars: &[(&str, u64)]) -> Result<(), Stri
         .build_cartesian_2d(0.0..high, (0..bars.len() - 1).into_segmented())
         .map_err(|e| e.to_string())?;
     let row = |i: usize| bars.len() - 1 - i;
-    let labels: Vec<String> = bars.iter().rev().map(|b| b.0.to_owned()).collect();
+    let labels = row_labels(bars.iter().map(|b| b.0));
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -105,17 +100,12 @@ pub fn counts(path: &Path, title: &str, bars: &[(&str, u64)]) -> Result<(), Stri
         .map_err(|e| e.to_string())?;
     chart
         .draw_series(bars.iter().enumerate().map(|(i, &(lib, n))| {
-            let colour = if lib.starts_with("csp") {
-                RGBColor(200, 60, 40)
-            } else {
-                RGBColor(90, 110, 150)
-            };
             let mut bar = Rectangle::new(
                 [
                     (0.0, SegmentValue::Exact(row(i))),
                     (n as f64, SegmentValue::Exact(row(i) + 1)),
                 ],
-                colour.filled(),
+                colour(lib).filled(),
             );
             bar.set_margin(4, 4, 0, 0);
             bar
@@ -131,4 +121,18 @@ pub fn counts(path: &Path, title: &str, bars: &[(&str, u64)]) -> Result<(), Stri
         }))
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
+}
+
+/// A library's bar colour: csp's its own.
+fn colour(lib: &str) -> RGBColor {
+    if lib.starts_with("csp") {
+        RGBColor(200, 60, 40)
+    } else {
+        RGBColor(90, 110, 150)
+    }
+}
+
+/// The y labels of a bar chart: row 0 is at the bottom, so the bars' names bottom up.
+fn row_labels<'a>(libs: impl DoubleEndedIterator<Item = &'a str>) -> Vec<String> {
+    libs.rev().map(str::to_owned).collect()
 }

@@ -286,24 +286,21 @@ mod tests {
     impl AsyncLib for Lossy {
         const NAME: &'static str = "lossy";
         const PING_PONG_CAP: usize = 0;
-        type Tx = csp_channel::Sender<u64>;
-        type Rx = csp_channel::Receiver<u64>;
+        type Tx = <Csp as AsyncLib>::Tx;
+        type Rx = <Csp as AsyncLib>::Rx;
         fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
-            csp_channel::bounded(cap)
+            Csp::bounded(cap)
         }
-        async fn send(tx: &mut Self::Tx, v: u64) {
-            tx.send_async(v).await.unwrap()
+        fn send(tx: &mut Self::Tx, v: u64) -> impl Future<Output = ()> + Send {
+            Csp::send(tx, v)
         }
         async fn recv(rx: &mut Self::Rx) -> Option<u64> {
-            let got = rx.recv_async().await.ok();
+            let got = Csp::recv(rx).await;
             Yields { left: 1 }.await;
             got
         }
     }
 
-    /// The table's claim for csp, as a stress test of cancellation on both sides. A
-    /// small buffer rather than 1024: it fills and empties often, so operations wait
-    /// and get cancelled while waiting (at 1024 a run may cancel none).
     #[test]
     fn csp_loses_and_duplicates_nothing() {
         for cap in [0, 1, 4] {

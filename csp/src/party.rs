@@ -211,7 +211,7 @@ impl Party {
                 Ordering::Acquire,
                 Ordering::Acquire,
             ) {
-                Ok(_) => Some(self.take_waker_and_publish(done)),
+                Ok(_) => Some(Some(self.take_waker_and_publish(done))),
                 // The owner woke up and went back to WAITING: try again.
                 Err(_) => self.try_complete(arm),
             },
@@ -231,7 +231,7 @@ impl Party {
             Ordering::Acquire,
             Ordering::Acquire,
         ) {
-            Ok(_) => Some(self.take_waker_and_publish(with_arm(DONE, arm))),
+            Ok(_) => Some(Some(self.take_waker_and_publish(with_arm(DONE, arm)))),
             // Awake for a moment (replacing its waker), or ended: the general case.
             Err(_) => self.try_complete(arm),
         }
@@ -239,7 +239,7 @@ impl Party {
 
     /// In `WAKING`: takes the owner's waker, then publishes `done`.
     #[inline]
-    fn take_waker_and_publish(&self, done: usize) -> Option<Waker> {
+    fn take_waker_and_publish(&self, done: usize) -> Waker {
         // SAFETY: in WAKING only the counterpart that moved the party there touches the
         // waker (module docs), and the owner's write happened before its Release move to
         // a sleeping state, which our Acquire CAS read.
@@ -247,7 +247,7 @@ impl Party {
             .waker
             .with_mut(|waker| unsafe { std::mem::replace(&mut *waker, NO_WAKER) });
         self.state.store(done, Ordering::Release);
-        Some(waker)
+        waker
     }
 
     /// Claims the party on `arm` if it is still waiting: it can no longer abort, and
@@ -325,7 +325,7 @@ impl Party {
                     Ordering::Acquire,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => return self.take_waker_and_publish(with_arm(DONE, arm)),
+                    Ok(_) => return Some(self.take_waker_and_publish(with_arm(DONE, arm))),
                     Err(now) => state = now,
                 },
                 _ => unreachable!("finish called on a party that is not claimed"),

@@ -12,7 +12,7 @@
 //!   queues itself and nudges the select, and the select retries and meets the
 //!   queued entry.
 
-use super::{Channel, Inner, Step, take, take_own, wake};
+use super::{Channel, Inner, Step, take_own, wake};
 use crate::flavors::{RecvFailure, SendFailure, Side};
 use crate::party::Outcome;
 use crate::sync::{MutexGuard, lock};
@@ -43,9 +43,7 @@ impl<T> Channel<T> {
         }
         let mut inner = lock(&self.inner);
         if inner.receivers.is_empty() && !inner.disconnected {
-            me.party.sleep_fresh(waker);
-            inner.enqueue(Side::Send, Entry::direct_task(&me.party, &me.slot, 0));
-            queued.set(true);
+            Self::queue_send(&mut inner, me, queued, waker);
             return Poll::Pending;
         }
         self.poll_send_contended(inner, me, queued, waker)
@@ -61,6 +59,24 @@ impl<T> Channel<T> {
             // Completed with the value still in place: the receivers are gone.
             Some(value) => Err(SendFailure::Disconnected(value)),
         }
+    }
+
+    /// Queues an async send that found no receiver to take its value, asleep on
+    /// `waker`: a direct entry a receiver takes the value from.
+    #[inline]
+    fn queue_send(inner: &mut Inner<T>, me: &Waiter<T>, queued: &Cell<bool>, waker: &Waker) {
+        me.party.sleep_fresh(waker);
+        inner.enqueue(Side::Send, Entry::direct_task(&me.party, &me.slot, 0));
+        queued.set(true);
+    }
+
+    /// Queues an async receive that found no sender, asleep on `waker`: a task's
+    /// notify entry, which a sender nudges (it never writes into a future).
+    #[inline]
+    fn queue_recv(inner: &mut Inner<T>, me: &Waiter<T>, queued: &Cell<bool>, waker: &Waker) {
+        me.party.sleep_fresh(waker);
+        inner.enqueue(Side::Recv, Entry::notify_task(&me.party, 0));
+        queued.set(true);
     }
 
     /// [`poll_send`](Channel::poll_send) polled again before a receiver came: store
@@ -101,9 +117,7 @@ impl<T> Channel<T> {
             Step::Exchange => unreachable!("an async party is never a partner"),
             Step::Alone => {}
         }
-        me.party.sleep_fresh(waker);
-        inner.enqueue(Side::Send, Entry::direct_task(&me.party, &me.slot, 0));
-        queued.set(true);
+        Self::queue_send(&mut inner, me, queued, waker);
         drop(inner);
         wake(nudged);
         Poll::Pending
@@ -140,24 +154,13 @@ impl<T> Channel<T> {
             // nudge, or the disconnection. Look again.
             debug_assert!(me.party.partner().is_null(), "a task was given a partner");
         }
-        let mut inner = lock(&self.inner);
-        match inner.senders.pop_front_direct() {
-            Some(entry) => {
-                let mut woken = None;
-                if let Some(value) = take(&entry, &mut woken) {
-                    drop(inner);
-                    wake(woken);
-                    return Poll::Ready(Ok(value));
-                }
-                // Stale: that sender timed out. Look further.
-            }
-            None if inner.senders.is_empty() && !inner.disconnected => {
-                me.party.sleep_fresh(waker);
-                inner.enqueue(Side::Recv, Entry::notify_task(&me.party, 0));
-                queued.set(true);
-                return Poll::Pending;
-            }
-            None => {}
+        let mut inner = match Self::take_front(lock(&self.inner)) {
+            Ok(value) => return Poll::Ready(Ok(value)),
+            Err(inner) => inner,
+        };
+        if inner.senders.is_empty() && !inner.disconnected {
+            Self::queue_recv(&mut inner, me, queued, waker);
+            return Poll::Pending;
         }
         self.poll_recv_contended(inner, me, queued, waker)
     }
@@ -185,9 +188,7 @@ impl<T> Channel<T> {
         if nudged.is_none() && inner.disconnected {
             return Poll::Ready(Err(RecvFailure::Disconnected));
         }
-        me.party.sleep_fresh(waker);
-        inner.enqueue(Side::Recv, Entry::notify_task(&me.party, 0));
-        queued.set(true);
+        Self::queue_recv(&mut inner, me, queued, waker);
         drop(inner);
         wake(nudged);
         Poll::Pending

@@ -278,26 +278,34 @@ impl<T> Channel<T> {
     /// [`send`](Channel::send), the two cases of a steady exchange run inline.
     #[inline]
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
-        let mut inner = lock(&self.inner);
-        match inner.senders.pop_front_direct() {
-            Some(entry) => {
-                let mut woken = None;
-                if let Some(value) = take(&entry, &mut woken) {
-                    drop(inner);
-                    wake(woken);
-                    return Ok(value);
-                }
-                // Stale: that sender timed out. Look further.
-            }
-            None if inner.senders.is_empty() && !inner.disconnected && until != Until::Now => {
-                let me = Waiter::new(None);
-                inner.enqueue(Side::Recv, Entry::direct(&me.party, &me.slot, 0));
-                drop(inner);
-                return self.await_sender(&me, until);
-            }
-            None => {}
+        let mut inner = match Self::take_front(lock(&self.inner)) {
+            Ok(value) => return Ok(value),
+            Err(inner) => inner,
+        };
+        if inner.senders.is_empty() && !inner.disconnected && until != Until::Now {
+            let me = Waiter::new(None);
+            inner.enqueue(Side::Recv, Entry::direct(&me.party, &me.slot, 0));
+            drop(inner);
+            return self.await_sender(&me, until);
         }
         self.recv_contended(inner, until)
+    }
+
+    /// A receive's steady case, shared by the blocking and the async one: the first
+    /// sender in line is a direct entry (a blocked thread, an async send), so take its
+    /// value, unlock and wake it. Otherwise the lock goes back to the caller, with a
+    /// stale front entry (a sender that timed out) dropped on the way.
+    #[inline]
+    fn take_front(mut inner: MutexGuard<'_, Inner<T>>) -> Result<T, MutexGuard<'_, Inner<T>>> {
+        if let Some(entry) = inner.senders.pop_front_direct() {
+            let mut woken = None;
+            if let Some(value) = take(&entry, &mut woken) {
+                drop(inner);
+                wake(woken);
+                return Ok(value);
+            }
+        }
+        Err(inner)
     }
 
     /// [`recv`](Channel::recv)'s general case, under the lock `inner` already holds.
