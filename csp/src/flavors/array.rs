@@ -28,12 +28,12 @@
 
 use super::{RecvFailure, SendFailure, Side};
 use crate::backoff::Backoff;
-use crate::notify::NotifyList;
+use crate::notify::{Look, NotifyList};
 use crate::padded::CachePadded;
 use crate::party::{Party, Until};
 use crate::select::Witness;
 use crate::select::token::Token;
-use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crate::sync::{AtomicBool, AtomicUsize, Ordering, UnsafeCell};
 use crate::waitq::Slot as WaitSlot;
 use std::cell::Cell;
 use std::mem::MaybeUninit;
@@ -63,6 +63,10 @@ pub(crate) struct Channel<T> {
     senders: NotifyList,
     /// Receivers waiting for a value.
     receivers: NotifyList,
+    /// Set after the disconnection mark, never cleared: a copy of it that receivers
+    /// can read without taking `tail`'s cache line from the senders (a glance,
+    /// [`Look::Glance`]). Only a hint; the mark in `tail` is what counts.
+    disconnected: AtomicBool,
 }
 
 /// Why an attempt that does not wait failed.
@@ -99,6 +103,7 @@ impl<T> Channel<T> {
             mark_bit,
             senders: NotifyList::new(),
             receivers: NotifyList::new(),
+            disconnected: AtomicBool::new(false),
         }
     }
 
@@ -120,8 +125,9 @@ impl<T> Channel<T> {
 
     /// Claims the slot at `tail` for a value to come, without waiting: the first half
     /// of a send, finished by [`write`](Channel::write) or [`abandon`](Channel::abandon).
+    /// `look` says how closely to look at a ring that seems full ([`Look`]).
     #[inline]
-    fn start_send(&self) -> Result<(&Slot<T>, usize), Attempt> {
+    fn start_send(&self, look: Look) -> Result<(&Slot<T>, usize), Attempt> {
         // The common case inline: the slot at `tail` is free and no sender races us.
         let tail = self.tail.load(Ordering::Acquire);
         if tail & self.mark_bit == 0 {
@@ -135,13 +141,13 @@ impl<T> Channel<T> {
                 return Ok((slot, tail));
             }
         }
-        self.start_send_slow()
+        self.start_send_slow(look)
     }
 
     /// [`start_send`](Channel::start_send) past its first try: the ring is full or
     /// disconnected, or other senders race us.
     #[inline(never)]
-    fn start_send_slow(&self) -> Result<(&Slot<T>, usize), Attempt> {
+    fn start_send_slow(&self, look: Look) -> Result<(&Slot<T>, usize), Attempt> {
         let mut backoff = Backoff::new();
         let mut tail = self.tail.load(Ordering::Acquire);
         loop {
@@ -169,6 +175,9 @@ impl<T> Channel<T> {
                 // The slot still holds last lap's value (or hole): full, unless a
                 // receiver has already claimed it; then it is reading the value and
                 // frees the slot in a few instructions.
+                if look == Look::Glance {
+                    return Err(Attempt::NotReady);
+                }
                 let head = self.head.load(Ordering::SeqCst);
                 if head.wrapping_add(self.one_lap) == tail {
                     return Err(Attempt::NotReady);
@@ -228,9 +237,10 @@ impl<T> Channel<T> {
     }
 
     /// Claims the value at `head` without waiting, skipping holes: the first half of a
-    /// receive, finished by [`read`](Channel::read).
+    /// receive, finished by [`read`](Channel::read). `look` says how closely to look at
+    /// a ring that seems empty ([`Look`]).
     #[inline]
-    fn start_recv(&self) -> Result<(&Slot<T>, usize), Attempt> {
+    fn start_recv(&self, look: Look) -> Result<(&Slot<T>, usize), Attempt> {
         // The common case inline: the value at `head` is there and no receiver races us.
         let head = self.head.load(Ordering::Acquire);
         let slot = &self.buffer[head & (self.mark_bit - 1)];
@@ -242,13 +252,13 @@ impl<T> Channel<T> {
         {
             return Ok((slot, head));
         }
-        self.start_recv_slow()
+        self.start_recv_slow(look)
     }
 
     /// [`start_recv`](Channel::start_recv) past its first try: the ring is empty, a
     /// hole is in the way, or other receivers race us.
     #[inline(never)]
-    fn start_recv_slow(&self) -> Result<(&Slot<T>, usize), Attempt> {
+    fn start_recv_slow(&self, look: Look) -> Result<(&Slot<T>, usize), Attempt> {
         let mut backoff = Backoff::new();
         let mut head = self.head.load(Ordering::Acquire);
         loop {
@@ -277,6 +287,10 @@ impl<T> Channel<T> {
             } else if stamp == head {
                 // The slot awaits this lap's value: empty, unless a sender has claimed
                 // it; then it is writing the value, which takes a few instructions.
+                // A glance says "not ready" unless the channel seems disconnected.
+                if look == Look::Glance && !self.disconnected.load(Ordering::Acquire) {
+                    return Err(Attempt::NotReady);
+                }
                 if let Some(nothing) = self.empty_at(head) {
                     return Err(nothing);
                 }
@@ -384,8 +398,8 @@ impl<T> Channel<T> {
     /// Sends without waiting; gives the value back if the ring is full or
     /// disconnected.
     #[inline]
-    fn try_push(&self, value: T) -> Result<(), (T, Attempt)> {
-        match self.start_send() {
+    fn try_push(&self, value: T, look: Look) -> Result<(), (T, Attempt)> {
+        match self.start_send(look) {
             Ok((slot, tail)) => {
                 self.write(slot, tail, value);
                 Ok(())
@@ -396,8 +410,8 @@ impl<T> Channel<T> {
 
     /// Receives without waiting.
     #[inline]
-    fn try_pop(&self) -> Result<T, Attempt> {
-        let (slot, head) = self.start_recv()?;
+    fn try_pop(&self, look: Look) -> Result<T, Attempt> {
+        let (slot, head) = self.start_recv(look)?;
         Ok(self.read(slot, head))
     }
 
@@ -406,7 +420,7 @@ impl<T> Channel<T> {
     pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         // One attempt inline; waiting, with its party and backoff, is out of line so
         // that the common case (room in the ring) stays a few instructions.
-        match self.try_push(value) {
+        match self.try_push(value, Look::first(until)) {
             Ok(()) => Ok(()),
             Err((value, Attempt::Disconnected)) => Err(SendFailure::Disconnected(value)),
             Err((value, Attempt::NotReady)) if until == Until::Now => {
@@ -420,11 +434,11 @@ impl<T> Channel<T> {
     #[inline(never)]
     fn send_waiting(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         let mut value = Some(value);
-        let attempt = || {
+        let attempt = |look| {
             let v = value
                 .take()
                 .expect("the value is back after each failed attempt");
-            match self.try_push(v) {
+            match self.try_push(v, look) {
                 Ok(()) => Some(Ok(())),
                 Err((v, Attempt::Disconnected)) => Some(Err(SendFailure::Disconnected(v))),
                 Err((v, Attempt::NotReady)) => {
@@ -433,10 +447,10 @@ impl<T> Channel<T> {
                 }
             }
         };
-        match self
-            .senders
-            .wait_for(until, attempt, || self.ready_to_sleep(Side::Send))
-        {
+        let watch = || self.watch(Side::Send);
+        match self.senders.wait_for(until, self.cap, attempt, watch, || {
+            self.ready_to_sleep(Side::Send)
+        }) {
             Some(done) => done,
             None => Err(SendFailure::NotReady(
                 value.expect("the value is back after each failed attempt"),
@@ -448,7 +462,7 @@ impl<T> Channel<T> {
     #[inline]
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
         // As in `send`: one attempt inline, waiting out of line.
-        match self.try_pop() {
+        match self.try_pop(Look::first(until)) {
             Ok(value) => Ok(value),
             Err(Attempt::Disconnected) => Err(RecvFailure::Disconnected),
             Err(Attempt::NotReady) if until == Until::Now => Err(RecvFailure::NotReady),
@@ -462,16 +476,40 @@ impl<T> Channel<T> {
         self.receivers
             .wait_for(
                 until,
-                || self.attempt_recv(),
+                self.cap,
+                |look| self.attempt_recv(look),
+                || self.watch(Side::Recv),
                 || self.ready_to_sleep(Side::Recv),
             )
             .unwrap_or(Err(RecvFailure::NotReady))
     }
 
+    /// What a waiter on `side` watches while it spins ([`NotifyList::wait_for`]): its
+    /// side's index (`tail` for a sender, `head` for a receiver) and the stamp of the
+    /// slot it points at, and for a receiver the disconnection hint. A counterpart's
+    /// move changes the stamp (a receive frees the slot at `tail`, a send fills the
+    /// one at `head`), as do a hold's end and a given-back claim; a rival on this side
+    /// moves the index; a disconnection marks `tail` and sets the hint. The
+    /// counterpart's own index is not read, so its claims find its cache line
+    /// unshared.
+    fn watch(&self, side: Side) -> (usize, usize, bool) {
+        // Relaxed: a hint for when to look again; the attempt that follows orders its
+        // own reads.
+        let (index, hint) = match side {
+            Side::Send => (&self.tail, false),
+            Side::Recv => (&self.head, self.disconnected.load(Ordering::Relaxed)),
+        };
+        let pos = index.load(Ordering::Relaxed);
+        let stamp = self.buffer[pos & (self.mark_bit - 1)]
+            .stamp
+            .load(Ordering::Relaxed);
+        (pos, stamp, hint)
+    }
+
     /// One receive without waiting, as the notify list's waits take it: `None` if
     /// there is nothing yet.
-    fn attempt_recv(&self) -> Option<Result<T, RecvFailure>> {
-        match self.try_pop() {
+    fn attempt_recv(&self, look: Look) -> Option<Result<T, RecvFailure>> {
+        match self.try_pop(look) {
             Ok(value) => Some(Ok(value)),
             Err(Attempt::Disconnected) => Some(Err(RecvFailure::Disconnected)),
             Err(Attempt::NotReady) => None,
@@ -482,8 +520,8 @@ impl<T> Channel<T> {
     /// waiting. Returns `None` if there is none and the channel is connected.
     pub(crate) fn try_claim(&self, side: Side) -> Option<Token> {
         let claimed = match side {
-            Side::Send => self.start_send(),
-            Side::Recv => self.start_recv(),
+            Side::Send => self.start_send(Look::Exact),
+            Side::Recv => self.start_recv(Look::Exact),
         };
         match claimed {
             Ok((slot, pos)) => {
@@ -680,7 +718,7 @@ impl<T> Channel<T> {
         let attempt = || {
             // SAFETY: the slot belongs to the future polling us; no queue points at it.
             let value = unsafe { slot.take() }.expect("a pending send holds its value");
-            match self.try_push(value) {
+            match self.try_push(value, Look::Exact) {
                 Ok(()) => Some(Ok(())),
                 Err((value, Attempt::Disconnected)) => Some(Err(SendFailure::Disconnected(value))),
                 Err((value, Attempt::NotReady)) => {
@@ -702,8 +740,13 @@ impl<T> Channel<T> {
         waker: &Waker,
     ) -> Poll<Result<T, RecvFailure>> {
         let ready = || self.ready_to_sleep(Side::Recv);
-        self.receivers
-            .poll_for(party, queued, waker, || self.attempt_recv(), ready)
+        self.receivers.poll_for(
+            party,
+            queued,
+            waker,
+            || self.attempt_recv(Look::Exact),
+            ready,
+        )
     }
 
     /// Passes a notification on `side` to the next waiter: its receiver will not use it.
@@ -723,6 +766,7 @@ impl<T> Channel<T> {
         let tail = self.tail.fetch_or(self.mark_bit, Ordering::SeqCst);
         let first = tail & self.mark_bit == 0;
         if first {
+            self.disconnected.store(true, Ordering::Release);
             self.senders.notify_all();
             self.receivers.notify_all();
         }

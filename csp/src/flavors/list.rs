@@ -123,8 +123,15 @@ impl<T> Channel<T> {
     /// Receives a value, waiting for one until `until`.
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
         let ready = || self.is_ready(Side::Recv);
+        // No cheap word to watch without the lock: every spin check is an attempt
+        // (a watch that always reads differently).
+        let mut checks = 0u32;
+        let watch = || {
+            checks = checks.wrapping_add(1);
+            checks
+        };
         self.receivers
-            .wait_for(until, || self.try_pop(), ready)
+            .wait_for(until, usize::MAX, |_| self.try_pop(), watch, ready)
             .unwrap_or(Err(RecvFailure::NotReady))
     }
 
