@@ -164,7 +164,11 @@ fn busy_loop() -> ! {
 struct Measured {
     lib: &'static str,
     note: &'static str,
+    /// The median run's time per operation; infinite if a run did not finish.
     nanos: f64,
+    /// The fastest and the slowest run's, where this program timed the runs itself
+    /// (not Go's rows) and all of them finished.
+    range: Option<(f64, f64)>,
 }
 
 fn median(mut samples: Vec<f64>) -> f64 {
@@ -377,6 +381,11 @@ fn measure(
         .zip(finished)
         .map(|(((entry, messages), samples), finished)| {
             *step += 1;
+            let range = (finished && !samples.is_empty()).then(|| {
+                let fastest = samples.iter().copied().fold(f64::INFINITY, f64::min);
+                let slowest = samples.iter().copied().fold(0.0, f64::max);
+                (fastest, slowest)
+            });
             let nanos = if finished {
                 median(samples)
             } else {
@@ -393,6 +402,7 @@ fn measure(
                 lib: entry.lib,
                 note: entry.note,
                 nanos,
+                range,
             }
         })
         .collect()
@@ -459,8 +469,11 @@ fn today() -> String {
 }
 
 /// The results as Markdown tables, one per kind; on a busy machine each heading says so,
-/// and `under` names a load this run put beside the measurements itself.
-fn table(results: &[(&Scenario, Vec<Measured>)], busy: bool, under: &str) -> String {
+/// and `under` names a load this run put beside the measurements itself. With `spread`
+/// each row also gives its fastest and slowest run: beside CPU-bound processes one
+/// library's runs can differ a hundredfold, as the scheduler places its threads
+/// differently from run to run, and the median alone hides which of those it caught.
+fn table(results: &[(&Scenario, Vec<Measured>)], busy: bool, under: &str, spread: bool) -> String {
     let mut out = String::new();
     let mut kind = "";
     for (scenario, measured) in results {
@@ -472,14 +485,30 @@ fn table(results: &[(&Scenario, Vec<Measured>)], busy: bool, under: &str) -> Str
                 ""
             };
             let _ = writeln!(out, "\n## {kind}{under}{warning}\n");
-            let _ = writeln!(out, "| scenario | library | time per op | vs csp | note |");
-            let _ = writeln!(out, "|---|---|---:|---:|---|");
+            if spread {
+                let _ = writeln!(
+                    out,
+                    "| scenario | library | time per op | vs csp | fastest – slowest run | note |"
+                );
+                let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
+            } else {
+                let _ = writeln!(out, "| scenario | library | time per op | vs csp | note |");
+                let _ = writeln!(out, "|---|---|---:|---:|---|");
+            }
         }
         let csp = measured[0].nanos;
         for m in measured {
+            let range = if spread {
+                let range = m.range.map_or("—".into(), |(fastest, slowest)| {
+                    format!("{} – {}", human(fastest), human(slowest))
+                });
+                format!(" {range} |")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "| {} ({}) | {} | {} | {} | {} |",
+                "| {} ({}) | {} | {} | {} |{range} {} |",
                 scenario.name,
                 scenario.unit,
                 m.lib,
@@ -556,6 +585,7 @@ fn run_go(options: &Options, results: &mut [(&Scenario, Vec<Measured>)]) -> Stri
                 lib: "go",
                 note: "goroutines and chans",
                 nanos,
+                range: None,
             });
         }
     }
@@ -604,11 +634,14 @@ fn json(
                             "null".into()
                         }
                     };
+                    let (fastest, slowest) = m.range.unwrap_or((f64::NAN, f64::NAN));
                     format!(
-                        "{{\"library\": {}, \"ns_per_op\": {}, \"vs_csp\": {}, \"note\": {}}}",
+                        "{{\"library\": {}, \"ns_per_op\": {}, \"vs_csp\": {}, \"fastest_run\": {}, \"slowest_run\": {}, \"note\": {}}}",
                         json_string(m.lib),
                         number(m.nanos),
                         number(m.nanos / csp),
+                        number(fastest),
+                        number(slowest),
                         json_string(m.note)
                     )
                 })
@@ -932,7 +965,7 @@ fn main() {
         elapsed.as_secs(),
         load.describe(),
     );
-    report.push_str(&table(&results, load.busy(), ""));
+    report.push_str(&table(&results, load.busy(), "", options.load.is_some()));
     if !loaded_results.is_empty() {
         let _ = write!(
             report,
@@ -940,10 +973,13 @@ fn main() {
              {busy_machine} CPU-bound processes (one per CPU this run may use), as on a \
              laptop with a build running or a shared CI runner: a library that waits by \
              spinning or yielding loses its CPU to them for a whole time slice, one that \
-             parks is woken at once. No Go rows here.\n"
+             parks is woken at once. Where the scheduler puts the waiting threads (beside a \
+             busy process or not, together or apart) changes from run to run, and one \
+             library's runs can differ a hundredfold: each row gives its fastest and \
+             slowest run beside the median. No Go rows here.\n"
         );
         let under = format!(", beside {busy_machine} CPU-bound processes");
-        report.push_str(&table(&loaded_results, false, &under));
+        report.push_str(&table(&loaded_results, false, &under, true));
     }
     if !cancelled.is_empty() {
         report.push_str(&cancellation_table(&cancelled));
