@@ -116,6 +116,17 @@ impl Backoff {
         }
     }
 
+    /// A fresh backoff past its spin phase: it yields first, then parks. For a
+    /// party that registers to sleep only after spinning on the condition it waits
+    /// for ([`NotifyList::wait_for`](crate::notify::NotifyList::wait_for)): spinning
+    /// again on the party would only double the spin.
+    #[inline]
+    pub(crate) fn yielding() -> Self {
+        let mut backoff = Self::new();
+        backoff.step = backoff.spin_checks;
+        backoff
+    }
+
     /// Pauses for a short, growing time without yielding: for retrying a lost
     /// compare-and-swap, where the winner is known to be running.
     #[inline]
@@ -164,6 +175,13 @@ impl Backoff {
     #[inline]
     fn give_up(&mut self) {
         self.step = self.step.max(self.spin_checks + YIELDS - 1);
+    }
+
+    /// Whether the spin phase is over: the next [`snooze`](Backoff::snooze) yields
+    /// (or gives up).
+    #[inline]
+    pub(crate) fn is_spun(&self) -> bool {
+        self.step >= self.spin_checks
     }
 
     /// Whether the spin and yield phases are over and the caller should park.

@@ -374,7 +374,24 @@ impl Party {
     /// thread). With `Until::Now` this aborts at once, unless the party is claimed, in
     /// which case it waits for the claimer as long as it takes.
     #[inline(always)]
-    pub(crate) fn wait(&self, until: Until, mut get_waker: impl FnMut() -> Waker) -> Outcome {
+    pub(crate) fn wait(&self, until: Until, get_waker: impl FnMut() -> Waker) -> Outcome {
+        self.wait_from(until, Backoff::new, get_waker)
+    }
+
+    /// [`wait`](Party::wait) for an owner that has already spun on what it waits for
+    /// before registering: it yields, then sleeps, without spinning again.
+    #[inline(always)]
+    pub(crate) fn wait_spun(&self, until: Until, get_waker: impl FnMut() -> Waker) -> Outcome {
+        self.wait_from(until, Backoff::yielding, get_waker)
+    }
+
+    #[inline(always)]
+    fn wait_from(
+        &self,
+        until: Until,
+        fresh: impl FnOnce() -> Backoff,
+        mut get_waker: impl FnMut() -> Waker,
+    ) -> Outcome {
         // Under a checker a wait with a deadline goes straight to where it would
         // sleep, and there its timeout races the counterpart (`sync`, "model clock").
         // Under loom a yield means "run every other thread first" (loom never picks a
@@ -386,7 +403,7 @@ impl Party {
         let mut backoff = if checked && matches!(until, Until::Deadline(_)) {
             Backoff::completed()
         } else {
-            Backoff::new()
+            fresh()
         };
         loop {
             let state = self.state.load(Ordering::Acquire);

@@ -39,7 +39,8 @@ impl<T> Slot<T> {
     /// The caller has exclusive access to the slot: it is its owner and no entry for
     /// it is reachable by a counterpart (the party is done, or its entry was removed
     /// under the channel lock), or it is the counterpart holding the lock of the
-    /// channel whose queue holds the entry.
+    /// channel whose queue holds the entry, or the counterpart that has claimed the
+    /// entry's party ([`Party::claim`]) and not yet finished it.
     pub(crate) unsafe fn take(&self) -> Option<T> {
         // SAFETY: exclusive access, by the caller's contract.
         self.0.with_mut(|value| unsafe { (*value).take() })

@@ -25,6 +25,18 @@
 //! the only contended step; the value itself is never touched by two parties at once.
 //!
 //! Waiting uses [`NotifyList`]s; see that module for why no wake-up is lost.
+//!
+//! # Hand-off
+//! A blocked thread sender sleeps with its value in a slot of its own. A receive that
+//! frees a slot while such a sender is the oldest waiter sends that value into the ring
+//! for it ([`read`](Channel::read); `crate::notify`, "Hand-off"), as Go's `chan.go`
+//! moves a blocked sender's value into the slot its receive freed: the sender wakes
+//! with its send done, and on one CPU the receiver goes on to take that value too,
+//! without a switch. The ring stays lock-free: the value goes in through the same
+//! claim as any send ([`try_push`](Channel::try_push)), so it may find the room taken
+//! by a sender that came meanwhile, or a select's hold in the way; then the value
+//! goes back to its sender, who retries as after any notification. Async senders and
+//! selects keep plain notify entries: a task's value stays in its future.
 
 use super::{RecvFailure, SendFailure, Side};
 use crate::backoff::Backoff;
@@ -60,9 +72,9 @@ pub(crate) struct Channel<T> {
     one_lap: usize,
     mark_bit: usize,
     /// Senders waiting for room.
-    senders: NotifyList,
+    senders: NotifyList<T>,
     /// Receivers waiting for a value.
-    receivers: NotifyList,
+    receivers: NotifyList<T>,
     /// Set after the disconnection mark, never cleared: a copy of it that receivers
     /// can read without taking `tail`'s cache line from the senders (a glance,
     /// [`Look::Glance`]). Only a hint; the mark in `tail` is what counts.
@@ -327,10 +339,13 @@ impl<T> Channel<T> {
     }
 
     /// Takes the value from a slot claimed by [`start_recv`](Channel::start_recv) and
-    /// frees the slot for the next lap.
+    /// frees the slot for the next lap. If a thread sender sleeps for room, its value
+    /// goes into the ring now, in its place in line among the waiters, and it wakes
+    /// with its send done (Go's hand-off; [`crate::notify`], "Hand-off").
     fn read(&self, slot: &Slot<T>, head: usize) -> T {
         let value = self.take(slot, head);
-        self.senders.notify_one();
+        self.senders
+            .notify_one_handing_off(|v| self.try_push(v, Look::Exact).map_err(|(v, _)| v));
         value
     }
 
@@ -430,31 +445,41 @@ impl<T> Channel<T> {
         }
     }
 
-    /// [`send`](Channel::send) once the ring was found full.
+    /// [`send`](Channel::send) once the ring was found full. The value waits in a
+    /// slot that a receiver freeing room may send it from while this thread sleeps
+    /// ([`crate::notify`], "Hand-off"; [`read`](Channel::read)).
     #[inline(never)]
     fn send_waiting(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
-        let mut value = Some(value);
+        let carried = WaitSlot::new(Some(value));
         let attempt = |look| {
-            let v = value
-                .take()
-                .expect("the value is back after each failed attempt");
+            // SAFETY: between its sleeps the slot is this thread's alone: the wait
+            // registers it only while it sleeps, and takes it back (the entry popped
+            // and finished, or removed) before the next attempt.
+            let Some(v) = (unsafe { carried.take() }) else {
+                // A receiver sent it for us while we slept.
+                return Some(Ok(()));
+            };
             match self.try_push(v, look) {
                 Ok(()) => Some(Ok(())),
                 Err((v, Attempt::Disconnected)) => Some(Err(SendFailure::Disconnected(v))),
                 Err((v, Attempt::NotReady)) => {
-                    value = Some(v);
+                    // SAFETY: as above.
+                    unsafe { carried.put(v) };
                     None
                 }
             }
         };
         let watch = || self.watch(Side::Send);
-        match self.senders.wait_for(until, self.cap, attempt, watch, || {
-            self.ready_to_sleep(Side::Send)
-        }) {
+        let ready = || self.ready_to_sleep(Side::Send);
+        match self
+            .senders
+            .wait_for(until, self.cap, Some(&carried), attempt, watch, ready)
+        {
             Some(done) => done,
-            None => Err(SendFailure::NotReady(
-                value.expect("the value is back after each failed attempt"),
-            )),
+            // SAFETY: the wait is over, and its registration with it.
+            None => Err(SendFailure::NotReady(unsafe { carried.take() }.expect(
+                "a send that timed out still holds its value: nobody sent it",
+            ))),
         }
     }
 
@@ -477,6 +502,7 @@ impl<T> Channel<T> {
             .wait_for(
                 until,
                 self.cap,
+                None,
                 |look| self.attempt_recv(look),
                 || self.watch(Side::Recv),
                 || self.ready_to_sleep(Side::Recv),
@@ -610,7 +636,7 @@ impl<T> Channel<T> {
         Witness::Counts(head, tail, stamp)
     }
 
-    fn waiters(&self, side: Side) -> &NotifyList {
+    fn waiters(&self, side: Side) -> &NotifyList<T> {
         match side {
             Side::Send => &self.senders,
             Side::Recv => &self.receivers,

@@ -45,7 +45,7 @@ use std::task::{Poll, Waker};
 pub(crate) struct Channel<T> {
     queue: Mutex<Queue<T>>,
     /// Receivers waiting for a value.
-    receivers: NotifyList,
+    receivers: NotifyList<T>,
 }
 
 #[derive(Debug)]
@@ -131,7 +131,7 @@ impl<T> Channel<T> {
             checks
         };
         self.receivers
-            .wait_for(until, usize::MAX, |_| self.try_pop(), watch, ready)
+            .wait_for(until, usize::MAX, None, |_| self.try_pop(), watch, ready)
             .unwrap_or(Err(RecvFailure::NotReady))
     }
 
