@@ -32,18 +32,22 @@
 //! is seen by the fence's side: by its registration and by its flag.
 //!
 //! # Hand-off
-//! A blocked thread sender waits with its value in a slot of its own, registered as a
-//! *direct* entry ([`Entry::direct`]). A notification that finds such an entry first
-//! *claims* its party instead of completing it ([`Party::claim`]: the sender can no
-//! longer time out) and gives the notifier a [`Proxy`], through which it may send the
-//! value on the sender's behalf: a receive that has just freed a slot puts the oldest
-//! waiting sender's value into the ring, as Go's `chan.go` does under its lock, and the
-//! sender wakes with its send done instead of racing newcomers for the room. Either
-//! way the proxy then finishes the claim; a sender that finds its value still in its
-//! slot (the room was taken meanwhile, or the notifier did not use the proxy) retries,
-//! exactly as after a plain notification. So a notification is never lost by a
-//! hand-off, and a value is never both sent and given back: the sender reads its slot
-//! only after `DONE`, which the proxy publishes after the send.
+//! A blocked thread waits with a slot of its own, registered as a *direct* entry
+//! ([`Entry::direct`]): a sender's holds its value, a receiver's is empty. A
+//! notification that finds such an entry first *claims* its party instead of
+//! completing it ([`Party::claim`]: the thread can no longer time out) and gives the
+//! notifier a [`Proxy`], through which it may do the operation on the thread's behalf:
+//! a receive that has just freed a slot sends the oldest waiting sender's value into
+//! the ring, as Go's `chan.go` does under its lock, and a send that has just published
+//! a value receives the oldest buffered one for the oldest waiting receiver. The
+//! thread wakes with its operation done instead of racing newcomers for the room or
+//! the value. Either way the proxy then finishes the claim; a thread that finds its
+//! slot as it left it (the room or the value was taken meanwhile, or the notifier did
+//! not use the proxy) retries, exactly as after a plain notification. So a
+//! notification is never lost by a hand-off, and a value is never in two places: the
+//! thread reads its slot only after `DONE`, which the proxy publishes after its
+//! operation. Tasks keep notify entries: a value is never written into a receive
+//! future that might be dropped before it returns it.
 
 use crate::backoff::Backoff;
 use crate::party::{Outcome, Party, Until};
@@ -151,8 +155,9 @@ impl<T> NotifyList<T> {
         self.push(Entry::notify(party, arm));
     }
 
-    /// Registers a blocked sender whose value waits in `slot`, which a notifier may
-    /// send on its behalf ("Hand-off"). As for [`register`](NotifyList::register).
+    /// Registers a blocked thread whose `slot` a notifier may serve ("Hand-off"): a
+    /// sender's holds its value, a receiver's is empty. As for
+    /// [`register`](NotifyList::register).
     fn register_carrying(&self, party: &Party, slot: &Slot<T>) {
         self.push(Entry::direct(party, slot, 0));
     }
@@ -184,22 +189,23 @@ impl<T> NotifyList<T> {
         }
     }
 
-    /// [`notify_one`](NotifyList::notify_one), for a notifier that can send: if the
-    /// oldest waiter is a blocked sender carrying its value, `push` is offered that
-    /// value (module docs, "Hand-off"). `push` gives the value back if there is no
-    /// room; the sender then retries by itself.
+    /// [`notify_one`](NotifyList::notify_one), for a notifier that can serve a blocked
+    /// thread (module docs, "Hand-off"): if the oldest waiter is one, `serve` gets its
+    /// slot's content (a sender's value, or `None` for a receiver) and returns what
+    /// the slot is to hold (`None` once the value is sent, a value received); a slot
+    /// left as it was makes the thread retry by itself.
     #[inline]
-    pub(crate) fn notify_one_handing_off(&self, push: impl FnOnce(T) -> Result<(), T>) {
+    pub(crate) fn notify_one_serving(&self, serve: impl FnOnce(Option<T>) -> Option<T>) {
         handshake_fence();
         if !self.is_empty.load(Ordering::SeqCst) {
             if let Some(proxy) = self.notify_one_waiting() {
-                proxy.send(push);
+                proxy.serve(serve);
             }
         }
     }
 
-    /// Completes the oldest party still waiting, or claims it if it is a sender
-    /// carrying its value: then the caller gets the [`Proxy`] that finishes it.
+    /// Completes the oldest party still waiting, or claims it if it is a blocked
+    /// thread with a slot: then the caller gets the [`Proxy`] that finishes it.
     #[inline(never)]
     fn notify_one_waiting(&self) -> Option<Proxy<T>> {
         let mut queue = lock(&self.queue);
@@ -272,10 +278,10 @@ impl<T> NotifyList<T> {
     /// when to look: the attempt that ends a spin, the first after a sleep and the
     /// `ready` check before sleeping all look exactly.
     ///
-    /// A sender passes the slot its value waits in as `carry`: while it sleeps, a
-    /// notifier may send the value for it (module docs, "Hand-off"), and its next
-    /// `attempt` finds the slot empty. The slot is the caller's to use in `attempt`:
-    /// it is registered only while the wait sleeps.
+    /// A thread passes a slot as `carry` (a sender's holds its value, a receiver's is
+    /// empty): while it sleeps, a notifier may do its operation for it (module docs,
+    /// "Hand-off"), and its next `attempt` finds the slot changed. The slot is the
+    /// caller's to use in `attempt`: it is registered only while the wait sleeps.
     #[inline]
     pub(crate) fn wait_for<R, W: PartialEq>(
         &self,
@@ -382,28 +388,26 @@ impl<T> NotifyList<T> {
     }
 }
 
-/// A blocked sender claimed by a notification ([`NotifyList::notify_one_handing_off`];
-/// module docs, "Hand-off"): its value may be sent for it, and dropping the proxy
-/// finishes the claim, so the sender wakes either way, even if sending panics.
-#[must_use = "a proxy finishes the sender's wait when dropped"]
+/// A blocked thread claimed by a notification ([`NotifyList::notify_one_serving`];
+/// module docs, "Hand-off"): its operation may be done for it, and dropping the proxy
+/// finishes the claim, so the thread wakes either way, even if serving panics.
+#[must_use = "a proxy finishes the thread's wait when dropped"]
 struct Proxy<T> {
     party: NonNull<Party>,
     slot: NonNull<Slot<T>>,
 }
 
 impl<T> Proxy<T> {
-    /// Offers the sender's value to `push`, which sends it or gives it back.
-    fn send(self, push: impl FnOnce(T) -> Result<(), T>) {
-        // SAFETY: the claim keeps the sender waiting, with its slot alive, until `drop`
-        // finishes it, and keeps everyone else off the slot: the sender reads it only
+    /// Replaces the slot's content by what `serve` makes of it.
+    fn serve(self, serve: impl FnOnce(Option<T>) -> Option<T>) {
+        // SAFETY: the claim keeps the thread waiting, with its slot alive, until `drop`
+        // finishes it, and keeps everyone else off the slot: the thread reads it only
         // after `DONE`, and its entry is out of the queue.
         let slot = unsafe { self.slot.as_ref() };
         // SAFETY: as above: this proxy has the slot to itself.
-        if let Some(value) = unsafe { slot.take() } {
-            if let Err(value) = push(value) {
-                // SAFETY: as above.
-                unsafe { slot.put(value) };
-            }
+        if let Some(value) = serve(unsafe { slot.take() }) {
+            // SAFETY: as above.
+            unsafe { slot.put(value) };
         }
     }
 }

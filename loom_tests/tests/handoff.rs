@@ -1,9 +1,12 @@
-//! Go's hand-off on a ring (`csp/src/notify.rs`, "Hand-off"): a blocked thread sender
-//! waits with its value in a slot of its own, and a receive that frees room claims
-//! the oldest such sender and puts its value into the ring for it. Each model puts
-//! the hand-off against what could make a value be sent twice, lost, or sent while its
-//! sender is told otherwise: the sender's own timeout, a close, a select's hold in the
-//! way of the pushed value.
+//! Go's hand-off on a ring (`csp/src/notify.rs`, "Hand-off"): a blocked thread waits
+//! with a slot of its own; a receive that frees room claims the oldest waiting sender
+//! and puts its value into the ring for it, and a send that publishes a value claims
+//! the oldest waiting receiver and receives the oldest value for it. Each model puts
+//! a hand-off against what could make a value be sent twice, lost, or sent while its
+//! sender is told otherwise: the waiting thread's own timeout, a close, a select's
+//! hold in the way. (A receiver's timeout against a send that serves it is
+//! `time.rs`'s `a_timed_receive_either_gets_the_value_or_times_out` at capacity 1;
+//! holds in a served receiver's way, `holds.rs`.)
 #![cfg(csp_loom)]
 
 use loom_tests::bounded;
@@ -135,4 +138,34 @@ fn a_hand_off_meets_a_held_slot() {
             assert_eq!(got, [1, 2, 3]);
         });
     }
+}
+
+/// A receiver waits on an empty ring; a sender's value, and a close from a third
+/// thread: the send may serve the waiting receiver, or fail on the close with its
+/// value. The receiver gets the value exactly when the send succeeded, else learns of
+/// the disconnection; a served value that also stayed in the ring, or a receiver
+/// woken with an empty slot and nothing to find, fails here.
+#[test]
+fn a_served_receive_races_a_close() {
+    bounded(|| {
+        let (tx, rx) = csp_channel::bounded::<u32>(1);
+        let closer = tx.clone();
+        let receiver = thread::spawn(move || (rx.recv(), rx));
+        let sender = thread::spawn(move || tx.send(1));
+        assert!(closer.close());
+        let sent = sender.join().unwrap();
+        let (got, rx) = receiver.join().unwrap();
+        match sent {
+            Ok(()) => assert_eq!(got, Ok(1), "a value reported sent reaches the receiver"),
+            Err(SendError(v)) => {
+                assert_eq!(v, 1);
+                assert_eq!(got, Err(csp_channel::RecvError));
+            }
+        }
+        assert_eq!(
+            rx.try_recv(),
+            Err(TryRecvError::Disconnected),
+            "nothing left"
+        );
+    });
 }

@@ -209,10 +209,22 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Publishes `value` in a slot claimed by [`start_send`](Channel::start_send).
+    /// Publishes `value` in a slot claimed by [`start_send`](Channel::start_send). If
+    /// a thread receiver sleeps for a value, it gets the oldest one now and wakes with
+    /// its receive done ([`crate::notify`], "Hand-off").
     fn write(&self, slot: &Slot<T>, tail: usize, value: T) {
         self.publish(slot, tail, value);
-        self.receivers.notify_one();
+        self.receivers.notify_one_serving(|_| self.pop_for_waiter());
+    }
+
+    /// A receive on a sleeping receiver's behalf: the oldest value, if there is one.
+    /// It notifies a sender as any receive does, but plainly: a hand-off from here
+    /// would send, and its notification receive again, without end.
+    fn pop_for_waiter(&self) -> Option<T> {
+        let (slot, head) = self.start_recv(Look::Exact).ok()?;
+        let value = self.take(slot, head);
+        self.senders.notify_one();
+        Some(value)
     }
 
     /// [`write`](Channel::write) without the notification.
@@ -344,9 +356,27 @@ impl<T> Channel<T> {
     /// with its send done (Go's hand-off; [`crate::notify`], "Hand-off").
     fn read(&self, slot: &Slot<T>, head: usize) -> T {
         let value = self.take(slot, head);
-        self.senders
-            .notify_one_handing_off(|v| self.try_push(v, Look::Exact).map_err(|(v, _)| v));
+        self.senders.notify_one_serving(|carried| {
+            let value = carried?;
+            // The push's own notification of a receiver serves plainly: see
+            // `push_for_waiter`.
+            self.push_for_waiter(value).err()
+        });
         value
+    }
+
+    /// A send on a sleeping sender's behalf: gives the value back if there is no room
+    /// (or the channel is disconnected). It notifies a receiver as any send does, but
+    /// plainly, for the reason given at [`pop_for_waiter`](Channel::pop_for_waiter).
+    fn push_for_waiter(&self, value: T) -> Result<(), T> {
+        match self.start_send(Look::Exact) {
+            Ok((slot, tail)) => {
+                self.publish(slot, tail, value);
+                self.receivers.notify_one();
+                Ok(())
+            }
+            Err(_) => Err(value),
+        }
     }
 
     /// [`read`](Channel::read) without the notification.
@@ -495,19 +525,35 @@ impl<T> Channel<T> {
         }
     }
 
-    /// [`recv`](Channel::recv) once the ring was found empty.
+    /// [`recv`](Channel::recv) once the ring was found empty. While this thread
+    /// sleeps, a sender may receive a value for it into `carried`
+    /// ([`write`](Channel::write)).
     #[inline(never)]
     fn recv_waiting(&self, until: Until) -> Result<T, RecvFailure> {
-        self.receivers
-            .wait_for(
-                until,
-                self.cap,
-                None,
-                |look| self.attempt_recv(look),
-                || self.watch(Side::Recv),
-                || self.ready_to_sleep(Side::Recv),
-            )
-            .unwrap_or(Err(RecvFailure::NotReady))
+        let carried = WaitSlot::new(None);
+        let attempt = |look| {
+            // SAFETY: between its sleeps the slot is this thread's alone, as in
+            // `send_waiting`.
+            if let Some(value) = unsafe { carried.take() } {
+                // A sender received it for us while we slept.
+                return Some(Ok(value));
+            }
+            self.attempt_recv(look)
+        };
+        let got = self.receivers.wait_for(
+            until,
+            self.cap,
+            Some(&carried),
+            attempt,
+            || self.watch(Side::Recv),
+            || self.ready_to_sleep(Side::Recv),
+        );
+        debug_assert!(
+            // SAFETY: the wait is over, and its registration with it.
+            !unsafe { carried.is_filled() },
+            "every attempt of the wait looks at the slot first"
+        );
+        got.unwrap_or(Err(RecvFailure::NotReady))
     }
 
     /// What a waiter on `side` watches while it spins ([`NotifyList::wait_for`]): its
