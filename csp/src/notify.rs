@@ -184,7 +184,7 @@ impl<T> NotifyList<T> {
         // nobody waits stays inline, the rest does not.
         handshake_fence();
         if !self.is_empty.load(Ordering::SeqCst) {
-            // A waiting sender claimed here retries: its value is still in its slot.
+            // A blocked thread claimed here retries: its slot is as it left it.
             drop(self.notify_one_waiting());
         }
     }

@@ -27,16 +27,21 @@
 //! Waiting uses [`NotifyList`]s; see that module for why no wake-up is lost.
 //!
 //! # Hand-off
-//! A blocked thread sender sleeps with its value in a slot of its own. A receive that
-//! frees a slot while such a sender is the oldest waiter sends that value into the ring
-//! for it ([`read`](Channel::read); `crate::notify`, "Hand-off"), as Go's `chan.go`
-//! moves a blocked sender's value into the slot its receive freed: the sender wakes
-//! with its send done, and on one CPU the receiver goes on to take that value too,
-//! without a switch. The ring stays lock-free: the value goes in through the same
-//! claim as any send ([`try_push`](Channel::try_push)), so it may find the room taken
-//! by a sender that came meanwhile, or a select's hold in the way; then the value
-//! goes back to its sender, who retries as after any notification. Async senders and
-//! selects keep plain notify entries: a task's value stays in its future.
+//! A blocked thread sleeps with a slot of its own: a sender's holds its value, a
+//! receiver's is empty. A receive that frees a slot while such a sender is the oldest
+//! waiter sends that value into the ring for it ([`read`](Channel::read)), as Go's
+//! `chan.go` moves a blocked sender's value into the slot its receive freed; a send
+//! that publishes a value while such a receiver is the oldest waiter receives the
+//! oldest value for it ([`write`](Channel::write)). The thread wakes with its
+//! operation done, and on one CPU the notifier goes on without a switch (at capacity
+//! 1, a sender's switch to its receiver and back moves three values instead of one). The ring stays lock-free and its
+//! order stays the ring's: the proxy operation goes through the same claims as any
+//! ([`push_for_waiter`](Channel::push_for_waiter),
+//! [`pop_for_waiter`](Channel::pop_for_waiter)), so it may find the room or the value
+//! taken by a thread that came meanwhile, or a select's hold in the way; then the
+//! waiter's slot stays as it was and the waiter retries, as after any notification
+//! (`crate::notify`, "Hand-off"). Async operations and selects keep plain notify
+//! entries: a task's value stays in its future.
 
 use super::{RecvFailure, SendFailure, Side};
 use crate::backoff::Backoff;
