@@ -371,3 +371,58 @@ fn queries_on_timers_and_a_buffered_sender() {
     tx.send(1).unwrap();
     assert!(!tx.is_empty() && !tx.is_full());
 }
+
+/// How long a helper thread gets to block and go to sleep before the test acts: it
+/// spins for a few microseconds, then registers; this is thousands of times that.
+const BLOCK: Duration = Duration::from_millis(50);
+
+/// Go's hand-off on a ring (`csp/src/notify.rs`, "Hand-off"): a receive that frees a
+/// slot while a thread sender sleeps for room sends that sender's value before the
+/// receive returns, so the value is buffered the moment `recv` is back, before the
+/// sender has even woken. Catches a hand-off silently disabled (the proxy unused),
+/// which every correctness test and model passes, since the sender then retries by
+/// itself, but which costs the switches the hand-off saves. A few tries, in case the
+/// sender was not asleep yet (a very busy machine): one is enough.
+#[test]
+fn a_receive_sends_a_sleeping_senders_value_before_it_returns() {
+    let handed_off = (0..5).any(|_| {
+        let (tx, rx) = csp_channel::bounded(1);
+        tx.send(1).unwrap();
+        let sender = thread::spawn(move || tx.send(2));
+        thread::sleep(BLOCK);
+        assert_eq!(rx.recv(), Ok(1));
+        let at_once = rx.try_recv();
+        assert_eq!(sender.join().unwrap(), Ok(()));
+        match at_once {
+            Ok(value) => {
+                assert_eq!(value, 2);
+                true
+            }
+            Err(_) => {
+                assert_eq!(rx.recv(), Ok(2), "the value arrives either way");
+                false
+            }
+        }
+    });
+    assert!(
+        handed_off,
+        "no receive handed a sleeping sender's value off"
+    );
+}
+
+/// The other half: a send that publishes a value while a thread receiver sleeps for
+/// one receives it for that receiver before the send returns, so the ring is empty
+/// again at once. Catches a disabled receive on a waiter's behalf, as above.
+#[test]
+fn a_send_receives_for_a_sleeping_receiver_before_it_returns() {
+    let handed_off = (0..5).any(|_| {
+        let (tx, rx) = csp_channel::bounded(1);
+        let receiver = thread::spawn(move || rx.recv());
+        thread::sleep(BLOCK);
+        tx.send(7).unwrap();
+        let at_once = tx.is_empty();
+        assert_eq!(receiver.join().unwrap(), Ok(7));
+        at_once
+    });
+    assert!(handed_off, "no send received for a sleeping receiver");
+}
