@@ -94,6 +94,17 @@ pub(crate) fn yield_now() {
 /// vDSO is a call, and this sits in the inlined wait loop of a rendezvous pinned to
 /// one CPU, which yields twice a round trip. The bound need not be exact: a switch
 /// and back takes a few thousand cycles, a time slice millions.
+///
+/// On one CPU the bound is higher. There, every runnable thread of this program runs
+/// before a yield comes back, so a yield can take long with no other program in
+/// sight: eight threads on one ring, each moving up to a batch of values a turn, take
+/// 70 µs and more (`taskset -c 0`, 4x4 over `bounded(1024)`), and a wait that took
+/// that for contention parked instead of yielding, a futex call on each side of every
+/// switch (4x4 over `bounded(1)`: 2.1 µs a message against kanal's 0.91; with the
+/// higher bound 0.97, and `bounded(1024)` 25 ns against 16). On two CPUs the lower
+/// bound stays: beside two busy processes, the higher one made the 4x1 and 4x4
+/// rendezvous rows 2-8x slower (four quick runs each), as yields that lost the CPU
+/// for less than a slice stopped counting.
 #[cfg(all(
     not(any(csp_loom, csp_shuttle)),
     target_os = "linux",
@@ -104,13 +115,17 @@ pub(crate) fn yield_contested() -> bool {
     /// About 100 µs at 2 GHz: far beyond a round trip through a counterpart that
     /// answers (3 µs pinned to one CPU), far below a time slice.
     const CONTESTED_CYCLES: u64 = 200_000;
+    /// On one CPU: about 500 µs at 2 GHz, above a turn of every thread of a busy
+    /// program, still below a time slice (EEVDF's base slice is 0.75 ms and up).
+    const CONTESTED_CYCLES_ONE_CPU: u64 = 1_000_000;
     // SAFETY: `rdtsc` reads the time-stamp counter, present on every x86-64 CPU; it
     // touches no memory.
     let start = unsafe { std::arch::x86_64::_rdtsc() };
     yield_now();
     // SAFETY: as above.
     let end = unsafe { std::arch::x86_64::_rdtsc() };
-    end.wrapping_sub(start) > CONTESTED_CYCLES
+    let took = end.wrapping_sub(start);
+    took > CONTESTED_CYCLES && (took > CONTESTED_CYCLES_ONE_CPU || parallelism() > 1)
 }
 
 /// See the x86-64 version; elsewhere the time comes from `Instant`.
@@ -122,7 +137,8 @@ pub(crate) fn yield_contested() -> bool {
 pub(crate) fn yield_contested() -> bool {
     let start = std::time::Instant::now();
     yield_now();
-    start.elapsed() > std::time::Duration::from_micros(100)
+    let bound = if parallelism() > 1 { 100 } else { 500 };
+    start.elapsed() > std::time::Duration::from_micros(bound)
 }
 
 /// Under a checker no time passes: a yield is only a scheduling point.
