@@ -6,7 +6,8 @@
 //! sender is told otherwise: the waiting thread's own timeout, a close, a select's
 //! hold in the way. (A receiver's timeout against a send that serves it is
 //! `time.rs`'s `a_timed_receive_either_gets_the_value_or_times_out` at capacity 1;
-//! holds in a served receiver's way, `holds.rs`.)
+//! holds in the way of a hand-off, `holds.rs`'s
+//! `a_completed_value_claim_lets_a_handed_back_sender_in` and the models beside it.)
 #![cfg(csp_loom)]
 
 use loom_tests::bounded;
@@ -97,34 +98,6 @@ fn a_hand_off_races_a_close() {
             2,
             "each value ends exactly once"
         );
-    });
-}
-
-/// A select holds the oldest value of a full ring; another receiver takes the next,
-/// and its hand-off finds the held slot where the waiting sender's value would go:
-/// the value goes back to its sender, who must then wait out the hold. The select
-/// completes its receive: the sender gets room, and every value arrives once. (The
-/// same with the claim given back is `holds.rs`'s
-/// `a_given_back_value_claim_wakes_the_sender_it_blocked`.)
-#[test]
-fn a_hand_off_meets_a_held_slot() {
-    bounded(|| {
-        let (tx, rx) = csp_channel::bounded::<u32>(2);
-        tx.send(1).unwrap();
-        tx.send(2).unwrap();
-        let sender = thread::spawn(move || tx.send(3));
-        let rx2 = rx.clone();
-        let mut sel = csp_channel::Select::new();
-        sel.recv(&rx);
-        let oper = sel.select();
-        let other = thread::spawn(move || rx2.recv().unwrap());
-        let mut got = vec![other.join().unwrap()];
-        got.push(oper.recv(&rx).unwrap());
-        drop(sel);
-        assert_eq!(sender.join().unwrap(), Ok(()));
-        got.extend(rx.iter());
-        got.sort_unstable();
-        assert_eq!(got, [1, 2, 3]);
     });
 }
 

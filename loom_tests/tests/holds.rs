@@ -125,25 +125,41 @@ fn a_sender_waits_out_a_held_value_claim() {
 /// the room that opened behind it, and every value arrives once.
 #[test]
 fn a_given_back_value_claim_wakes_the_sender_it_blocked() {
-    bounded(|| {
-        let (tx, rx) = csp_channel::bounded::<u32>(2);
-        tx.send(1).unwrap();
-        tx.send(2).unwrap();
-        let sender = thread::spawn(move || tx.send(3));
-        let rx2 = rx.clone();
-        let mut sel = csp_channel::Select::new();
-        sel.recv(&rx);
-        let oper = sel.select();
-        let other = thread::spawn(move || rx2.recv().unwrap());
-        let first = other.join().unwrap();
+    bounded(|| value_claim_ends_behind_a_waiting_sender(false));
+}
+
+/// As above, with the claim completed. The receive's hand-off (`csp/src/notify.rs`,
+/// "Hand-off") finds the held slot where the waiting sender's value would go: the
+/// value goes back to its sender, who must then wait out the hold.
+#[test]
+fn a_completed_value_claim_lets_a_handed_back_sender_in() {
+    bounded(|| value_claim_ends_behind_a_waiting_sender(true));
+}
+
+/// A full ring of two values and a sender waiting with a third; a select holds the
+/// first while another receiver takes the second; then the claim is completed or
+/// given back. The sender gets room, and every value arrives once.
+fn value_claim_ends_behind_a_waiting_sender(complete: bool) {
+    let (tx, rx) = csp_channel::bounded::<u32>(2);
+    tx.send(1).unwrap();
+    tx.send(2).unwrap();
+    let sender = thread::spawn(move || tx.send(3));
+    let rx2 = rx.clone();
+    let mut sel = csp_channel::Select::new();
+    sel.recv(&rx);
+    let oper = sel.select();
+    let other = thread::spawn(move || rx2.recv().unwrap());
+    let mut got = vec![other.join().unwrap()];
+    if complete {
+        got.push(oper.recv(&rx).unwrap());
+    } else {
         give_back(oper);
-        drop(sel);
-        assert_eq!(sender.join().unwrap(), Ok(()));
-        let mut got = vec![first];
-        got.extend(rx.iter());
-        got.sort_unstable();
-        assert_eq!(got, [1, 2, 3]);
-    });
+    }
+    drop(sel);
+    assert_eq!(sender.join().unwrap(), Ok(()));
+    got.extend(rx.iter());
+    got.sort_unstable();
+    assert_eq!(got, [1, 2, 3]);
 }
 
 /// A select claims a ring's only value and gives it back in place (nobody received
