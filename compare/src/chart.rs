@@ -4,7 +4,11 @@
 use plotters::prelude::*;
 use std::path::Path;
 
-/// Draws `bars` (library, nanoseconds per operation) as a horizontal bar chart.
+/// Draws `bars` (library, nanoseconds per operation) as a horizontal bar chart. A
+/// library whose runs did not finish (an infinite time) gets a bar across the whole
+/// chart, labelled so; the scale comes from the others. (An infinite bound made the
+/// log scale's tick search run forever: a busy-machine run that timed one library
+/// out never wrote its charts.)
 pub fn bars(path: &Path, title: &str, unit: &str, bars: &[(&str, f64)]) -> Result<(), String> {
     if bars.is_empty() {
         return Ok(());
@@ -12,8 +16,23 @@ pub fn bars(path: &Path, title: &str, unit: &str, bars: &[(&str, f64)]) -> Resul
     let height = 70 + 34 * bars.len() as u32;
     let root = SVGBackend::new(path, (720, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let low = bars.iter().map(|b| b.1).fold(f64::INFINITY, f64::min) / 2.0;
-    let high = bars.iter().map(|b| b.1).fold(0.0, f64::max) * 2.0;
+    let finite = || bars.iter().map(|b| b.1).filter(|nanos| nanos.is_finite());
+    let low = finite().fold(f64::INFINITY, f64::min);
+    let high = finite().fold(0.0, f64::max);
+    let (low, high) = if low.is_finite() {
+        (low / 2.0, high * 2.0)
+    } else {
+        (1.0, 10.0)
+    };
+    // Where a bar ends, and what it says.
+    let end = |nanos: f64| if nanos.is_finite() { nanos } else { high };
+    let label = |nanos: f64| {
+        if nanos.is_finite() {
+            crate::human(nanos)
+        } else {
+            "did not finish".to_string()
+        }
+    };
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 18))
         .margin(12)
@@ -46,7 +65,7 @@ pub fn bars(path: &Path, title: &str, unit: &str, bars: &[(&str, f64)]) -> Resul
             let mut bar = Rectangle::new(
                 [
                     (low, SegmentValue::Exact(row(i))),
-                    (nanos, SegmentValue::Exact(row(i) + 1)),
+                    (end(nanos), SegmentValue::Exact(row(i) + 1)),
                 ],
                 colour(lib).filled(),
             );
@@ -57,8 +76,15 @@ pub fn bars(path: &Path, title: &str, unit: &str, bars: &[(&str, f64)]) -> Resul
     chart
         .draw_series(bars.iter().enumerate().map(|(i, &(_, nanos))| {
             Text::new(
-                crate::human(nanos),
-                (nanos * 1.08, SegmentValue::CenterOf(row(i))),
+                label(nanos),
+                (
+                    if nanos.is_finite() {
+                        nanos * 1.08
+                    } else {
+                        high / 4.0
+                    },
+                    SegmentValue::CenterOf(row(i)),
+                ),
                 ("sans-serif", 13).into_font(),
             )
         }))
@@ -135,4 +161,53 @@ fn colour(lib: &str) -> RGBColor {
 /// The y labels of a bar chart: row 0 is at the bottom, so the bars' names bottom up.
 fn row_labels<'a>(libs: impl DoubleEndedIterator<Item = &'a str>) -> Vec<String> {
     libs.rev().map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// Draws `bars` into a temporary file on a thread of its own; a drawing that hangs
+    /// fails the test after 20 s instead of hanging the suite.
+    fn draw(name: &str, bars: &'static [(&'static str, f64)]) -> String {
+        let path =
+            std::env::temp_dir().join(format!("csp-compare-{}-{name}.svg", std::process::id()));
+        let (done, drawn) = mpsc::channel();
+        let target = path.clone();
+        std::thread::spawn(move || {
+            let _ = done.send(super::bars(
+                &target,
+                "threads ping_pong/cap0",
+                "round trip",
+                bars,
+            ));
+        });
+        match drawn.recv_timeout(Duration::from_secs(20)) {
+            Ok(result) => result.expect("the chart is drawn"),
+            Err(_) => panic!("drawing the {name} chart did not finish in 20 s"),
+        }
+        let svg = std::fs::read_to_string(&path).expect("the chart file");
+        let _ = std::fs::remove_file(&path);
+        svg
+    }
+
+    #[test]
+    fn a_library_that_did_not_finish_gets_a_labelled_bar() {
+        let svg = draw(
+            "unfinished",
+            &[("csp", 250.0), ("kanal", f64::INFINITY), ("flume", 4000.0)],
+        );
+        assert!(
+            svg.contains("did not finish"),
+            "the unfinished bar is labelled"
+        );
+        assert!(svg.contains("kanal") && svg.contains("flume"));
+    }
+
+    #[test]
+    fn a_chart_where_nothing_finished_is_still_drawn() {
+        let svg = draw("none", &[("csp", f64::INFINITY), ("kanal", f64::INFINITY)]);
+        assert_eq!(svg.matches("did not finish").count(), 2);
+    }
 }
