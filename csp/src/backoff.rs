@@ -27,6 +27,33 @@
 //! parks, as crossbeam's, flume's and std's do; on an idle one nothing changes. This
 //! only chooses between yielding and parking, both correct ways to wait: no model
 //! checks it (under the checkers it is off), the busy-machine benchmarks do.
+//!
+//! # A shared CPU
+//!
+//! A process that may run on two CPUs may still find its counterpart on its own: the
+//! scheduler put both there, most often because other programs keep the other CPU
+//! busy. Then, as on one CPU, spinning only delays the counterpart, and a ring wait
+//! pays its whole spin phase (a few microseconds) for nothing before the yield that
+//! lets the counterpart run: beside two busy processes that held the other CPU,
+//! one-to-one over `bounded(1)` took 4.8 µs a message against kanal's 0.7, with as
+//! many yields as kanal. So each thread keeps a spin hint ([`hint`]) for its ring
+//! waits: a wait whose spin ran out and that a quick yield then ended is a *miss*,
+//! the signature of a counterpart on this CPU. After a few misses in a row the
+//! thread's ring waits skip the spin phase and yield at once, as on one CPU; one wait
+//! in a window spins all the same (a probe), and the window doubles, up to a limit,
+//! each time the probe misses too. A wait whose spin pays puts spinning back. A wait
+//! that sleeps says nothing: its counterpart was elsewhere or the CPU contested, and
+//! a counterpart on another CPU is what spinning is for. Measured with the load held
+//! on the other CPU (`taskset -c 1` on both busy processes; scratch harness, three
+//! runs each): `bounded(1)` one-to-one from 4.9-5.0 µs a message to 0.57-0.83 (kanal
+//! 0.48-0.70), the `bounded(1)` ping-pong from 13.4-16.7 µs a round trip to 1.7-2.3
+//! (kanal 1.4-1.8). Rendezvous and select waits keep their spin: they gained nothing
+//! there once their one early yield (which already lets a counterpart on this CPU
+//! run) was not counted as a miss, and counting it stopped spinning for counterparts
+//! that were on the other CPU after all (a loaded rendezvous ping-pong from 2.7 µs a
+//! round trip to 12-21); with the hint, the idle rendezvous ping-pong and fan-in rows
+//! also came out 20-40% slower in two of two alternating pairs of runs. Like the
+//! busy-machine hint, it only chooses how to wait.
 
 use crate::sync::{parallelism, spin_loop, yield_contested};
 
@@ -76,6 +103,8 @@ pub(crate) struct Backoff {
     yield_at: u32,
     /// How many checks spin before yielding starts: none on one CPU.
     spin_checks: u32,
+    /// Whether this wait reports to the spin hint ([`hint`]) how its spin went.
+    hinted: bool,
 }
 
 impl Backoff {
@@ -87,6 +116,18 @@ impl Backoff {
             pauses_per_check: PAUSES_PER_CHECK,
             yield_at: YIELD_AT,
             spin_checks: if parallelism() > 1 { SPIN_CHECKS } else { 0 },
+            hinted: false,
+        }
+    }
+
+    /// Asks the spin hint whether this wait spins, and has it report back.
+    #[inline]
+    fn hint(&mut self) {
+        if self.spin_checks > 0 {
+            self.hinted = true;
+            if !hint::spin_pays() {
+                self.spin_checks = 0;
+            }
         }
     }
 
@@ -104,7 +145,7 @@ impl Backoff {
     #[inline]
     pub(crate) fn for_ring(batch: usize) -> Self {
         let pauses_per_check = batch.clamp(1, RING_PAUSES_PER_CHECK as usize) as u32;
-        Self {
+        let mut backoff = Self {
             step: 0,
             pauses_per_check,
             yield_at: u32::MAX,
@@ -113,17 +154,54 @@ impl Backoff {
             } else {
                 0
             },
+            hinted: false,
+        };
+        backoff.hint();
+        backoff
+    }
+
+    /// The awaited condition came true. If it came while this wait spun, spinning
+    /// paid; if it came after a quick yield that followed a spin that ran out, the
+    /// yield did what the spin could not: the counterpart shares this CPU ([`hint`]).
+    #[inline]
+    pub(crate) fn succeeded(&self) {
+        if !self.hinted {
+            return;
+        }
+        if self.step > self.spin_checks && self.step < self.spin_checks + YIELDS {
+            hint::yield_paid();
+        } else if self.step > 0 && self.step <= self.spin_checks {
+            hint::paid();
+        }
+    }
+
+    /// The spin phase ran out with the condition still false ([`hint`]).
+    #[inline]
+    pub(crate) fn spun_out(&self) {
+        if self.hinted && self.spin_checks > 0 {
+            hint::spun_out();
+        }
+    }
+
+    /// The wait is going to sleep: whatever its spin did, a yield did not end it
+    /// ([`hint`]).
+    #[inline]
+    pub(crate) fn sleeping(&self) {
+        if self.hinted {
+            hint::slept();
         }
     }
 
     /// A fresh backoff past its spin phase: it yields first, then parks. For a
     /// party that registers to sleep only after spinning on the condition it waits
     /// for ([`NotifyList::wait_for`](crate::notify::NotifyList::wait_for)): spinning
-    /// again on the party would only double the spin.
+    /// again on the party would only double the spin. It reports to the spin hint
+    /// how the yields went ([`hint`]).
     #[inline]
     pub(crate) fn yielding() -> Self {
         let mut backoff = Self::new();
         backoff.step = backoff.spin_checks;
+        backoff.hinted = true;
         backoff
     }
 
@@ -189,6 +267,196 @@ impl Backoff {
     pub(crate) fn is_completed(&self) -> bool {
         self.step >= self.spin_checks + YIELDS
     }
+}
+
+/// The spin hint (module docs, "A shared CPU"): per thread, whether spinning has paid
+/// lately.
+#[cfg(not(any(csp_loom, csp_shuttle)))]
+mod hint {
+    use std::cell::Cell;
+
+    /// Misses in a row (module docs) after which waits stop spinning.
+    const SKIP_AFTER: u32 = 4;
+    /// Waits that skip spinning before the first probe: one wait that spins all the
+    /// same, to find out whether spinning pays again. The window doubles (up to
+    /// `MAX_DOUBLINGS` times) each time a probe runs out too.
+    const FIRST: u32 = 16;
+    const MAX_DOUBLINGS: u32 = 6;
+
+    std::thread_local! {
+        /// Misses in a row, up to `SKIP_AFTER`.
+        static MISSES: Cell<u32> = const { Cell::new(0) };
+        /// Whether this thread's last spin phase ran out, and its wait has not yet
+        /// ended or slept.
+        static SPUN_OUT: Cell<bool> = const { Cell::new(false) };
+        /// While skipping: waits left to skip before the next probe.
+        static SKIP: Cell<u32> = const { Cell::new(0) };
+        /// While skipping: probes in a row that missed.
+        static DOUBLINGS: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Whether this wait spins: it does unless `SKIP_AFTER` misses came in a row;
+    /// then it does only as a probe.
+    #[inline]
+    pub(super) fn spin_pays() -> bool {
+        if MISSES.get() < SKIP_AFTER {
+            return true;
+        }
+        let left = SKIP.get();
+        if left == 0 {
+            return true;
+        }
+        SKIP.set(left - 1);
+        false
+    }
+
+    /// A spin phase ran out; what ends the wait decides what that meant.
+    #[inline]
+    pub(super) fn spun_out() {
+        SPUN_OUT.set(true);
+    }
+
+    /// The wait sleeps: its counterpart was not on this CPU for a yield to reach, or
+    /// the CPU is contested. Neither says spinning does not pay.
+    #[inline]
+    pub(super) fn slept() {
+        SPUN_OUT.set(false);
+    }
+
+    /// A quick yield ended the wait. After a spin that ran out, that is a miss: one
+    /// more in a row, or, for a probe, a window twice as long before the next.
+    #[inline]
+    pub(super) fn yield_paid() {
+        if !SPUN_OUT.replace(false) {
+            return;
+        }
+        let misses = MISSES.get();
+        if misses < SKIP_AFTER {
+            MISSES.set(misses + 1);
+            DOUBLINGS.set(0);
+            SKIP.set(FIRST);
+        } else {
+            let doublings = (DOUBLINGS.get() + 1).min(MAX_DOUBLINGS);
+            DOUBLINGS.set(doublings);
+            SKIP.set(FIRST << doublings);
+        }
+    }
+
+    /// A wait's condition came true while it spun: spin again.
+    #[inline]
+    pub(super) fn paid() {
+        MISSES.set(0);
+        SPUN_OUT.set(false);
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::backoff::Backoff;
+        use crate::sync::parallelism;
+
+        /// One miss: a spin ran out, then a quick yield ended the wait.
+        fn miss() {
+            spun_out();
+            yield_paid();
+        }
+
+        /// How many of the next `waits` the hint lets spin.
+        fn spinning(waits: u32) -> u32 {
+            (0..waits).filter(|_| spin_pays()).count() as u32
+        }
+
+        /// Runs `check` on a thread of its own, so that it starts from a fresh hint.
+        fn fresh(check: impl FnOnce() + Send + 'static) {
+            std::thread::spawn(check).join().unwrap();
+        }
+
+        #[test]
+        fn misses_in_a_row_stop_spinning_until_a_probe_pays() {
+            fresh(|| {
+                for _ in 1..SKIP_AFTER {
+                    miss();
+                }
+                assert_eq!(spinning(100), 100, "too few misses changed nothing");
+                miss();
+                assert_eq!(spinning(FIRST), 0, "the waits in the window skip the spin");
+                assert!(spin_pays(), "the wait after the window probes");
+                miss();
+                assert_eq!(
+                    spinning(2 * FIRST),
+                    0,
+                    "a probe that misses doubles the window"
+                );
+                assert!(spin_pays());
+                paid();
+                assert_eq!(spinning(100), 100, "a probe that pays puts spinning back");
+            });
+        }
+
+        #[test]
+        fn the_window_stops_doubling_at_its_limit() {
+            fresh(|| {
+                for _ in 0..SKIP_AFTER {
+                    miss();
+                }
+                for _ in 0..2 * MAX_DOUBLINGS {
+                    while !spin_pays() {}
+                    miss();
+                }
+                assert_eq!(spinning(FIRST << MAX_DOUBLINGS), 0);
+                assert!(spin_pays());
+            });
+        }
+
+        #[test]
+        fn a_wait_that_slept_or_never_spun_is_no_miss() {
+            fresh(|| {
+                for _ in 0..4 * SKIP_AFTER {
+                    spun_out();
+                    slept();
+                    yield_paid();
+                    yield_paid();
+                }
+                assert_eq!(spinning(100), 100);
+            });
+        }
+
+        #[test]
+        fn a_ring_wait_skips_its_spin_once_spinning_does_not_pay() {
+            fresh(|| {
+                let spins = parallelism() > 1;
+                assert_eq!(Backoff::for_ring(1).spin_checks > 0, spins);
+                for _ in 0..SKIP_AFTER {
+                    miss();
+                }
+                assert_eq!(Backoff::for_ring(1).spin_checks, 0);
+                assert_eq!(Backoff::for_ring(usize::MAX).spin_checks, 0);
+                // Every other wait keeps its spin (module docs).
+                assert_eq!(Backoff::new().spin_checks > 0, spins);
+            });
+        }
+    }
+}
+
+/// Under a checker spinning is as the CPU count says, and no hint is kept.
+#[cfg(any(csp_loom, csp_shuttle))]
+mod hint {
+    #[inline(always)]
+    pub(super) fn spin_pays() -> bool {
+        true
+    }
+
+    #[inline(always)]
+    pub(super) fn spun_out() {}
+
+    #[inline(always)]
+    pub(super) fn slept() {}
+
+    #[inline(always)]
+    pub(super) fn yield_paid() {}
+
+    #[inline(always)]
+    pub(super) fn paid() {}
 }
 
 /// The busy-machine hint (module docs): per thread, how many more waits skip yielding.

@@ -313,9 +313,13 @@ impl<T> NotifyList<T> {
                 // not at all before the last (under loom, every) attempt.
                 let seen = (!last).then(&mut watch);
                 if let Some(done) = attempt(if last { Look::Exact } else { look }) {
+                    backoff.succeeded();
                     return Some(done);
                 }
-                let Some(seen) = seen else { break };
+                let Some(seen) = seen else {
+                    backoff.spun_out();
+                    break;
+                };
                 look = Look::Glance;
                 backoff.snooze();
                 while !backoff.is_spun() && watch() == seen {

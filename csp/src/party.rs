@@ -408,7 +408,10 @@ impl Party {
         loop {
             let state = self.state.load(Ordering::Acquire);
             match tag(state) {
-                DONE => return Outcome::Done(arm_of(state)),
+                DONE => {
+                    backoff.succeeded();
+                    return Outcome::Done(arm_of(state));
+                }
                 // The usual wait, kept small: spin or yield while it pays.
                 WAITING if !backoff.is_completed() && !until.is_past() => backoff.snooze(),
                 _ => {
@@ -437,6 +440,7 @@ impl Party {
             WAITING | SLEEPING if until.is_past() => return self.try_abort(),
             WAITING | CLAIMED if !backoff.is_completed() => backoff.snooze(),
             WAITING | CLAIMED => {
+                backoff.sleeping();
                 self.sleep_with(&get_waker());
             }
             SLEEPING => match until {
