@@ -45,8 +45,8 @@
 //! that sleeps says nothing: its counterpart was elsewhere or the CPU contested, and
 //! a counterpart on another CPU is what spinning is for. Measured with the load held
 //! on the other CPU (`taskset -c 1` on both busy processes; scratch harness, three
-//! runs each): `bounded(1)` one-to-one from 4.9-5.0 µs a message to 0.57-0.83 (kanal
-//! 0.48-0.70), the `bounded(1)` ping-pong from 13.4-16.7 µs a round trip to 1.7-2.3
+//! runs each): `bounded(1)` one-to-one from 4.9-5.9 µs a message to 0.57-0.83 (kanal
+//! 0.48-0.70), the `bounded(1)` ping-pong from 13.4-16.7 µs a round trip to 1.6-2.6
 //! (kanal 1.4-1.8). Rendezvous and select waits keep their spin: they gained nothing
 //! there once their one early yield (which already lets a counterpart on this CPU
 //! run) was not counted as a miss, and counting it stopped spinning for counterparts
