@@ -273,15 +273,15 @@ impl Backoff {
 /// lately.
 #[cfg(not(any(csp_loom, csp_shuttle)))]
 mod hint {
+    use super::window::Window;
     use std::cell::Cell;
 
     /// Misses in a row (module docs) after which waits stop spinning.
     const SKIP_AFTER: u32 = 4;
     /// Waits that skip spinning before the first probe: one wait that spins all the
     /// same, to find out whether spinning pays again. The window doubles (up to
-    /// `MAX_DOUBLINGS` times) each time a probe runs out too.
+    /// `Window::MAX_DOUBLINGS` times) each time a probe runs out too.
     const FIRST: u32 = 16;
-    const MAX_DOUBLINGS: u32 = 6;
 
     std::thread_local! {
         /// Misses in a row, up to `SKIP_AFTER`.
@@ -290,24 +290,14 @@ mod hint {
         /// ended or slept.
         static SPUN_OUT: Cell<bool> = const { Cell::new(false) };
         /// While skipping: waits left to skip before the next probe.
-        static SKIP: Cell<u32> = const { Cell::new(0) };
-        /// While skipping: probes in a row that missed.
-        static DOUBLINGS: Cell<u32> = const { Cell::new(0) };
+        static SKIP: Window = const { Window::new(FIRST) };
     }
 
     /// Whether this wait spins: it does unless `SKIP_AFTER` misses came in a row;
     /// then it does only as a probe.
     #[inline]
     pub(super) fn spin_pays() -> bool {
-        if MISSES.get() < SKIP_AFTER {
-            return true;
-        }
-        let left = SKIP.get();
-        if left == 0 {
-            return true;
-        }
-        SKIP.set(left - 1);
-        false
+        MISSES.get() < SKIP_AFTER || !SKIP.with(Window::skip)
     }
 
     /// A spin phase ran out; what ends the wait decides what that meant.
@@ -333,12 +323,9 @@ mod hint {
         let misses = MISSES.get();
         if misses < SKIP_AFTER {
             MISSES.set(misses + 1);
-            DOUBLINGS.set(0);
-            SKIP.set(FIRST);
+            SKIP.with(Window::open);
         } else {
-            let doublings = (DOUBLINGS.get() + 1).min(MAX_DOUBLINGS);
-            DOUBLINGS.set(doublings);
-            SKIP.set(FIRST << doublings);
+            SKIP.with(Window::widen);
         }
     }
 
@@ -399,11 +386,11 @@ mod hint {
                 for _ in 0..SKIP_AFTER {
                     miss();
                 }
-                for _ in 0..2 * MAX_DOUBLINGS {
+                for _ in 0..2 * Window::MAX_DOUBLINGS {
                     while !spin_pays() {}
                     miss();
                 }
-                assert_eq!(spinning(FIRST << MAX_DOUBLINGS), 0);
+                assert_eq!(spinning(FIRST << Window::MAX_DOUBLINGS), 0);
                 assert!(spin_pays());
             });
         }
@@ -462,49 +449,132 @@ mod hint {
 /// The busy-machine hint (module docs): per thread, how many more waits skip yielding.
 #[cfg(not(any(csp_loom, csp_shuttle)))]
 mod contested {
-    use std::cell::Cell;
+    use super::window::Window;
 
     /// The window, in yield-phase checks skipped: `FIRST << streak` after the CPU was
-    /// found contested `streak` times in a row (1 to `MAX_DOUBLINGS`).
+    /// found contested `streak` times in a row (1 to `Window::MAX_DOUBLINGS`).
     const FIRST: u32 = 64;
-    const MAX_DOUBLINGS: u32 = 6;
 
     std::thread_local! {
-        /// Yield-phase checks left to skip.
-        static SKIP: Cell<u32> = const { Cell::new(0) };
-        /// Times in a row the CPU was found contested.
-        static STREAK: Cell<u32> = const { Cell::new(0) };
+        static SKIP: Window = const { Window::new(FIRST) };
     }
 
     /// Whether this wait skips yielding: counts one check off the window.
     #[inline]
     pub(super) fn skipping() -> bool {
-        SKIP.with(|skip| {
-            let left = skip.get();
-            if left == 0 {
-                return false;
-            }
-            skip.set(left - 1);
-            true
-        })
+        SKIP.with(Window::skip)
     }
 
-    /// A yield found the CPU contested: open (or widen) the window.
+    /// A yield found the CPU contested: widen the window (the first time in a row,
+    /// to twice its first length).
     #[cold]
     pub(super) fn found() {
-        let streak = STREAK.with(|streak| {
-            let now = (streak.get() + 1).min(MAX_DOUBLINGS);
-            streak.set(now);
-            now
-        });
-        SKIP.with(|skip| skip.set(FIRST << streak));
+        SKIP.with(Window::widen);
     }
 
     /// A yield came back quickly: the machine is not busy (any more), so the next
     /// window starts small again.
     #[inline]
     pub(super) fn cleared() {
-        STREAK.with(|streak| streak.set(0));
+        SKIP.with(Window::narrow);
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// How many of the next `checks` skip yielding.
+        fn skipped(checks: u32) -> u32 {
+            (0..checks).filter(|_| skipping()).count() as u32
+        }
+
+        #[test]
+        fn the_window_doubles_while_found_in_a_row_and_starts_small_once_cleared() {
+            std::thread::spawn(|| {
+                assert_eq!(skipped(10), 0, "an idle machine skips nothing");
+                found();
+                assert_eq!(skipped(10 * FIRST), 2 * FIRST);
+                found();
+                assert_eq!(skipped(10 * FIRST), 4 * FIRST, "found again: doubled");
+                for _ in 0..2 * Window::MAX_DOUBLINGS {
+                    found();
+                }
+                let limit = FIRST << Window::MAX_DOUBLINGS;
+                assert_eq!(skipped(2 * limit), limit, "the doubling stops at its limit");
+                found();
+                cleared();
+                assert_eq!(
+                    skipped(2 * limit),
+                    limit,
+                    "the open window runs out as it was"
+                );
+                found();
+                assert_eq!(skipped(2 * limit), 2 * FIRST, "then starts small again");
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
+
+/// The count-down window both hints keep: a run of waits that skip a phase (the spin
+/// for [`hint`], yielding for [`contested`]), twice as long each time the phase is
+/// found not to pay again, up to a limit.
+#[cfg(not(any(csp_loom, csp_shuttle)))]
+mod window {
+    use std::cell::Cell;
+
+    pub(super) struct Window {
+        /// The window's length before any doubling.
+        first: u32,
+        /// Waits left to skip.
+        left: Cell<u32>,
+        /// Doublings since the window last started small.
+        doublings: Cell<u32>,
+    }
+
+    impl Window {
+        /// Up to `first << MAX_DOUBLINGS` waits skip in a row.
+        pub(super) const MAX_DOUBLINGS: u32 = 6;
+
+        pub(super) const fn new(first: u32) -> Self {
+            Window {
+                first,
+                left: Cell::new(0),
+                doublings: Cell::new(0),
+            }
+        }
+
+        /// Whether this wait skips the phase: counts one wait off the window.
+        #[inline]
+        pub(super) fn skip(&self) -> bool {
+            let left = self.left.get();
+            if left == 0 {
+                return false;
+            }
+            self.left.set(left - 1);
+            true
+        }
+
+        /// Opens the window at its first length.
+        pub(super) fn open(&self) {
+            self.doublings.set(0);
+            self.left.set(self.first);
+        }
+
+        /// Opens the window at twice its last length, up to the limit.
+        pub(super) fn widen(&self) {
+            let doublings = (self.doublings.get() + 1).min(Self::MAX_DOUBLINGS);
+            self.doublings.set(doublings);
+            self.left.set(self.first << doublings);
+        }
+
+        /// The next `widen` starts from the first length again; the open window
+        /// runs out as it was.
+        #[inline]
+        pub(super) fn narrow(&self) {
+            self.doublings.set(0);
+        }
     }
 }
 
