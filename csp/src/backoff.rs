@@ -54,8 +54,34 @@
 //! round trip to 12-21); with the hint, the idle rendezvous ping-pong and fan-in rows
 //! also came out 20-40% slower in two of two alternating pairs of runs. Like the
 //! busy-machine hint, it only chooses how to wait.
+//!
+//! # A wake-up that costs more than the wait
+//!
+//! Parking pays when the counterpart will be long; on a virtual machine a wake-up can
+//! cost far more than the few microseconds a wait spins and yields. On a Firecracker
+//! guest with 2 vCPUs (Intel Xeon), a thread woken on a vCPU that had been idle for
+//! half a millisecond ran again 25-45 µs later (median; 2-3 µs when it had been idle
+//! for 5-50 µs). Once both sides of a rendezvous ping-pong had parked, each hand-off
+//! then woke a sleeper, whose answer came after the waiting side's spin and yields
+//! had run out, so that side parked in turn: the ping-pong settled at 1.5-3.7 µs a
+//! round trip, some calibration runs at 13, against kanal's 1.0, which yields without
+//! end. So a yield that comes back at once (within about 1 µs: no other thread
+//! wanted this CPU, so it cost no one anything) does not count against the yield
+//! phase, for up to [`QUICK_YIELDS`] more (about 10 µs there): the wait outlasts the
+//! counterpart's wake-up and catches its answer without parking. A yield that ran
+//! another thread counts as before, and one that found the CPU contested still ends
+//! the wait, so a busy machine still parks. On one CPU a quick yield means the
+//! counterpart cannot run either, and no more are made. Measured on that guest, idle,
+//! three alternating runs each (compare, csp / fastest Rust peer): ping-pong over
+//! `bounded(0)` from 1.96-3.37x kanal to 0.71-0.84x, one-to-one over `bounded(0)` from
+//! 1.49-2.39x to 0.85-0.97x (one run 3.86x, a run in which every row moved), over
+//! `bounded(1)` from 0.49-1.05x to 0.41-0.44x; 4x4 rendezvous and fan-in unchanged.
+//! Spinning 8x longer instead gained as much idle, but beside two busy processes made
+//! the select fan-in 3-9x crossbeam's (against 0.7-2.9x), so it is yields, which give
+//! the CPU away. Beside two busy processes the rows stayed within their (wide,
+//! bimodal) spread. Under the checkers no yield is quick, and the models are as before.
 
-use crate::sync::{parallelism, spin_loop, yield_contested};
+use crate::sync::{Yielded, parallelism, spin_loop, yield_timed};
 
 /// Checks of the awaited condition while spinning, before yielding starts: a few
 /// microseconds in all, the time a busy counterpart on another core needs to answer.
@@ -87,6 +113,11 @@ const YIELD_AT: u32 = 16;
 /// CPU run; a few catch a counterpart that answers quickly, without parking.
 const YIELDS: u32 = 4;
 
+/// More yields a wait may make before parking, on more than one CPU, while every
+/// yield comes back at once (module docs, "A wake-up that costs more than the
+/// wait").
+const QUICK_YIELDS: u32 = 36;
+
 /// The longest pause, as a power of two, when retrying a lost compare-and-swap.
 const MAX_CAS_SPIN_SHIFT: u32 = 6;
 
@@ -105,6 +136,8 @@ pub(crate) struct Backoff {
     spin_checks: u32,
     /// Whether this wait reports to the spin hint ([`hint`]) how its spin went.
     hinted: bool,
+    /// Yields left beyond [`YIELDS`] while yields come back at once.
+    quick_yields: u32,
 }
 
 impl Backoff {
@@ -117,6 +150,7 @@ impl Backoff {
             yield_at: YIELD_AT,
             spin_checks: if parallelism() > 1 { SPIN_CHECKS } else { 0 },
             hinted: false,
+            quick_yields: QUICK_YIELDS,
         }
     }
 
@@ -155,6 +189,7 @@ impl Backoff {
                 0
             },
             hinted: false,
+            quick_yields: QUICK_YIELDS,
         };
         backoff.hint();
         backoff
@@ -168,7 +203,12 @@ impl Backoff {
         if !self.hinted {
             return;
         }
-        if self.step > self.spin_checks && self.step < self.spin_checks + YIELDS {
+        // A yield that came back at once found the counterpart elsewhere: only a wait
+        // whose every yield went to another thread tells of one on this CPU.
+        if self.step > self.spin_checks
+            && self.step < self.spin_checks + YIELDS
+            && self.quick_yields == QUICK_YIELDS
+        {
             hint::yield_paid();
         } else if self.step > 0 && self.step <= self.spin_checks {
             hint::paid();
@@ -232,21 +272,27 @@ impl Backoff {
             }
         } else if contested::skipping() {
             self.give_up();
-        } else {
-            self.yield_once();
+        } else if self.yield_once() == Yielded::Quick && self.quick_yields > 0 && parallelism() > 1
+        {
+            // Nobody else wanted this CPU: the yield cost no one anything, and does
+            // not count against `YIELDS` (module docs).
+            self.quick_yields -= 1;
+            return;
         }
         self.step = self.step.saturating_add(1);
     }
 
     /// Yields; if that found the CPU contested, ends the wait (the caller parks).
     #[inline(always)]
-    fn yield_once(&mut self) {
-        if yield_contested() {
+    fn yield_once(&mut self) -> Yielded {
+        let yielded = yield_timed();
+        if yielded == Yielded::Contested {
             contested::found();
             self.give_up();
         } else {
             contested::cleared();
         }
+        yielded
     }
 
     /// Moves to the step before the last, so that the step that follows completes.
@@ -591,4 +637,26 @@ mod contested {
 
     #[inline(always)]
     pub(super) fn cleared() {}
+}
+
+#[cfg(all(test, not(any(csp_loom, csp_shuttle))))]
+mod tests {
+    use super::*;
+
+    /// Every wait parks in the end, however its yields come back: quick yields extend
+    /// the yield phase by at most `QUICK_YIELDS`. (Whether a yield is quick depends on
+    /// the machine at that moment; the bound holds either way, and a wait that never
+    /// gave up would spin its thread's CPU away.)
+    #[test]
+    fn a_wait_parks_after_a_bounded_number_of_snoozes() {
+        for mut backoff in [Backoff::new(), Backoff::for_ring(1), Backoff::yielding()] {
+            let most = backoff.spin_checks + YIELDS + QUICK_YIELDS;
+            let mut snoozes = 0;
+            while !backoff.is_completed() {
+                assert!(snoozes < most, "{backoff:?} still waiting after {most}");
+                backoff.snooze();
+                snoozes += 1;
+            }
+        }
+    }
 }

@@ -85,10 +85,21 @@ pub(crate) fn yield_now() {
     }
 }
 
-/// Yields (as [`yield_now`]) and says whether the CPU is contested: whether the yield
-/// took far longer than a switch to another thread of this program and back, which
-/// means the CPU went to some other program for a time slice (milliseconds under
-/// Linux's CFS) rather than to the counterpart this wait is for (`crate::backoff`).
+/// How long a yield took ([`yield_timed`]), which says who else wanted the CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Yielded {
+    /// Back at once: no other thread was ready to run on this CPU.
+    Quick,
+    /// Another thread ran (the counterpart, say), and the CPU came back soon.
+    Switched,
+    /// The CPU is contested: the yield took far longer than a switch to another thread
+    /// of this program and back, so it went to some other program for a time slice
+    /// (milliseconds under Linux's CFS) rather than to the counterpart this wait is
+    /// for (`crate::backoff`).
+    Contested,
+}
+
+/// Yields (as [`yield_now`]) and says how long that took ([`Yielded`]).
 ///
 /// On x86-64 the time is the cycle counter, read inline: a clock read through the
 /// vDSO is a call, and this sits in the inlined wait loop of a rendezvous pinned to
@@ -111,7 +122,10 @@ pub(crate) fn yield_now() {
     target_arch = "x86_64"
 ))]
 #[inline(always)]
-pub(crate) fn yield_contested() -> bool {
+pub(crate) fn yield_timed() -> Yielded {
+    /// About 1 µs at 2 GHz: several idle `sched_yield` calls (0.1-0.25 µs each), less
+    /// than a switch to another thread and back.
+    const QUICK_CYCLES: u64 = 2_000;
     /// About 100 µs at 2 GHz: far beyond a round trip through a counterpart that
     /// answers (3 µs pinned to one CPU), far below a time slice.
     const CONTESTED_CYCLES: u64 = 200_000;
@@ -125,7 +139,13 @@ pub(crate) fn yield_contested() -> bool {
     // SAFETY: as above.
     let end = unsafe { std::arch::x86_64::_rdtsc() };
     let took = end.wrapping_sub(start);
-    took > CONTESTED_CYCLES && (took > CONTESTED_CYCLES_ONE_CPU || parallelism() > 1)
+    if took < QUICK_CYCLES {
+        Yielded::Quick
+    } else if took > CONTESTED_CYCLES && (took > CONTESTED_CYCLES_ONE_CPU || parallelism() > 1) {
+        Yielded::Contested
+    } else {
+        Yielded::Switched
+    }
 }
 
 /// See the x86-64 version; elsewhere the time comes from `Instant`.
@@ -134,19 +154,26 @@ pub(crate) fn yield_contested() -> bool {
     not(all(target_os = "linux", target_arch = "x86_64"))
 ))]
 #[inline]
-pub(crate) fn yield_contested() -> bool {
+pub(crate) fn yield_timed() -> Yielded {
     let start = std::time::Instant::now();
     yield_now();
+    let took = start.elapsed();
     let bound = if parallelism() > 1 { 100 } else { 500 };
-    start.elapsed() > std::time::Duration::from_micros(bound)
+    if took < std::time::Duration::from_micros(1) {
+        Yielded::Quick
+    } else if took > std::time::Duration::from_micros(bound) {
+        Yielded::Contested
+    } else {
+        Yielded::Switched
+    }
 }
 
 /// Under a checker no time passes: a yield is only a scheduling point.
 #[cfg(any(csp_loom, csp_shuttle))]
 #[inline]
-pub(crate) fn yield_contested() -> bool {
+pub(crate) fn yield_timed() -> Yielded {
     yield_now();
-    false
+    Yielded::Switched
 }
 
 /// Outside the models, locks are csp's own queue lock (see `crate::lock` for why); the
