@@ -72,10 +72,10 @@
 //! another thread counts as before, and one that found the CPU contested still ends
 //! the wait, so a busy machine still parks. On one CPU a quick yield means the
 //! counterpart cannot run either, and no more are made. Measured on that guest, idle,
-//! three alternating runs each (compare, csp / fastest Rust peer): ping-pong over
-//! `bounded(0)` from 1.96-3.37x kanal to 0.71-0.84x, one-to-one over `bounded(0)` from
-//! 1.49-2.39x to 0.85-0.97x (one run 3.86x, a run in which every row moved), over
-//! `bounded(1)` from 0.49-1.05x to 0.41-0.44x; 4x4 rendezvous and fan-in unchanged.
+//! six alternating runs each (compare, csp / fastest Rust peer): ping-pong over
+//! `bounded(0)` from 1.78-3.37x kanal to 0.71-1.00x, one-to-one over `bounded(0)` from
+//! 1.49-2.80x to 0.85-1.16x (one run 3.86x, a run in which every row moved), over
+//! `bounded(1)` from 0.49-1.59x to 0.37-0.46x; 4x4 rendezvous and fan-in unchanged.
 //! Spinning 8x longer instead gained as much idle, but beside two busy processes made
 //! the select fan-in 3-9x crossbeam's (against 0.7-2.9x), so it is yields, which give
 //! the CPU away. Beside two busy processes the rows stayed within their (wide,
