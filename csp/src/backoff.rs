@@ -75,7 +75,8 @@
 //! six alternating runs each (compare, csp / fastest Rust peer): ping-pong over
 //! `bounded(0)` from 1.78-3.37x kanal to 0.71-1.00x, one-to-one over `bounded(0)` from
 //! 1.49-2.80x to 0.85-1.16x (one run 3.86x, a run in which every row moved), over
-//! `bounded(1)` from 0.49-1.59x to 0.37-0.46x; 4x4 rendezvous and fan-in unchanged.
+//! `bounded(1)` from 0.49-1.59x to 0.37-0.46x (1.72x crossbeam in that same run, at
+//! csp's usual 208 ns); 4x4 rendezvous and fan-in unchanged.
 //! Spinning 8x longer instead gained as much idle, but beside two busy processes made
 //! the select fan-in 3-9x crossbeam's (against 0.7-2.9x), so it is yields, which give
 //! the CPU away. Beside two busy processes the rows stayed within their (wide,
