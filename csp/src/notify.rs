@@ -198,9 +198,16 @@ impl<T> NotifyList<T> {
     pub(crate) fn notify_one_serving(&self, serve: impl FnOnce(Option<T>) -> Option<T>) {
         handshake_fence();
         if !self.is_empty.load(Ordering::SeqCst) {
-            if let Some(proxy) = self.notify_one_waiting() {
-                proxy.serve(serve);
-            }
+            self.serve_one_waiting(serve);
+        }
+    }
+
+    /// [`notify_one_serving`](NotifyList::notify_one_serving) once someone waits: out
+    /// of line, so that the notifier's common case keeps nothing across a call.
+    #[inline(never)]
+    fn serve_one_waiting(&self, serve: impl FnOnce(Option<T>) -> Option<T>) {
+        if let Some(proxy) = self.notify_one_waiting() {
+            proxy.serve(serve);
         }
     }
 

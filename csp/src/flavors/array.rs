@@ -145,7 +145,16 @@ impl<T> Channel<T> {
     /// `look` says how closely to look at a ring that seems full ([`Look`]).
     #[inline]
     fn start_send(&self, look: Look) -> Result<(&Slot<T>, usize), Attempt> {
-        // The common case inline: the slot at `tail` is free and no sender races us.
+        match self.claim_tail() {
+            Some(claim) => Ok(claim),
+            None => self.start_send_slow(look),
+        }
+    }
+
+    /// [`start_send`](Channel::start_send)'s common case, inline: the slot at `tail`
+    /// is free and no sender races us. `None` says only that this one try failed.
+    #[inline(always)]
+    fn claim_tail(&self) -> Option<(&Slot<T>, usize)> {
         let tail = self.tail.load(Ordering::Acquire);
         if tail & self.mark_bit == 0 {
             let slot = &self.buffer[tail & (self.mark_bit - 1)];
@@ -155,10 +164,10 @@ impl<T> Channel<T> {
                     .compare_exchange(tail, self.next(tail), Ordering::SeqCst, Ordering::Acquire)
                     .is_ok()
             {
-                return Ok((slot, tail));
+                return Some((slot, tail));
             }
         }
-        self.start_send_slow(look)
+        None
     }
 
     /// [`start_send`](Channel::start_send) past its first try: the ring is full or
@@ -270,7 +279,16 @@ impl<T> Channel<T> {
     /// a ring that seems empty ([`Look`]).
     #[inline]
     fn start_recv(&self, look: Look) -> Result<(&Slot<T>, usize), Attempt> {
-        // The common case inline: the value at `head` is there and no receiver races us.
+        match self.claim_head() {
+            Some(claim) => Ok(claim),
+            None => self.start_recv_slow(look),
+        }
+    }
+
+    /// [`start_recv`](Channel::start_recv)'s common case, inline: the value at `head`
+    /// is there and no receiver races us. `None` says only that this one try failed.
+    #[inline(always)]
+    fn claim_head(&self) -> Option<(&Slot<T>, usize)> {
         let head = self.head.load(Ordering::Acquire);
         let slot = &self.buffer[head & (self.mark_bit - 1)];
         if slot.stamp.load(Ordering::Acquire) == head + 1
@@ -279,9 +297,9 @@ impl<T> Channel<T> {
                 .compare_exchange(head, self.next(head), Ordering::SeqCst, Ordering::Acquire)
                 .is_ok()
         {
-            return Ok((slot, head));
+            return Some((slot, head));
         }
-        self.start_recv_slow(look)
+        None
     }
 
     /// [`start_recv`](Channel::start_recv) past its first try: the ring is empty, a
@@ -468,8 +486,22 @@ impl<T> Channel<T> {
     /// Sends `value`, waiting for room until `until`.
     #[inline]
     pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
-        // One attempt inline; waiting, with its party and backoff, is out of line so
-        // that the common case (room in the ring) stays a few instructions.
+        // The common case inline, as a few instructions that keep nothing across a
+        // call (so the caller saves no registers for it): room at `tail`, no sender
+        // racing us, nobody waiting for a value. Everything else is out of line.
+        match self.claim_tail() {
+            Some((slot, tail)) => {
+                self.write(slot, tail, value);
+                Ok(())
+            }
+            None => self.send_contended(value, until),
+        }
+    }
+
+    /// [`send`](Channel::send) past its first try: other senders race us, or the
+    /// ring is full or disconnected.
+    #[inline(never)]
+    fn send_contended(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         match self.try_push(value, Look::first(until)) {
             Ok(()) => Ok(()),
             Err((value, Attempt::Disconnected)) => Err(SendFailure::Disconnected(value)),
@@ -521,7 +553,17 @@ impl<T> Channel<T> {
     /// Receives a value, waiting for one until `until`.
     #[inline]
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
-        // As in `send`: one attempt inline, waiting out of line.
+        // As in `send`: the common case inline, everything else out of line.
+        match self.claim_head() {
+            Some((slot, head)) => Ok(self.read(slot, head)),
+            None => self.recv_contended(until),
+        }
+    }
+
+    /// [`recv`](Channel::recv) past its first try: other receivers race us, a hole
+    /// is in the way, or the ring is empty or disconnected.
+    #[inline(never)]
+    fn recv_contended(&self, until: Until) -> Result<T, RecvFailure> {
         match self.try_pop(Look::first(until)) {
             Ok(value) => Ok(value),
             Err(Attempt::Disconnected) => Err(RecvFailure::Disconnected),
