@@ -500,6 +500,19 @@ mod contested {
 
     /// The window, in yield-phase checks skipped: `FIRST << streak` after the CPU was
     /// found contested `streak` times in a row (1 to `Window::MAX_DOUBLINGS`).
+    ///
+    /// A slow yield may be the program's own doing: with more of its threads
+    /// runnable than CPUs (four senders and a receiver on two), a sender's yield lets
+    /// the receiver run out its time slice, and the window of parks that follows
+    /// makes the receiver pay a wake-up for each. Idle, 4x1 over `bounded(0)` ran at
+    /// 1.1-1.65x kanal with this length and 0.72-0.79x with a first length of 8
+    /// (compare, three alternating pairs), but beside two busy processes that made
+    /// the select fan-in over four channels 4.9-9.6x crossbeam against 0.6-3.3x. Two
+    /// other ways to tell the two apart failed as well: opening the window only when
+    /// another of the last eight yields was slow too (the program's own slow yields
+    /// come in runs), and only when the wait was still not done after the slow yield
+    /// (a busy machine's are done as often; fan-in 25-30x crossbeam). The time a
+    /// yield takes does not say whose thread held the CPU.
     const FIRST: u32 = 64;
 
     std::thread_local! {

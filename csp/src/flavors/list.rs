@@ -96,9 +96,7 @@ impl<T> Channel<T> {
         lock(&self.queue)
     }
 
-    /// Sends `value` at once, unless the channel is disconnected. Out of line, as
-    /// the rendezvous flavor's: see `zero::Channel::send`.
-    #[inline(never)]
+    /// Sends `value` at once, unless the channel is disconnected.
     pub(crate) fn send(&self, value: T) -> Result<(), SendFailure<T>> {
         let mut queue = self.queue();
         if queue.disconnected {
@@ -122,8 +120,7 @@ impl<T> Channel<T> {
         queue.disconnected.then_some(Err(RecvFailure::Disconnected))
     }
 
-    /// Receives a value, waiting for one until `until`. Out of line, as `send`.
-    #[inline(never)]
+    /// Receives a value, waiting for one until `until`.
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
         let ready = || self.is_ready(Side::Recv);
         // No cheap word to watch without the lock: every spin check is an attempt

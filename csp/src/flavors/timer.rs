@@ -131,9 +131,7 @@ impl<T> Timer<T> {
         }
     }
 
-    /// Receives the next message, sleeping until it is due or `until` passes. Out of
-    /// line, as the other flavors' (`zero::Channel::send`).
-    #[inline(never)]
+    /// Receives the next message, sleeping until it is due or `until` passes.
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
         loop {
             if let Some(token) = self.try_claim() {

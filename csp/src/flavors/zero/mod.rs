@@ -104,10 +104,8 @@ impl<T> Channel<T> {
     /// The two cases of a steady exchange run inline: a blocked receiver is first in
     /// line (hand it the value), or nobody waits at all (queue and wait). Anything
     /// else (selects, tasks, stale entries, disconnection, `try_send`) goes to
-    /// [`send_contended`](Channel::send_contended). Out of line itself: a
-    /// rendezvous takes a hand-off at least, and inlined into the caller's dispatch
-    /// over flavors, its registers would be saved for a buffered channel's send too.
-    #[inline(never)]
+    /// [`send_contended`](Channel::send_contended).
+    #[inline]
     pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         let mut inner = lock(&self.inner);
         let value = match inner.receivers.pop_front_direct() {
@@ -277,9 +275,8 @@ impl<T> Channel<T> {
     }
 
     /// Receives a value, waiting for a sender until `until`. As for
-    /// [`send`](Channel::send), the two cases of a steady exchange run inline, in a
-    /// function of their own.
-    #[inline(never)]
+    /// [`send`](Channel::send), the two cases of a steady exchange run inline.
+    #[inline]
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
         let mut inner = match Self::take_front(lock(&self.inner)) {
             Ok(value) => return Ok(value),
