@@ -499,16 +499,18 @@ impl<T> Channel<T> {
     }
 
     /// [`send`](Channel::send) past its first try: other senders race us, or the
-    /// ring is full or disconnected.
+    /// ring is full or disconnected. It goes on where that try stopped, as
+    /// [`start_send`](Channel::start_send) does.
     #[inline(never)]
     fn send_contended(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
-        match self.try_push(value, Look::first(until)) {
-            Ok(()) => Ok(()),
-            Err((value, Attempt::Disconnected)) => Err(SendFailure::Disconnected(value)),
-            Err((value, Attempt::NotReady)) if until == Until::Now => {
-                Err(SendFailure::NotReady(value))
+        match self.start_send_slow(Look::first(until)) {
+            Ok((slot, tail)) => {
+                self.write(slot, tail, value);
+                Ok(())
             }
-            Err((value, Attempt::NotReady)) => self.send_waiting(value, until),
+            Err(Attempt::Disconnected) => Err(SendFailure::Disconnected(value)),
+            Err(Attempt::NotReady) if until == Until::Now => Err(SendFailure::NotReady(value)),
+            Err(Attempt::NotReady) => self.send_waiting(value, until),
         }
     }
 
@@ -561,11 +563,12 @@ impl<T> Channel<T> {
     }
 
     /// [`recv`](Channel::recv) past its first try: other receivers race us, a hole
-    /// is in the way, or the ring is empty or disconnected.
+    /// is in the way, or the ring is empty or disconnected. As `send_contended`, it
+    /// goes on where that try stopped.
     #[inline(never)]
     fn recv_contended(&self, until: Until) -> Result<T, RecvFailure> {
-        match self.try_pop(Look::first(until)) {
-            Ok(value) => Ok(value),
+        match self.start_recv_slow(Look::first(until)) {
+            Ok((slot, head)) => Ok(self.read(slot, head)),
             Err(Attempt::Disconnected) => Err(RecvFailure::Disconnected),
             Err(Attempt::NotReady) if until == Until::Now => Err(RecvFailure::NotReady),
             Err(Attempt::NotReady) => self.recv_waiting(until),
