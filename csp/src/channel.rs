@@ -46,7 +46,7 @@ impl<T> Chan<T> {
     /// case too: inlined into one dispatch with the rest, the ring's send saved six
     /// registers and set up a frame each time. callgrind, one thread each side, pinned
     /// to one CPU, instructions a message: `bounded(1024)` 137 before, 84 now;
-    /// `bounded(1)` 550, 529; `bounded(0)` 268, 291 (the flavor check and result in
+    /// `bounded(1)` 550, 514; `bounded(0)` 268, 291 (the flavor check and result in
     /// the caller; wall-clock within noise). Calling each flavor's own function behind
     /// a dispatch function instead cost a rendezvous 314 (and 3% pinned).
     #[inline(always)]
