@@ -507,12 +507,16 @@ mod contested {
     /// makes the receiver pay a wake-up for each. Idle, 4x1 over `bounded(0)` ran at
     /// 1.1-1.65x kanal with this length and 0.72-0.79x with a first length of 8
     /// (compare, three alternating pairs), but beside two busy processes that made
-    /// the select fan-in over four channels 4.9-9.6x crossbeam against 0.6-3.3x. Two
-    /// other ways to tell the two apart failed as well: opening the window only when
-    /// another of the last eight yields was slow too (the program's own slow yields
-    /// come in runs), and only when the wait was still not done after the slow yield
-    /// (a busy machine's are done as often; fan-in 25-30x crossbeam). The time a
-    /// yield takes does not say whose thread held the CPU.
+    /// the select fan-in over four channels 4.9-9.6x crossbeam against 0.6-3.3x.
+    /// 4x1 over `bounded(1024)` pays the same way, most in short runs whose threads
+    /// have just started (scratch harness, 500k messages, twelve alternating runs: a
+    /// median of 34 ns a message, 17-61, with the window; 25, 21-29, with no window
+    /// at all; crossfire 25, 23-35). Two other ways to tell the two apart failed as
+    /// well: opening the window only when another of the last eight yields was slow
+    /// too (the program's own slow yields come in runs), and only when the wait was
+    /// still not done after the slow yield (a busy machine's are done as often;
+    /// fan-in 25-30x crossbeam). The time a yield takes does not say whose thread
+    /// held the CPU.
     const FIRST: u32 = 64;
 
     std::thread_local! {
