@@ -28,6 +28,34 @@
 //! only chooses between yielding and parking, both correct ways to wait: no model
 //! checks it (under the checkers it is off), the busy-machine benchmarks do.
 //!
+//! # Whose thread ran
+//!
+//! A slow yield may be the program's own doing. With more of its threads runnable
+//! than CPUs (four senders and a receiver on two), a sender's yield lets the
+//! receiver run out its time slice on that CPU, and a window of parks that followed
+//! made the receiver, the bottleneck, pay a wake-up for each: idle, 4x1 over
+//! `bounded(0)` ran at 1.4-1.7x kanal, 4x1 over `bounded(1024)` at 1.6-1.8x
+//! crossfire. The time a yield takes cannot tell the two apart; the CPU time the
+//! whole process used meanwhile can (`sync::process_cpu_nanos`, one system call, made
+//! only after a slow yield). A slow yield counts as contested unless, since the
+//! thread last looked (its previous slow yield, or its first yield), the program
+//! kept every CPU it may use busy but for a quarter of one: then the CPU this yield
+//! gave away most likely went to one of its own threads, which did the program's
+//! work. Idle 4x1 over `bounded(0)` (scratch harness) had about two thirds of its
+//! slow yields at 1.75 CPUs' worth or more, two CPUs' worth being all there is; beside
+//! two busy processes, one-to-one and 4x1 had none over one CPU's worth, and 4x4
+//! (eight threads against two) one in sixteen over 1.5. Measured, compare, three
+//! alternating pairs each (csp / fastest Rust peer): idle, 4x1 over `bounded(0)` from
+//! 1.40-1.72x kanal to 0.80-1.14x, over `bounded(1024)` from 1.56-1.84x crossfire to
+//! 0.93-0.97x, the select fan-in over sixteen channels from 0.72-0.92x crossbeam to
+//! 0.34-0.37x, 4x4 over `bounded(0)` from 0.82-0.85x kanal to 0.67-0.78x; beside two
+//! busy processes every row stayed within its (wide, bimodal) spread; pinned to one
+//! CPU nothing changed. Watching the channel instead (a yield over which others on
+//! the waiter's side of the channel moved values was not contested) lost the busy
+//! machine: their values moved on the other CPU, and 4x4 over `bounded(0)` went from
+//! 0.43-0.50x flume to 5-13x. Where there is no process CPU clock (other than
+//! x86-64 Linux), a slow yield counts as contested, as before.
+//!
 //! # A shared CPU
 //!
 //! A process that may run on two CPUs may still find its counterpart on its own: the
@@ -286,8 +314,9 @@ impl Backoff {
     /// Yields; if that found the CPU contested, ends the wait (the caller parks).
     #[inline(always)]
     fn yield_once(&mut self) -> Yielded {
+        contested::arm();
         let yielded = yield_timed();
-        if yielded == Yielded::Contested {
+        if yielded == Yielded::Contested && !contested::own_doing() {
             contested::found();
             self.give_up();
         } else {
@@ -497,30 +526,77 @@ mod hint {
 #[cfg(not(any(csp_loom, csp_shuttle)))]
 mod contested {
     use super::window::Window;
+    use crate::sync::{parallelism, process_cpu_nanos};
+    use std::cell::Cell;
+    use std::time::Instant;
 
     /// The window, in yield-phase checks skipped: `FIRST << streak` after the CPU was
     /// found contested `streak` times in a row (1 to `Window::MAX_DOUBLINGS`).
     ///
-    /// A slow yield may be the program's own doing: with more of its threads
-    /// runnable than CPUs (four senders and a receiver on two), a sender's yield lets
-    /// the receiver run out its time slice, and the window of parks that follows
-    /// makes the receiver pay a wake-up for each. Idle, 4x1 over `bounded(0)` ran at
-    /// 1.1-1.65x kanal with this length and 0.72-0.79x with a first length of 8
-    /// (compare, three alternating pairs), but beside two busy processes that made
-    /// the select fan-in over four channels 4.9-9.6x crossbeam against 0.6-3.3x.
-    /// 4x1 over `bounded(1024)` pays the same way, most in short runs whose threads
-    /// have just started (scratch harness, 500k messages, twelve alternating runs: a
-    /// median of 34 ns a message, 17-61, with the window; 25, 21-29, with no window
-    /// at all; crossfire 25, 23-35). Two other ways to tell the two apart failed as
-    /// well: opening the window only when another of the last eight yields was slow
-    /// too (the program's own slow yields come in runs), and only when the wait was
-    /// still not done after the slow yield (a busy machine's are done as often;
-    /// fan-in 25-30x crossbeam). The time a yield takes does not say whose thread
-    /// held the CPU.
+    /// A window parks each wait in it, and the counterpart pays a wake-up for each;
+    /// while the program's own slow yields still counted (module docs, "Whose thread
+    /// ran"), a first length of 8 made idle 4x1 over `bounded(0)` 0.72-0.79x kanal
+    /// against 1.1-1.65x with this one, but beside two busy processes the select
+    /// fan-in over four channels 4.9-9.6x crossbeam against 0.6-3.3x (compare, three
+    /// alternating pairs). Two other ways to tell the cases apart failed: opening the
+    /// window only when another of the last eight yields was slow too (the program's
+    /// own slow yields come in runs), and only when the wait was still not done
+    /// after the slow yield (a busy machine's are done as often; fan-in 25-30x
+    /// crossbeam).
     const FIRST: u32 = 64;
+
+    /// How much of every CPU's time the program must have used since a thread last
+    /// looked for a slow yield of that thread to be its own doing (module docs, "Whose
+    /// thread ran"), in quarters: on 2 CPUs, 1.75 CPUs' worth.
+    const OWN_SHARE_SHORT_BY: u64 = 1;
 
     std::thread_local! {
         static SKIP: Window = const { Window::new(FIRST) };
+        /// Whether this thread has read the process's CPU time yet.
+        static ARMED: Cell<bool> = const { Cell::new(false) };
+        /// When this thread last read the process's CPU time, and what it read.
+        static SINCE: Cell<Option<(Instant, u64)>> = const { Cell::new(None) };
+    }
+
+    /// Before a yield: the thread's first reads the process's CPU time, so that the
+    /// first slow one (while the program starts, say) can be judged too.
+    #[inline(always)]
+    pub(super) fn arm() {
+        if !ARMED.get() {
+            first_reading();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn first_reading() {
+        ARMED.set(true);
+        SINCE.set(reading());
+    }
+
+    fn reading() -> Option<(Instant, u64)> {
+        process_cpu_nanos().map(|cpu| (Instant::now(), cpu))
+    }
+
+    /// A yield was slow: whether that was the program's own doing, its threads having
+    /// kept every CPU it may use busy (all but a quarter of one) since this thread last
+    /// looked, so that the CPU most likely went to one of them. Without a process CPU
+    /// clock (not x86-64 Linux), never.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn own_doing() -> bool {
+        let now = reading();
+        let Some(((then, cpu_then), (now, cpu_now))) = SINCE.replace(now).zip(now) else {
+            return false;
+        };
+        let wall = u64::try_from(now.duration_since(then).as_nanos()).unwrap_or(u64::MAX);
+        kept_busy(cpu_now.saturating_sub(cpu_then), wall, parallelism() as u64)
+    }
+
+    /// Whether `used` nanoseconds of CPU time over `wall` nanoseconds kept all of
+    /// `cpus` busy but for `OWN_SHARE_SHORT_BY` quarters of one.
+    fn kept_busy(used: u64, wall: u64, cpus: u64) -> bool {
+        used.saturating_mul(4) >= wall.saturating_mul(4 * cpus - OWN_SHARE_SHORT_BY)
     }
 
     /// Whether this wait skips yielding: counts one check off the window.
@@ -550,6 +626,56 @@ mod contested {
         /// How many of the next `checks` skip yielding.
         fn skipped(checks: u32) -> u32 {
             (0..checks).filter(|_| skipping()).count() as u32
+        }
+
+        #[test]
+        fn a_slow_yield_is_the_programs_own_only_if_it_kept_every_cpu_busy() {
+            const MS: u64 = 1_000_000;
+            assert!(kept_busy(20 * MS, 10 * MS, 2), "two CPUs' worth");
+            assert!(kept_busy(175 * MS / 10, 10 * MS, 2), "all but a quarter");
+            assert!(!kept_busy(17 * MS, 10 * MS, 2));
+            assert!(
+                !kept_busy(10 * MS, 10 * MS, 2),
+                "one CPU of two: another program's"
+            );
+            assert!(kept_busy(8 * MS, 10 * MS, 1));
+            assert!(!kept_busy(5 * MS, 10 * MS, 1), "half of the only CPU");
+        }
+
+        /// The clock the judgement reads counts every thread of the process: another
+        /// thread's work moves it beyond what this thread used. If the system call
+        /// were wrong (its number, the layout it writes) it would read nothing, and
+        /// with the calling thread's clock it would move only with this thread;
+        /// either way a slow yield would never be found the program's own.
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        #[test]
+        fn the_process_cpu_clock_counts_another_threads_work() {
+            use crate::sync::thread_cpu_nanos;
+            use std::sync::atomic::{AtomicBool, Ordering};
+            let read = || {
+                let process = process_cpu_nanos().expect("the process CPU clock reads");
+                let thread = thread_cpu_nanos().expect("the thread CPU clock reads");
+                (process, thread)
+            };
+            let stop = AtomicBool::new(false);
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::hint::black_box((0..1000u32).sum::<u32>());
+                    }
+                });
+                let (process, thread) = read();
+                let deadline = Instant::now() + std::time::Duration::from_secs(10);
+                let mut others = 0;
+                while others < 2_000_000 && Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    let now = read();
+                    assert!(now.0 >= process, "the process clock went back");
+                    others = (now.0 - process).saturating_sub(now.1 - thread);
+                }
+                stop.store(true, Ordering::Relaxed);
+                assert!(others >= 2_000_000, "others' CPU time in 10 s: {others} ns");
+            });
         }
 
         #[test]
@@ -655,6 +781,14 @@ mod contested {
 
     #[inline(always)]
     pub(super) fn cleared() {}
+
+    #[inline(always)]
+    pub(super) fn arm() {}
+
+    #[inline(always)]
+    pub(super) fn own_doing() -> bool {
+        false
+    }
 }
 
 #[cfg(all(test, not(any(csp_loom, csp_shuttle))))]

@@ -168,6 +168,82 @@ pub(crate) fn yield_timed() -> Yielded {
     }
 }
 
+/// The CPU time this whole process has used (every thread's, in nanoseconds), read
+/// with one system call (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`, which the vDSO
+/// does not serve): for telling whose threads a slow yield gave the CPU to
+/// (`crate::backoff`, "Whose thread ran"), read only around such a yield.
+#[cfg(all(
+    not(any(csp_loom, csp_shuttle)),
+    target_os = "linux",
+    target_arch = "x86_64"
+))]
+#[cold]
+pub(crate) fn process_cpu_nanos() -> Option<u64> {
+    /// Linux's `CLOCK_PROCESS_CPUTIME_ID`.
+    const CLOCK_PROCESS_CPUTIME_ID: usize = 2;
+    clock_nanos(CLOCK_PROCESS_CPUTIME_ID)
+}
+
+/// The CPU time the calling thread has used, for testing [`process_cpu_nanos`]
+/// against.
+#[cfg(all(
+    test,
+    not(any(csp_loom, csp_shuttle)),
+    target_os = "linux",
+    target_arch = "x86_64"
+))]
+pub(crate) fn thread_cpu_nanos() -> Option<u64> {
+    /// Linux's `CLOCK_THREAD_CPUTIME_ID`.
+    const CLOCK_THREAD_CPUTIME_ID: usize = 3;
+    clock_nanos(CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// Reads `clock` with `clock_gettime`, in nanoseconds.
+#[cfg(all(
+    not(any(csp_loom, csp_shuttle)),
+    target_os = "linux",
+    target_arch = "x86_64"
+))]
+fn clock_nanos(clock: usize) -> Option<u64> {
+    /// `clock_gettime`'s number in the x86-64 Linux system call table.
+    const SYS_CLOCK_GETTIME: usize = 228;
+    // A `struct timespec`: seconds, then nanoseconds, both 64-bit on x86-64.
+    let mut time = [0i64; 2];
+    let result: isize;
+    // SAFETY: clock_gettime writes one `struct timespec` (two i64s on x86-64 Linux)
+    // through its second argument, which points at `time`, alive and writable for
+    // the whole call; it reads nothing else of ours. Call number in rax, arguments in
+    // rdi and rsi, the result in rax; the `syscall` instruction overwrites rcx and r11.
+    // All are declared, and without `nomem` the compiler assumes memory is written.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            inlateout("rax") SYS_CLOCK_GETTIME as isize => result,
+            in("rdi") clock,
+            in("rsi") time.as_mut_ptr(),
+            out("rcx") _,
+            out("r11") _,
+            options(nostack),
+        );
+    }
+    let [secs, nanos] = time;
+    (result == 0).then(|| {
+        (secs as u64)
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(nanos as u64)
+    })
+}
+
+/// Elsewhere std has no process CPU clock, and a slow yield is taken for contention
+/// as it always was.
+#[cfg(all(
+    not(any(csp_loom, csp_shuttle)),
+    not(all(target_os = "linux", target_arch = "x86_64"))
+))]
+pub(crate) fn process_cpu_nanos() -> Option<u64> {
+    None
+}
+
 /// Under a checker no time passes: a yield is only a scheduling point.
 #[cfg(any(csp_loom, csp_shuttle))]
 #[inline]
