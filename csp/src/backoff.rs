@@ -19,11 +19,20 @@
 //! slice (milliseconds under Linux's CFS), and a yielding thread, never asleep, is not
 //! put back on the CPU early the way a woken one is: a rendezvous ping-pong beside two
 //! busy processes on 2 CPUs took 1.4 ms a round trip yielding, 30x crossbeam's. So
-//! each yield is timed (`sync::yield_contested`): one that took far longer than a
+//! each yield is timed (`sync::yield_timed`): one that took far longer than a
 //! switch means the CPU is contested, and the wait parks at once. The thread then
 //! skips yielding for a window of checks that doubles (up to a limit) each time the
 //! CPU is found contested in a row, and runs out by itself; a yield that comes back
-//! quickly after it starts the doubling over. On a busy machine almost every wait
+//! at once (nobody else wanted the CPU), or a slow one that was the program's own
+//! doing ("Whose thread ran"), starts the doubling over. A yield that ran another
+//! thread and came back soon says nothing of other programs, and leaves the doubling
+//! as it was: on one CPU beside one busy process, where a yield goes to the
+//! counterpart one time and to the busy process the next, letting such yields start
+//! it over kept the window short, and each window's end lost a time slice (a
+//! rendezvous ping-pong, `--cpus 0 --load 1`, four alternating pairs: 34-35 µs a
+//! round trip, 5.9-6.6x the fastest peer, against 11.6-19.8 µs, 2.2-3.1x, with the
+//! doubling kept; the same beside two busy processes on 2 CPUs and idle, within
+//! noise). On a busy machine almost every wait
 //! parks, as crossbeam's, flume's and std's do; on an idle one nothing changes. This
 //! only chooses between yielding and parking, both correct ways to wait: no model
 //! checks it (under the checkers it is off), the busy-machine benchmarks do.
@@ -319,7 +328,9 @@ impl Backoff {
         if yielded == Yielded::Contested && !contested::own_doing() {
             contested::found();
             self.give_up();
-        } else {
+        } else if yielded != Yielded::Switched {
+            // Not a switch to another thread that gave the CPU back soon: that says
+            // nothing of other programs (module docs).
             contested::cleared();
         }
         yielded
@@ -612,8 +623,8 @@ mod contested {
         SKIP.with(Window::widen);
     }
 
-    /// A yield came back quickly: the machine is not busy (any more), so the next
-    /// window starts small again.
+    /// A yield came back at once, or was slow by the program's own doing: the machine
+    /// is not busy (any more), so the next window starts small again.
     #[inline]
     pub(super) fn cleared() {
         SKIP.with(Window::narrow);
