@@ -61,7 +61,7 @@ impl<T> Chan<T> {
     #[inline(never)]
     fn send_unbuffered(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         match &self.flavor {
-            Flavor::Array(chan) => chan.send(value, until),
+            Flavor::Array(_) => unreachable!("Chan::send takes the ring itself"),
             Flavor::List(chan) => chan.send(value),
             Flavor::Zero(chan) => chan.send(value, until),
             Flavor::Timer(_) => unreachable!("a timer channel has no sender"),
@@ -82,7 +82,7 @@ impl<T> Chan<T> {
     #[inline(never)]
     fn recv_unbuffered(&self, until: Until) -> Result<T, RecvFailure> {
         match &self.flavor {
-            Flavor::Array(chan) => chan.recv(until),
+            Flavor::Array(_) => unreachable!("Chan::recv takes the ring itself"),
             Flavor::List(chan) => chan.recv(until),
             Flavor::Zero(chan) => chan.recv(until),
             Flavor::Timer(timer) => timer.recv(until),
