@@ -413,7 +413,7 @@ impl Party {
                     return Outcome::Done(arm_of(state));
                 }
                 // The usual wait, kept small: spin or yield while it pays.
-                WAITING if !backoff.is_completed() && !until.is_past() => backoff.snooze(),
+                WAITING if !backoff.is_completed() && !until.is_past() => backoff.snooze_here(),
                 _ => {
                     if let Some(outcome) =
                         self.wait_step(state, until, &mut backoff, &mut get_waker)
