@@ -268,7 +268,7 @@ pub(crate) fn yield_clock_lapses() {
     target_arch = "x86_64"
 ))]
 mod yield_clock_tests {
-    use super::{QUICK_CYCLES, YieldClock, Yielded};
+    use super::{QUICK_CYCLES, YIELD_CLOCK, YieldClock, Yielded, yield_clock_lapses};
 
     /// A switch to the counterpart and back, in cycles.
     const SWITCH: u64 = 3_000;
@@ -373,7 +373,10 @@ mod yield_clock_tests {
             yield_once(&mut clock, &mut now, 0, SWITCH);
         }
         assert!(clock.from().is_some());
-        clock = YieldClock::PRECISE;
+        // What `yield_clock_lapses` leaves this thread's clock at.
+        YIELD_CLOCK.set(clock.0);
+        yield_clock_lapses();
+        clock = YieldClock(YIELD_CLOCK.get());
         assert_eq!(
             yield_once(&mut clock, &mut now, SLICE, SLICE),
             Yielded::Contested
