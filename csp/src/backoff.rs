@@ -236,11 +236,19 @@ impl Backoff {
     /// The awaited condition came true. If it came while this wait spun, spinning
     /// paid; if it came after a quick yield that followed a spin that ran out, the
     /// yield did what the spin could not: the counterpart shares this CPU ([`hint`]).
-    #[inline]
+    ///
+    /// The check inline, the report not: a rendezvous wait (which reports nothing)
+    /// ends here right after its switch, and called a function to learn that.
+    #[inline(always)]
     pub(crate) fn succeeded(&self) {
-        if !self.hinted {
-            return;
+        if self.hinted {
+            self.report_success();
         }
+    }
+
+    /// [`succeeded`](Backoff::succeeded), for a wait that reports to the hint.
+    #[inline(never)]
+    fn report_success(&self) {
         // A yield that came back at once found the counterpart elsewhere: only a wait
         // whose every yield went to another thread tells of one on this CPU.
         if self.step > self.spin_checks

@@ -174,7 +174,9 @@ impl<T> Channel<T> {
     /// disconnected, or other senders race us.
     #[inline(never)]
     fn start_send_slow(&self, look: Look) -> Result<(&Slot<T>, usize), Attempt> {
-        let mut backoff = Backoff::new();
+        // Made only when a retry needs it: the common way here (a full ring, one
+        // look) returns at once, and would set it up for nothing.
+        let mut backoff = None;
         let mut tail = self.tail.load(Ordering::Acquire);
         loop {
             if tail & self.mark_bit != 0 {
@@ -194,7 +196,7 @@ impl<T> Channel<T> {
                     Ok(_) => return Ok((slot, tail)),
                     Err(now) => {
                         tail = now;
-                        backoff.spin();
+                        backoff.get_or_insert_with(Backoff::new).spin();
                     }
                 }
             } else if (stamp & !self.mark_bit).wrapping_add(self.one_lap) == tail + 1 {
@@ -208,7 +210,7 @@ impl<T> Channel<T> {
                 if head.wrapping_add(self.one_lap) == tail {
                     return Err(Attempt::NotReady);
                 }
-                backoff.snooze();
+                backoff.get_or_insert_with(Backoff::new).snooze();
                 tail = self.tail.load(Ordering::Acquire);
             } else if stamp == self.held(tail.wrapping_sub(self.one_lap)) {
                 // Last lap's value, claimed by a select that may hold it indefinitely,
@@ -217,7 +219,7 @@ impl<T> Channel<T> {
             } else {
                 // Another sender claimed `tail` and has not stored its stamp yet, or our
                 // `tail` is stale.
-                backoff.snooze();
+                backoff.get_or_insert_with(Backoff::new).snooze();
                 tail = self.tail.load(Ordering::Acquire);
             }
         }
@@ -306,7 +308,8 @@ impl<T> Channel<T> {
     /// hole is in the way, or other receivers race us.
     #[inline(never)]
     fn start_recv_slow(&self, look: Look) -> Result<(&Slot<T>, usize), Attempt> {
-        let mut backoff = Backoff::new();
+        // As in `start_send_slow`: made only when a retry needs it.
+        let mut backoff = None;
         let mut head = self.head.load(Ordering::Acquire);
         loop {
             let slot = &self.buffer[head & (self.mark_bit - 1)];
@@ -328,7 +331,7 @@ impl<T> Channel<T> {
                     }
                     Err(now) => {
                         head = now;
-                        backoff.spin();
+                        backoff.get_or_insert_with(Backoff::new).spin();
                     }
                 }
             } else if stamp == head {
@@ -341,7 +344,7 @@ impl<T> Channel<T> {
                 if let Some(nothing) = self.empty_at(head) {
                     return Err(nothing);
                 }
-                backoff.snooze();
+                backoff.get_or_insert_with(Backoff::new).snooze();
                 head = self.head.load(Ordering::Acquire);
             } else if stamp == self.held(head) {
                 // A select claimed the slot to send into it and may hold it
@@ -357,7 +360,7 @@ impl<T> Channel<T> {
                 if let Some(nothing) = self.empty_at(head) {
                     return Err(nothing);
                 }
-                backoff.snooze();
+                backoff.get_or_insert_with(Backoff::new).snooze();
                 head = self.head.load(Ordering::Acquire);
             }
         }
