@@ -285,12 +285,13 @@ impl Backoff {
     /// party that registers to sleep only after spinning on the condition it waits
     /// for ([`NotifyList::wait_for`](crate::notify::NotifyList::wait_for)): spinning
     /// again on the party would only double the spin. It reports to the spin hint
-    /// how the yields went ([`hint`]).
+    /// how the yields went ([`hint`]), where there is a hint to report to: not on one
+    /// CPU, where no wait spins and the report would only cost the wait's end a call.
     #[inline]
     pub(crate) fn yielding() -> Self {
         let mut backoff = Self::new();
         backoff.step = backoff.spin_checks;
-        backoff.hinted = true;
+        backoff.hinted = backoff.spin_checks > 0;
         backoff
     }
 
