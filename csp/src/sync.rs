@@ -166,223 +166,216 @@ pub(crate) fn yield_timed() -> Yielded {
     }
 }
 
-/// About 1 µs at 2 GHz: several idle `sched_yield` calls (0.1-0.25 µs each), less
-/// than a switch to another thread and back.
+/// The one-CPU yield clock ([`yield_timed`]), and the bound for a quick yield that
+/// both clocks use.
 #[cfg(all(
     not(any(csp_loom, csp_shuttle)),
     target_os = "linux",
     target_arch = "x86_64"
 ))]
-const QUICK_CYCLES: u64 = 2_000;
+mod yield_clock {
+    use super::Yielded;
 
-/// On one CPU, what a thread's next yield is timed from ([`yield_timed`]): the
-/// cycle counter when its last yield came back, and how many of its next yields are
-/// timed from their own start instead, packed into one word (the count in the low
-/// bits, where the counter loses a few cycles) so that the thread-local read and
-/// write are one move each.
-#[cfg(all(
-    not(any(csp_loom, csp_shuttle)),
-    target_os = "linux",
-    target_arch = "x86_64"
-))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct YieldClock(u64);
+    /// About 1 µs at 2 GHz: several idle `sched_yield` calls (0.1-0.25 µs each), less
+    /// than a switch to another thread and back.
+    pub(super) const QUICK_CYCLES: u64 = 2_000;
 
-#[cfg(all(
-    not(any(csp_loom, csp_shuttle)),
-    target_os = "linux",
-    target_arch = "x86_64"
-))]
-impl YieldClock {
-    /// On one CPU: about 500 µs at 2 GHz, above a turn of every thread of a busy
-    /// program, still below a time slice (EEVDF's base slice is 0.75 ms and up).
-    const CONTESTED: u64 = 1_000_000;
-    /// How many yields after a sleep, or after one whose bound said nothing, are
-    /// timed from their own start: beside a busy process, every other yield goes to
-    /// it, so one of them is.
-    const PRECISE_AFTER: u64 = 4;
-    /// The low bits, which hold the count.
-    const COUNT: u64 = 7;
-    /// A clock that times the next yields from their own start.
-    const PRECISE: Self = Self(Self::PRECISE_AFTER);
+    /// On one CPU, what a thread's next yield is timed from
+    /// ([`yield_timed`](super::yield_timed)): the cycle counter when its last yield
+    /// came back, and how many of its next yields are timed from their own start
+    /// instead, packed into one word (the count in the low bits, where the counter
+    /// loses a few cycles) so that the thread-local read and write are one move each.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(super) struct YieldClock(pub(super) u64);
 
-    /// What the next yield is timed from: `None` for its own start.
-    #[inline(always)]
-    fn from(self) -> Option<u64> {
-        (self.0 & Self::COUNT == 0).then_some(self.0)
-    }
+    impl YieldClock {
+        /// On one CPU: about 500 µs at 2 GHz, above a turn of every thread of a busy
+        /// program, still below a time slice (EEVDF's base slice is 0.75 ms and up).
+        const CONTESTED: u64 = 1_000_000;
+        /// How many yields after a sleep, or after one whose bound said nothing, are
+        /// timed from their own start: beside a busy process, every other yield goes to
+        /// it, so one of them is.
+        const PRECISE_AFTER: u64 = 4;
+        /// The low bits, which hold the count.
+        const COUNT: u64 = 7;
+        /// A clock that times the next yields from their own start.
+        pub(super) const PRECISE: Self = Self(Self::PRECISE_AFTER);
 
-    /// The next yield came back at `end`, `took` cycles after what [`from`] said:
-    /// the clock for the one after, and what this one says.
-    ///
-    /// [`from`]: YieldClock::from
-    #[inline(always)]
-    fn came_back(self, end: u64, took: u64) -> (Self, Yielded) {
-        let count = self.0 & Self::COUNT;
-        let mut next = count.saturating_sub(1);
-        let yielded = if took < QUICK_CYCLES {
-            Yielded::Quick
-        } else if took <= Self::CONTESTED {
-            Yielded::Switched
-        } else if count > 0 {
-            Yielded::Contested
-        } else {
-            // Only a bound, and over the line: the thread's own work or a sleep may
-            // be in it. Time the next few from their start.
-            next = Self::PRECISE_AFTER;
-            Yielded::Switched
-        };
-        (Self(end & !Self::COUNT | next), yielded)
-    }
-}
+        /// What the next yield is timed from: `None` for its own start.
+        #[inline(always)]
+        pub(super) fn from(self) -> Option<u64> {
+            (self.0 & Self::COUNT == 0).then_some(self.0)
+        }
 
-#[cfg(all(
-    not(any(csp_loom, csp_shuttle)),
-    target_os = "linux",
-    target_arch = "x86_64"
-))]
-std::thread_local! {
-    /// This thread's [`YieldClock`], on one CPU.
-    static YIELD_CLOCK: std::cell::Cell<u64> =
-        const { std::cell::Cell::new(YieldClock::PRECISE.0) };
-}
-
-/// The thread is about to sleep, or to skip its yields: its next few yields are timed
-/// from their own start ([`yield_timed`]), as the time since its last yield came back
-/// says nothing of them. Beside a busy process on one CPU, the first yields after a
-/// window of parks are what find the CPU still contested.
-#[cfg(all(
-    not(any(csp_loom, csp_shuttle)),
-    target_os = "linux",
-    target_arch = "x86_64"
-))]
-#[inline]
-pub(crate) fn yield_clock_lapses() {
-    YIELD_CLOCK.with(|cell| cell.set(YieldClock::PRECISE.0));
-}
-
-#[cfg(all(
-    test,
-    not(any(csp_loom, csp_shuttle)),
-    target_os = "linux",
-    target_arch = "x86_64"
-))]
-mod yield_clock_tests {
-    use super::{QUICK_CYCLES, YIELD_CLOCK, YieldClock, Yielded, yield_clock_lapses};
-
-    /// A switch to the counterpart and back, in cycles.
-    const SWITCH: u64 = 3_000;
-    /// A busy process's time slice, in cycles.
-    const SLICE: u64 = 6_000_000;
-
-    /// Runs one yield that really takes `took` cycles, `work` cycles after the last
-    /// one came back (at `now`), through `clock`: what it says.
-    fn yield_once(clock: &mut YieldClock, now: &mut u64, work: u64, took: u64) -> Yielded {
-        let start = *now + work;
-        let from = clock.from().unwrap_or(start);
-        *now = start + took;
-        let (next, yielded) = clock.came_back(*now, *now - from);
-        *clock = next;
-        yielded
-    }
-
-    /// The steady case it is for: back-to-back switches, each timed from the last.
-    /// Catches a clock that never leaves its precise phase (no cycle-counter read
-    /// saved) or judges a bound wrongly.
-    #[test]
-    fn switches_in_a_row_are_timed_from_the_last_one() {
-        let mut clock = YieldClock::PRECISE;
-        let mut now = 1_000;
-        for _ in 0..YieldClock::PRECISE_AFTER {
-            assert!(clock.from().is_none());
-            assert_eq!(
-                yield_once(&mut clock, &mut now, 500, SWITCH),
+        /// The next yield came back at `end`, `took` cycles after what [`from`] said:
+        /// the clock for the one after, and what this one says.
+        ///
+        /// [`from`]: YieldClock::from
+        #[inline(always)]
+        pub(super) fn came_back(self, end: u64, took: u64) -> (Self, Yielded) {
+            let count = self.0 & Self::COUNT;
+            let mut next = count.saturating_sub(1);
+            let yielded = if took < QUICK_CYCLES {
+                Yielded::Quick
+            } else if took <= Self::CONTESTED {
                 Yielded::Switched
-            );
-        }
-        for _ in 0..100 {
-            let from = clock.from().expect("timed from where the last came back");
-            assert!(
-                now - from <= YieldClock::COUNT,
-                "from {from}, came back at {now}"
-            );
-            assert_eq!(
-                yield_once(&mut clock, &mut now, 500, SWITCH),
+            } else if count > 0 {
+                Yielded::Contested
+            } else {
+                // Only a bound, and over the line: the thread's own work or a sleep may
+                // be in it. Time the next few from their start.
+                next = Self::PRECISE_AFTER;
                 Yielded::Switched
-            );
+            };
+            (Self(end & !Self::COUNT | next), yielded)
         }
-        assert_eq!(
-            yield_once(&mut clock, &mut now, 0, QUICK_CYCLES / 2),
-            Yielded::Quick
-        );
     }
 
-    /// Long work (or a sleep) between two yields makes the bound say nothing: not
-    /// contested, and the next yields are timed from their start. Catches taking the
-    /// bound for the yield's time, which would open a window of parks after any
-    /// pause of the program's own.
-    #[test]
-    fn a_bound_over_the_line_is_no_contention() {
-        let mut clock = YieldClock::PRECISE;
-        let mut now = 1_000;
-        for _ in 0..YieldClock::PRECISE_AFTER {
-            yield_once(&mut clock, &mut now, 0, SWITCH);
-        }
-        assert_eq!(
-            yield_once(&mut clock, &mut now, SLICE, SWITCH),
-            Yielded::Switched
-        );
-        assert!(
-            clock.from().is_none(),
-            "the next yield is timed from its start"
-        );
+    std::thread_local! {
+        /// This thread's [`YieldClock`], on one CPU.
+        pub(super) static YIELD_CLOCK: std::cell::Cell<u64> =
+            const { std::cell::Cell::new(YieldClock::PRECISE.0) };
     }
 
-    /// Beside a busy process on one CPU the yields alternate: one goes to the
-    /// counterpart, the next to the busy process for a slice. Catches a clock that
-    /// times only one yield precisely after a bound over the line: that one is the
-    /// counterpart's, the next slow one is only bounded again, and the CPU is never
-    /// found contested (a ping-pong took 1.25 ms a round trip that way).
-    #[test]
-    fn beside_a_busy_process_a_slow_yield_is_found() {
-        let mut clock = YieldClock::PRECISE;
-        let mut now = 1_000;
-        for _ in 0..YieldClock::PRECISE_AFTER {
-            yield_once(&mut clock, &mut now, 0, SWITCH);
+    /// The thread is about to sleep, or to skip its yields: its next few yields are
+    /// timed from their own start ([`yield_timed`](super::yield_timed)), as the time
+    /// since its last yield came back says nothing of them. Beside a busy process on
+    /// one CPU, the first yields after a window of parks are what find the CPU still
+    /// contested.
+    #[inline]
+    pub(crate) fn yield_clock_lapses() {
+        YIELD_CLOCK.with(|cell| cell.set(YieldClock::PRECISE.0));
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// A switch to the counterpart and back, in cycles.
+        const SWITCH: u64 = 3_000;
+        /// A busy process's time slice, in cycles.
+        const SLICE: u64 = 6_000_000;
+
+        /// Runs one yield that really takes `took` cycles, `work` cycles after the last
+        /// one came back (at `now`), through `clock`: what it says.
+        fn yield_once(clock: &mut YieldClock, now: &mut u64, work: u64, took: u64) -> Yielded {
+            let start = *now + work;
+            let from = clock.from().unwrap_or(start);
+            *now = start + took;
+            let (next, yielded) = clock.came_back(*now, *now - from);
+            *clock = next;
+            yielded
         }
-        let mut found = None;
-        for i in 0..2 * YieldClock::PRECISE_AFTER {
-            let took = if i % 2 == 0 { SLICE } else { SWITCH };
-            if yield_once(&mut clock, &mut now, 100, took) == Yielded::Contested {
-                found = Some(i);
-                break;
+
+        /// A clock past its first, precise yields, and when its last one came back.
+        fn settled() -> (YieldClock, u64) {
+            let mut clock = YieldClock::PRECISE;
+            let mut now = 1_000;
+            for _ in 0..YieldClock::PRECISE_AFTER {
+                yield_once(&mut clock, &mut now, 0, SWITCH);
             }
+            (clock, now)
         }
-        assert_eq!(found, Some(2), "the second slow yield is timed and found");
-    }
 
-    /// After a sleep the time since the last yield says nothing: the clock lapses,
-    /// and a slow yield then is found at once. Catches a lapse that does not reach
-    /// the next yield (the first yield after a window of parks is what finds the CPU
-    /// still contested).
-    #[test]
-    fn after_a_lapse_a_slow_yield_is_found_at_once() {
-        let mut clock = YieldClock::PRECISE;
-        let mut now = 1_000;
-        for _ in 0..10 {
-            yield_once(&mut clock, &mut now, 0, SWITCH);
+        /// The steady case it is for: back-to-back switches, each timed from the last.
+        /// Catches a clock that never leaves its precise phase (no cycle-counter read
+        /// saved) or judges a bound wrongly.
+        #[test]
+        fn switches_in_a_row_are_timed_from_the_last_one() {
+            let mut clock = YieldClock::PRECISE;
+            let mut now = 1_000;
+            for _ in 0..YieldClock::PRECISE_AFTER {
+                assert!(clock.from().is_none());
+                assert_eq!(
+                    yield_once(&mut clock, &mut now, 500, SWITCH),
+                    Yielded::Switched
+                );
+            }
+            for _ in 0..100 {
+                let from = clock.from().expect("timed from where the last came back");
+                assert!(
+                    now - from <= YieldClock::COUNT,
+                    "from {from}, came back at {now}"
+                );
+                assert_eq!(
+                    yield_once(&mut clock, &mut now, 500, SWITCH),
+                    Yielded::Switched
+                );
+            }
+            assert_eq!(
+                yield_once(&mut clock, &mut now, 0, QUICK_CYCLES / 2),
+                Yielded::Quick
+            );
         }
-        assert!(clock.from().is_some());
-        // What `yield_clock_lapses` leaves this thread's clock at.
-        YIELD_CLOCK.set(clock.0);
-        yield_clock_lapses();
-        clock = YieldClock(YIELD_CLOCK.get());
-        assert_eq!(
-            yield_once(&mut clock, &mut now, SLICE, SLICE),
-            Yielded::Contested
-        );
+
+        /// Long work (or a sleep) between two yields makes the bound say nothing: not
+        /// contested, and the next yields are timed from their start. Catches taking the
+        /// bound for the yield's time, which would open a window of parks after any
+        /// pause of the program's own.
+        #[test]
+        fn a_bound_over_the_line_is_no_contention() {
+            let (mut clock, mut now) = settled();
+            assert_eq!(
+                yield_once(&mut clock, &mut now, SLICE, SWITCH),
+                Yielded::Switched
+            );
+            assert!(
+                clock.from().is_none(),
+                "the next yield is timed from its start"
+            );
+        }
+
+        /// Beside a busy process on one CPU the yields alternate: one goes to the
+        /// counterpart, the next to the busy process for a slice. Catches a clock that
+        /// times only one yield precisely after a bound over the line: that one is the
+        /// counterpart's, the next slow one is only bounded again, and the CPU is never
+        /// found contested (a ping-pong took 1.25 ms a round trip that way).
+        #[test]
+        fn beside_a_busy_process_a_slow_yield_is_found() {
+            let (mut clock, mut now) = settled();
+            let mut found = None;
+            for i in 0..2 * YieldClock::PRECISE_AFTER {
+                let took = if i % 2 == 0 { SLICE } else { SWITCH };
+                if yield_once(&mut clock, &mut now, 100, took) == Yielded::Contested {
+                    found = Some(i);
+                    break;
+                }
+            }
+            assert_eq!(found, Some(2), "the second slow yield is timed and found");
+        }
+
+        /// After a sleep the time since the last yield says nothing: the clock lapses,
+        /// and a slow yield then is found at once. Catches a lapse that does not reach
+        /// the next yield (the first yield after a window of parks is what finds the CPU
+        /// still contested).
+        #[test]
+        fn after_a_lapse_a_slow_yield_is_found_at_once() {
+            let (mut clock, mut now) = settled();
+            assert!(clock.from().is_some());
+            // What `yield_clock_lapses` leaves this thread's clock at.
+            YIELD_CLOCK.set(clock.0);
+            yield_clock_lapses();
+            clock = YieldClock(YIELD_CLOCK.get());
+            assert_eq!(
+                yield_once(&mut clock, &mut now, SLICE, SLICE),
+                Yielded::Contested
+            );
+        }
     }
 }
+
+#[cfg(all(
+    not(any(csp_loom, csp_shuttle)),
+    target_os = "linux",
+    target_arch = "x86_64"
+))]
+pub(crate) use yield_clock::yield_clock_lapses;
+#[cfg(all(
+    not(any(csp_loom, csp_shuttle)),
+    target_os = "linux",
+    target_arch = "x86_64"
+))]
+use yield_clock::{QUICK_CYCLES, YIELD_CLOCK, YieldClock};
 
 /// Elsewhere every yield is timed from its own start.
 #[cfg(not(all(
