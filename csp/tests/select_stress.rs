@@ -6,6 +6,10 @@ use std::collections::HashSet;
 use std::thread;
 use std::time::Duration;
 
+#[path = "common/scale.rs"]
+mod scale;
+use scale::scaled;
+
 #[derive(Clone, Copy, Debug)]
 enum How {
     /// Plain blocking operations on a channel picked round robin.
@@ -109,6 +113,7 @@ fn recv_one(rxs: &[csp_channel::Receiver<u64>], how: How, i: u64) -> Option<u64>
 }
 
 fn exactly_once(caps: &[usize], producers: u64, consumers: usize, per: u64, send: How, recv: How) {
+    let per = scaled(per);
     let (txs, rxs): (Vec<_>, Vec<_>) = caps
         .iter()
         .map(|&cap| match cap {

@@ -7,10 +7,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+#[path = "common/scale.rs"]
+mod scale;
+use scale::scaled;
+
 /// Sends `per_sender` distinct values from each of `senders` threads to `receivers`
 /// threads; each receiver mixes blocking, try and timed receives. `cap` is `None` for
 /// an unbounded channel.
 fn exactly_once(cap: Option<usize>, senders: usize, receivers: usize, per_sender: u64) {
+    let per_sender = scaled(per_sender);
     let (tx, rx) = match cap {
         Some(cap) => csp_channel::bounded::<u64>(cap),
         None => csp_channel::unbounded(),
@@ -293,7 +298,8 @@ fn disconnect_races_blocked_parties() {
 #[test]
 fn try_operations_agree_with_len() {
     const RECEIVERS: usize = 4;
-    const MESSAGES: u64 = 50_000;
+    // A whole number for each sender of the second half.
+    let messages = scaled(50_000).next_multiple_of(RECEIVERS as u64);
     let (tx, rx) = csp_channel::bounded::<u64>(1);
     let receivers: Vec<_> = (0..RECEIVERS)
         .map(|_| {
@@ -303,7 +309,7 @@ fn try_operations_agree_with_len() {
         .collect();
     drop(rx);
     let mut sent = 0;
-    while sent < MESSAGES {
+    while sent < messages {
         if tx.len() < tx.capacity().unwrap() {
             assert_eq!(tx.try_send(sent), Ok(()), "room by count, yet Full");
             sent += 1;
@@ -313,7 +319,7 @@ fn try_operations_agree_with_len() {
     }
     drop(tx);
     let received: u64 = receivers.into_iter().map(|r| r.join().unwrap()).sum();
-    assert_eq!(received, MESSAGES);
+    assert_eq!(received, messages);
 
     // The receiving side: senders oversubscribe, one receiver checks `len` first.
     let (tx, rx) = csp_channel::bounded::<u64>(1);
@@ -321,15 +327,15 @@ fn try_operations_agree_with_len() {
         .map(|s| {
             let tx = tx.clone();
             thread::spawn(move || {
-                for i in 0..MESSAGES / RECEIVERS as u64 {
-                    tx.send(s * MESSAGES + i).unwrap();
+                for i in 0..messages / RECEIVERS as u64 {
+                    tx.send(s * messages + i).unwrap();
                 }
             })
         })
         .collect();
     drop(tx);
     let mut received = 0;
-    while received < MESSAGES {
+    while received < messages {
         if !rx.is_empty() {
             assert!(rx.try_recv().is_ok(), "a value by count, yet Empty");
             received += 1;
