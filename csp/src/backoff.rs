@@ -32,7 +32,17 @@
 //! rendezvous ping-pong, `--cpus 0 --load 1`, four alternating pairs: 34-35 µs a
 //! round trip, 5.9-6.6x the fastest peer, against 11.6-19.8 µs, 2.2-3.1x, with the
 //! doubling kept; the same beside two busy processes on 2 CPUs and idle, within
-//! noise). On a busy machine almost every wait
+//! noise). A run of such yields with no slow one among them does say something:
+//! `contested::CALM_AFTER` in a row start the doubling over. Without that, two
+//! threads that the scheduler had put on one CPU of two (as it does beside busy
+//! processes that hold the other, and at times on an idle machine) never started it
+//! over, since there every yield goes to the counterpart and comes back soon: the
+//! rare slow yield (one in 4,000 to 12,000 there, whatever its cause) widened a
+//! window that never shrank, until 10-30% of the waits parked, and each paid a
+//! wake-up (one-to-one over `bounded(0)`, both threads pinned to one CPU as
+//! `compare/examples/placement.rs --pin-threads 0` does, scratch harness, 100k
+//! messages: 10-31k parks and 4.9-7.4 µs a message, against 0.5-1.7k parks and
+//! 3.5-4.0 µs with the reset; kanal 1.9-2.8 µs). On a busy machine almost every wait
 //! parks, as crossbeam's, flume's and std's do; on an idle one nothing changes. This
 //! only chooses between yielding and parking, both correct ways to wait: no model
 //! checks it (under the checkers it is off), the busy-machine benchmarks do.
@@ -354,9 +364,11 @@ impl Backoff {
         if yielded == Yielded::Contested && !contested::own_doing() {
             contested::found();
             self.give_up();
-        } else if yielded != Yielded::Switched {
-            // Not a switch to another thread that gave the CPU back soon: that says
-            // nothing of other programs (module docs).
+        } else if yielded == Yielded::Switched {
+            // One switch to another thread that gave the CPU back soon says nothing of
+            // other programs; a run of them does (module docs).
+            contested::switched();
+        } else {
             contested::cleared();
         }
         yielded
@@ -582,6 +594,12 @@ mod contested {
     /// crossbeam).
     const FIRST: u32 = 64;
 
+    /// Yields in a row that went to another thread and came back soon, none slow,
+    /// after which the next window starts small again (module docs, "A busy
+    /// machine"). Beside one busy process on one CPU every other yield is slow, so
+    /// the doubling holds there.
+    const CALM_AFTER: u32 = 8;
+
     /// How much of every CPU's time the program must have used since a thread last
     /// looked for a slow yield of that thread to be its own doing (module docs, "Whose
     /// thread ran"), in quarters: on 2 CPUs, 1.75 CPUs' worth.
@@ -593,6 +611,9 @@ mod contested {
         static ARMED: Cell<bool> = const { Cell::new(false) };
         /// When this thread last read the process's CPU time, and what it read.
         static SINCE: Cell<Option<(Instant, u64)>> = const { Cell::new(None) };
+        /// Yields that switched and came back soon since the last slow one, up to
+        /// `CALM_AFTER`.
+        static CALM: Cell<u32> = const { Cell::new(0) };
     }
 
     /// Before a yield: the thread's first reads the process's CPU time, so that the
@@ -646,7 +667,19 @@ mod contested {
     /// to twice its first length).
     #[cold]
     pub(super) fn found() {
+        CALM.set(0);
         SKIP.with(Window::widen);
+    }
+
+    /// A yield ran another thread and came back soon: after `CALM_AFTER` of them in a
+    /// row the next window starts small again.
+    #[inline]
+    pub(super) fn switched() {
+        let calm = CALM.get() + 1;
+        if calm >= CALM_AFTER {
+            SKIP.with(Window::narrow);
+        }
+        CALM.set(calm.min(CALM_AFTER));
     }
 
     /// A yield came back at once, or was slow by the program's own doing: the machine
@@ -741,6 +774,43 @@ mod contested {
             .join()
             .unwrap();
         }
+
+        /// A run of `CALM_AFTER` yields that switched and came back soon starts the
+        /// doubling over; a shorter run, as beside one busy process on one CPU (every
+        /// other yield slow), keeps it. Were the count not reset by a slow yield, or
+        /// never reached, the first or the second assertion would fail.
+        #[test]
+        fn a_run_of_switches_without_a_slow_yield_starts_the_window_small_again() {
+            std::thread::spawn(|| {
+                found();
+                found();
+                assert_eq!(skipped(10 * FIRST), 4 * FIRST);
+                for _ in 0..4 {
+                    for _ in 0..CALM_AFTER - 1 {
+                        switched();
+                    }
+                    found();
+                    skipped(100 * FIRST);
+                }
+                found();
+                assert_eq!(
+                    skipped(100 * FIRST),
+                    FIRST << 7.min(Window::MAX_DOUBLINGS),
+                    "slow yields among fewer switches than CALM_AFTER: still doubling"
+                );
+                for _ in 0..CALM_AFTER {
+                    switched();
+                }
+                found();
+                assert_eq!(
+                    skipped(100 * FIRST),
+                    2 * FIRST,
+                    "after CALM_AFTER switches, the window starts small"
+                );
+            })
+            .join()
+            .unwrap();
+        }
     }
 }
 
@@ -818,6 +888,9 @@ mod contested {
 
     #[inline(always)]
     pub(super) fn cleared() {}
+
+    #[inline(always)]
+    pub(super) fn switched() {}
 
     #[inline(always)]
     pub(super) fn arm() {}
