@@ -176,40 +176,23 @@ fn main() {
             .unwrap_or_default()
     );
     for round in 1..=runs {
+        // The three libraries' blocking API is the same; their types are not.
+        macro_rules! one_to_one {
+            ($lib:ident) => {
+                run(
+                    $lib::bounded(cap),
+                    |tx: &$lib::Sender<u64>, v| tx.send(v).unwrap(),
+                    |rx: &$lib::Receiver<u64>| rx.recv().ok(),
+                    messages,
+                    limit,
+                    pin.as_deref(),
+                )
+            };
+        }
         let results = [
-            (
-                "csp",
-                run(
-                    csp_channel::bounded(cap),
-                    |tx: &csp_channel::Sender<u64>, v| tx.send(v).unwrap(),
-                    |rx: &csp_channel::Receiver<u64>| rx.recv().ok(),
-                    messages,
-                    limit,
-                    pin.as_deref(),
-                ),
-            ),
-            (
-                "kanal",
-                run(
-                    kanal::bounded(cap),
-                    |tx: &kanal::Sender<u64>, v| tx.send(v).unwrap(),
-                    |rx: &kanal::Receiver<u64>| rx.recv().ok(),
-                    messages,
-                    limit,
-                    pin.as_deref(),
-                ),
-            ),
-            (
-                "crossbeam",
-                run(
-                    crossbeam_channel::bounded(cap),
-                    |tx: &crossbeam_channel::Sender<u64>, v| tx.send(v).unwrap(),
-                    |rx: &crossbeam_channel::Receiver<u64>| rx.recv().ok(),
-                    messages,
-                    limit,
-                    pin.as_deref(),
-                ),
-            ),
+            ("csp", one_to_one!(csp_channel)),
+            ("kanal", one_to_one!(kanal)),
+            ("crossbeam", one_to_one!(crossbeam_channel)),
         ];
         for (name, (per, same)) in results {
             println!(
