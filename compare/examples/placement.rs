@@ -22,7 +22,7 @@
 //! line gives a run's time a message and how many of the CPU samples, taken every 256
 //! messages on both sides, found the two threads on the same CPU (Linux only).
 
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Samples of each side's CPU are taken every this many messages.
@@ -105,37 +105,9 @@ fn run<S: Send + 'static, R>(
     )
 }
 
-/// A CPU-bound process: this program again, spinning until its parent is gone.
-fn busy(cpus: Option<&str>) -> Child {
-    let exe = std::env::current_exe().expect("the program's own path");
-    let mut command = match cpus {
-        Some(list) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", list]).arg(exe);
-            c
-        }
-        None => Command::new(exe),
-    };
-    command
-        .arg("--busy-loop")
-        .arg(std::process::id().to_string())
-        .spawn()
-        .expect("starting a busy process (with --busy-cpus, taskset must be installed)")
-}
-
 fn main() {
+    csp_compare::busy::serve_if_busy();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--busy-loop") {
-        // Spin until the parent that started us exits (we are then re-parented).
-        let parent: u32 = args[1].parse().expect("a parent id");
-        let mut n = 0u64;
-        while std::os::unix::process::parent_id() == parent {
-            for _ in 0..10_000_000 {
-                n = std::hint::black_box(n.wrapping_add(1));
-            }
-        }
-        return;
-    }
     let (mut load, mut busy_cpus, mut pin, mut cap, mut messages, mut runs, mut limit) =
         (0, None, None, 0, 100_000, 3, 10);
     for pair in args.chunks(2) {
@@ -162,8 +134,7 @@ fn main() {
     // make that wait now, before any thread is pinned.
     let (tx, _rx) = csp_channel::bounded::<u64>(0);
     let _ = tx.send_timeout(0, Duration::from_micros(1));
-    let mut children: Vec<Child> = (0..load).map(|_| busy(busy_cpus.as_deref())).collect();
-    std::thread::sleep(Duration::from_millis(200));
+    let _busy = csp_compare::busy::Busy::start(load as usize, busy_cpus.as_deref());
     let limit = Duration::from_secs(limit);
     println!(
         "one-to-one, capacity {cap}, {messages} messages, {load} busy processes{}{}",
@@ -200,9 +171,5 @@ fn main() {
                 same * 100.0
             );
         }
-    }
-    for child in &mut children {
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod asynch;
+pub mod busy;
 pub mod floor;
 pub mod loss;
 pub mod mixed;

@@ -25,6 +25,7 @@
 mod chart;
 
 use csp_compare::Scenario;
+use csp_compare::busy::{self, Busy};
 use csp_compare::loss::Row;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -102,62 +103,6 @@ fn pin(cpus: &str) -> ! {
             std::process::exit(2)
         });
     std::process::exit(status.code().unwrap_or(1))
-}
-
-/// The argument that makes this program a CPU-bound process for `--load` (not in the
-/// usage: only `Busy` passes it).
-const BUSY_LOOP: &str = "--busy-loop";
-
-/// CPU-bound processes that run beside the measurements while this lives: copies of
-/// this program that only count. They stay in this program's session: on a desktop
-/// Linux (sessions are "autogroups") other programs' load is shared out between
-/// sessions first and would touch the measured threads less, but a CI runner, a
-/// server without autogroups, or a build started from the same terminal puts every
-/// thread in one group, where a waiting thread competes with the load directly. That
-/// is the harder case, and the one where waiting strategies part ways (measured: a
-/// 4x4 rendezvous 25x slower yielding than parking).
-struct Busy(Vec<std::process::Child>);
-
-impl Busy {
-    fn start(processes: usize) -> Self {
-        let exe = std::env::current_exe().expect("the path of this program");
-        let children = (0..processes)
-            .map(|_| {
-                Command::new(&exe)
-                    .arg(BUSY_LOOP)
-                    .spawn()
-                    .unwrap_or_else(|err| {
-                        eprintln!("csp-compare: could not start a CPU-bound process ({err})");
-                        std::process::exit(1)
-                    })
-            })
-            .collect();
-        // Let them get going before the first measurement.
-        std::thread::sleep(Duration::from_millis(100));
-        Busy(children)
-    }
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// What a `--load` process does: count, until `Busy` kills it, or until its parent is
-/// gone (a comparison stopped by Ctrl-C runs no destructor).
-fn busy_loop() -> ! {
-    let parent = std::os::unix::process::parent_id();
-    let mut n = 0u64;
-    loop {
-        n = std::hint::black_box(n.wrapping_add(1));
-        if n % (1 << 24) == 0 && std::os::unix::process::parent_id() != parent {
-            std::process::exit(0);
-        }
-    }
 }
 
 /// One library's result in one scenario.
@@ -847,9 +792,7 @@ fn write_report(
 }
 
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some(BUSY_LOOP) {
-        busy_loop();
-    }
+    busy::serve_if_busy();
     let options = match parse() {
         Ok(options) => options,
         Err(message) => {
@@ -896,7 +839,7 @@ fn main() {
         .chain(loaded.iter().copied())
         .map(|s| s.entries.len())
         .sum();
-    let _busy = options.load.map(Busy::start);
+    let _busy = options.load.map(|n| Busy::start(n, None));
     let mut load = Load::start(options.load.unwrap_or(0));
     if load.busy() {
         eprintln!(
@@ -928,7 +871,7 @@ fn main() {
             "csp-compare: the thread scenarios again, each beside {busy_machine} CPU-bound \
              processes (a busy machine)"
         );
-        let _busy = Busy::start(busy_machine);
+        let _busy = Busy::start(busy_machine, None);
         load.ours = busy_machine;
         let measured = loaded
             .iter()
