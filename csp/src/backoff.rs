@@ -100,7 +100,36 @@
 //! that were on the other CPU after all (a loaded rendezvous ping-pong from 2.7 µs a
 //! round trip to 12-21); with the hint, the idle rendezvous ping-pong and fan-in rows
 //! also came out 20-40% slower in two of two alternating pairs of runs. Like the
-//! busy-machine hint, it only chooses how to wait.
+//! busy-machine hint, it only chooses how to wait. Rendezvous and select waits learn
+//! of a counterpart on this CPU another way (next section).
+//!
+//! # A counterpart on this CPU
+//!
+//! A party's wait spins [`YIELD_AT`] checks before its one early yield, which a
+//! counterpart on this same CPU cannot answer: two threads that the scheduler put on
+//! one CPU of two (beside busy processes that hold the other, as
+//! `compare/examples/placement.rs` shows) spent that spin on both sides of every
+//! hand-off. It cannot infer where its counterpart ran from how its wait ended, as a
+//! ring wait does (above), but it can be told: a counterpart that completes an awake
+//! party in one step (`Party::try_complete`; a select that claims it first leaves
+//! no stamp) stamps the `DONE` it writes with its CPU ([`crate::sync::cpu_stamp`],
+//! one `rdpid` instruction, about 1 ns), and the owner compares the stamp with its
+//! own CPU ([`near`]). After a match, the thread's party waits yield at their first
+//! check, but for one in `near::PROBE_EVERY`, which spins as before: a wait that
+//! yields at once lets the counterpart here answer, and only one that spins finds
+//! out whether another, on another CPU, would answer sooner (a select's senders, say).
+//! A completion from another CPU puts the spin back. One-to-one over `bounded(0)`,
+//! both threads on CPU 0 and two busy processes on CPU 1 (`placement.rs --busy 2
+//! --busy-cpus 1 --pin-threads 0`, three alternating runs): 3.5-4.2 µs a message
+//! before, 1.37-1.96x kanal; 2.2-3.2 µs after, 1.07-1.18x kanal. Beside two busy
+//! processes left to the scheduler (compare, three alternating pairs), 1x1 over
+//! `bounded(0)` went from 1.34-1.57x the fastest peer to 0.92-1.25x, the rendezvous
+//! ping-pong from 7.1-25 µs a round trip to 1.3-7.3. Idle, where threads run apart,
+//! a match is rare (0-0.9% of the waits of a one-to-one rendezvous; about 1% of the
+//! messages of the select fan-in over four channels, scratch counters), and the idle
+//! and pinned rows stayed within their spread. Where no CPU can be read (other
+//! targets, CPUs without `rdpid`, the checkers) the stamp is 0 and waits spin as
+//! before.
 //!
 //! # A wake-up that costs more than the wait
 //!
@@ -155,6 +184,8 @@ const RING_PAUSES_PER_CHECK: u32 = 8;
 /// (threads just spawned, often on one CPU) from ~7 us to ~0.3 us a round trip; the
 /// warm ping-pong unchanged. Yielding periodically instead cost 4x4 rendezvous
 /// throughput 3x, and ring polling 1.5x, so it is one yield, and none for rings.
+/// A wait whose thread's last counterpart ran on its own CPU yields at its first
+/// check instead (module docs, "A counterpart on this CPU").
 const YIELD_AT: u32 = 16;
 
 /// Yields before parking. A yield costs a syscall and lets a counterpart on the same
@@ -195,7 +226,7 @@ impl Backoff {
         Self {
             step: 0,
             pauses_per_check: PAUSES_PER_CHECK,
-            yield_at: YIELD_AT,
+            yield_at: if near::yield_first() { 0 } else { YIELD_AT },
             spin_checks: if parallelism() > 1 { SPIN_CHECKS } else { 0 },
             hinted: false,
             quick_yields: QUICK_YIELDS,
@@ -268,6 +299,17 @@ impl Backoff {
             hint::yield_paid();
         } else if self.step > 0 && self.step <= self.spin_checks {
             hint::paid();
+        }
+    }
+
+    /// A counterpart completed this wait, on the CPU `stamp` says (`sync::cpu_stamp`:
+    /// 0 when not known): whether it shares this thread's CPU decides when this
+    /// thread's next party wait yields ([`near`]). Not on one CPU, where no wait
+    /// spins.
+    #[inline(always)]
+    pub(crate) fn completed_on(&self, stamp: usize) {
+        if stamp != 0 && self.spin_checks > 0 {
+            near::completed_on(stamp);
         }
     }
 
@@ -392,6 +434,106 @@ impl Backoff {
     pub(crate) fn is_completed(&self) -> bool {
         self.step >= self.spin_checks + YIELDS
     }
+}
+
+/// Whether this thread's last counterpart shared its CPU (module docs, "A
+/// counterpart on this CPU").
+#[cfg(not(any(csp_loom, csp_shuttle)))]
+mod near {
+    use crate::sync::cpu_stamp;
+    use std::cell::Cell;
+
+    /// While its waits yield at once, every this many spin all the same (a probe): a
+    /// wait that yields at once lets the counterpart on this CPU answer, so only one
+    /// that spins finds out whether another, elsewhere, would have answered first.
+    const PROBE_EVERY: u32 = 16;
+
+    std::thread_local! {
+        /// Whether the counterpart that last completed a wait of this thread ran on
+        /// its CPU.
+        static HERE: Cell<bool> = const { Cell::new(false) };
+        /// Waits until the next probe.
+        static PROBE: Cell<u32> = const { Cell::new(PROBE_EVERY) };
+    }
+
+    /// Whether this wait yields at its first check (module docs, "A counterpart on
+    /// this CPU"): the counterpart is here, and this wait is no probe.
+    #[inline(always)]
+    pub(super) fn yield_first() -> bool {
+        if !HERE.get() {
+            return false;
+        }
+        let probe = PROBE.get() - 1;
+        if probe == 0 {
+            PROBE.set(PROBE_EVERY);
+            return false;
+        }
+        PROBE.set(probe);
+        true
+    }
+
+    /// A counterpart on the CPU `stamp` says (not 0) completed a wait of this thread.
+    #[inline(always)]
+    pub(super) fn completed_on(stamp: usize) {
+        HERE.set(stamp == cpu_stamp());
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::backoff::{Backoff, YIELD_AT};
+        use crate::sync::parallelism;
+
+        /// Which bug this catches: a wait that keeps spinning after its thread was
+        /// told its counterpart shares its CPU, or that never probes; one that stops
+        /// spinning for a counterpart on another CPU; one that forgets what it knew
+        /// when told nothing.
+        #[test]
+        fn a_wait_yields_at_once_only_after_a_counterpart_on_this_cpu() {
+            std::thread::spawn(|| {
+                if cpu_stamp() == 0 || parallelism() < 2 {
+                    eprintln!("skipped: no CPU stamp here, or no spin to cut short");
+                    return;
+                }
+                assert_eq!(Backoff::new().yield_at, YIELD_AT, "a fresh thread spins");
+                // The CPU is read before and after: a move between the reads is not
+                // this test's failure, so it tries again.
+                let stayed = (0..100).any(|_| {
+                    let here = cpu_stamp();
+                    completed_on(here);
+                    cpu_stamp() == here
+                });
+                assert!(stayed, "the thread moved CPU a hundred times in a row");
+                assert!(HERE.get(), "a counterpart here");
+                let probes = (0..10 * PROBE_EVERY)
+                    .filter(|_| Backoff::new().yield_at == YIELD_AT)
+                    .count();
+                assert_eq!(
+                    probes, 10,
+                    "yield at once, but one wait in PROBE_EVERY spins"
+                );
+                Backoff::new().completed_on(0);
+                assert!(HERE.get(), "no stamp: what the thread knew stays");
+                // CPU 65,534: on no machine that runs these tests.
+                completed_on(0xffff);
+                assert_eq!(Backoff::new().yield_at, YIELD_AT, "a counterpart elsewhere");
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
+
+/// Under the checkers no CPU is known ([`crate::sync::cpu_stamp`] is 0).
+#[cfg(any(csp_loom, csp_shuttle))]
+mod near {
+    #[inline(always)]
+    pub(super) fn yield_first() -> bool {
+        false
+    }
+
+    #[inline(always)]
+    pub(super) fn completed_on(_stamp: usize) {}
 }
 
 /// The spin hint (module docs, "A shared CPU"): per thread, whether spinning has paid

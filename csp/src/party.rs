@@ -66,7 +66,31 @@ const fn tag(state: usize) -> usize {
 
 #[inline]
 const fn arm_of(state: usize) -> usize {
-    state >> TAG_BITS
+    (state & !CPU_MASK) >> TAG_BITS
+}
+
+// On 64-bit targets the top 16 bits of a `DONE` state that `try_complete` wrote hold
+// the completer's CPU (`sync::cpu_stamp`: 0 when not known), which the owner compares
+// with its own (`crate::backoff`, "A counterpart on this CPU"); no other state carries
+// them. An arm is a position in a select, far below 2^45. Narrower targets have no
+// room to spare, and no stamp: their shifts by the whole width come out `None`, so 0.
+const CPU_BITS: u32 = if usize::BITS >= 64 { 16 } else { 0 };
+const CPU_SHIFT: u32 = usize::BITS - CPU_BITS;
+const CPU_MASK: usize = !(usize::MAX >> CPU_BITS);
+
+/// `done` with the calling thread's CPU stamped on it (see [`CPU_MASK`]).
+#[inline(always)]
+fn stamped(done: usize) -> usize {
+    done | crate::sync::cpu_stamp().checked_shl(CPU_SHIFT).unwrap_or(0)
+}
+
+/// The completer's CPU stamp in a `DONE` state, or 0.
+#[inline(always)]
+const fn completer_cpu(state: usize) -> usize {
+    match state.checked_shr(CPU_SHIFT) {
+        Some(stamp) => stamp,
+        None => 0,
+    }
 }
 
 #[inline]
@@ -200,10 +224,13 @@ impl Party {
     #[inline]
     pub(crate) fn try_complete(&self, arm: usize) -> Option<Option<Waker>> {
         let done = with_arm(DONE, arm);
-        match self
-            .state
-            .compare_exchange(WAITING, done, Ordering::AcqRel, Ordering::Acquire)
-        {
+        // Only an owner that is awake (spinning or yielding) reads the stamp.
+        match self.state.compare_exchange(
+            WAITING,
+            stamped(done),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             Ok(_) => Some(None),
             Err(SLEEPING) => match self.state.compare_exchange(
                 SLEEPING,
@@ -410,6 +437,7 @@ impl Party {
             match tag(state) {
                 DONE => {
                     backoff.succeeded();
+                    backoff.completed_on(completer_cpu(state));
                     return Outcome::Done(arm_of(state));
                 }
                 // The usual wait, kept small: spin or yield while it pays.
@@ -624,6 +652,30 @@ mod tests {
         assert_eq!(
             party.wait(Until::Now, current_thread_waker),
             Outcome::Done(2)
+        );
+    }
+
+    /// Which bug this catches: a completer's CPU stamp read back as part of the arm
+    /// (a select would commit on an arm it never chose), or a stamp lost on the way
+    /// to the owner. The machine running the tests may have no stamp to give, so the
+    /// widest stamp is also put on a state by hand.
+    #[test]
+    fn the_completers_cpu_rides_on_done_apart_from_the_arm() {
+        let arm = (1 << 40) + 3;
+        assert_eq!(arm_of(with_arm(DONE, arm) | CPU_MASK), arm);
+        assert_eq!(tag(with_arm(DONE, arm) | CPU_MASK), DONE);
+        let party = Party::new();
+        let before = crate::sync::cpu_stamp();
+        assert!(matches!(party.try_complete(arm), Some(None)));
+        let stamp = completer_cpu(party.state.load(Ordering::Relaxed));
+        let after = crate::sync::cpu_stamp();
+        assert!(
+            stamp == before || stamp == after,
+            "stamp {stamp}, CPU {before} before and {after} after"
+        );
+        assert_eq!(
+            party.wait(Until::Now, current_thread_waker),
+            Outcome::Done(arm)
         );
     }
 
