@@ -184,8 +184,8 @@ const RING_PAUSES_PER_CHECK: u32 = 8;
 /// (threads just spawned, often on one CPU) from ~7 us to ~0.3 us a round trip; the
 /// warm ping-pong unchanged. Yielding periodically instead cost 4x4 rendezvous
 /// throughput 3x, and ring polling 1.5x, so it is one yield, and none for rings.
-/// A wait whose thread's last counterpart ran on its own CPU yields at its first
-/// check instead (module docs, "A counterpart on this CPU").
+/// A party's wait whose thread's last counterpart ran on its own CPU yields at its
+/// first check instead ([`Backoff::for_party`]).
 const YIELD_AT: u32 = 16;
 
 /// Yields before parking. A yield costs a syscall and lets a counterpart on the same
@@ -226,11 +226,25 @@ impl Backoff {
         Self {
             step: 0,
             pauses_per_check: PAUSES_PER_CHECK,
-            yield_at: if near::yield_first() { 0 } else { YIELD_AT },
+            yield_at: YIELD_AT,
             spin_checks: if parallelism() > 1 { SPIN_CHECKS } else { 0 },
             hinted: false,
             quick_yields: QUICK_YIELDS,
         }
+    }
+
+    /// A fresh backoff for a party's wait ([`Party::wait`](crate::party::Party::wait)):
+    /// as [`new`](Backoff::new), but it yields at its first check when the thread's
+    /// last counterpart ran on its own CPU (module docs, "A counterpart on this
+    /// CPU"). Only a party's wait is told where its counterpart ran; the lock's and a
+    /// ring slot's short waits keep their spin.
+    #[inline]
+    pub(crate) fn for_party() -> Self {
+        let mut backoff = Self::new();
+        if near::yield_first() {
+            backoff.yield_at = 0;
+        }
+        backoff
     }
 
     /// Asks the spin hint whether this wait spins, and has it report back.
@@ -495,7 +509,11 @@ mod near {
                     eprintln!("skipped: no CPU stamp here, or no spin to cut short");
                     return;
                 }
-                assert_eq!(Backoff::new().yield_at, YIELD_AT, "a fresh thread spins");
+                assert_eq!(
+                    Backoff::for_party().yield_at,
+                    YIELD_AT,
+                    "a fresh thread spins"
+                );
                 // The CPU is read before and after: a move between the reads is not
                 // this test's failure, so it tries again.
                 let stayed = (0..100).any(|_| {
@@ -506,17 +524,26 @@ mod near {
                 assert!(stayed, "the thread moved CPU a hundred times in a row");
                 assert!(HERE.get(), "a counterpart here");
                 let probes = (0..10 * PROBE_EVERY)
-                    .filter(|_| Backoff::new().yield_at == YIELD_AT)
+                    .filter(|_| Backoff::for_party().yield_at == YIELD_AT)
                     .count();
                 assert_eq!(
                     probes, 10,
                     "yield at once, but one wait in PROBE_EVERY spins"
                 );
-                Backoff::new().completed_on(0);
+                assert_eq!(
+                    Backoff::new().yield_at,
+                    YIELD_AT,
+                    "other waits keep their spin"
+                );
+                Backoff::for_party().completed_on(0);
                 assert!(HERE.get(), "no stamp: what the thread knew stays");
                 // CPU 65,534: on no machine that runs these tests.
                 completed_on(0xffff);
-                assert_eq!(Backoff::new().yield_at, YIELD_AT, "a counterpart elsewhere");
+                assert_eq!(
+                    Backoff::for_party().yield_at,
+                    YIELD_AT,
+                    "a counterpart elsewhere"
+                );
             })
             .join()
             .unwrap();

@@ -402,7 +402,7 @@ impl Party {
     /// which case it waits for the claimer as long as it takes.
     #[inline(always)]
     pub(crate) fn wait(&self, until: Until, get_waker: impl FnMut() -> Waker) -> Outcome {
-        self.wait_from(until, Backoff::new, get_waker)
+        self.wait_from(until, Backoff::for_party, get_waker)
     }
 
     /// [`wait`](Party::wait) for an owner that has already spun on what it waits for
