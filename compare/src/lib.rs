@@ -358,35 +358,47 @@ fn async_scenarios() -> Vec<Scenario> {
     all
 }
 
-/// The mixed scenario: a thread and a task on one pair of channels.
+/// The mixed scenarios: a thread and a task on one pair of channels, at capacity 0
+/// (a library without a rendezvous runs at 1, noted) and at capacity 1 (every
+/// library alike).
 fn mixed_scenarios() -> Vec<Scenario> {
     use mixed::*;
-    vec![Scenario {
+    const NO_RENDEZVOUS: &str = "capacity 1: no rendezvous";
+    let rendezvous = Scenario {
         kind: "mixed",
-        name: "thread_task/ping_pong/tokio-current-thread".into(),
+        name: "thread_task/ping_pong/cap0/tokio-current-thread".into(),
         unit: "round trip",
         messages: 20_000,
         entries: vec![
-            entry("csp", ping_pong::<Csp>),
-            noted(
-                "tokio-mpsc",
-                "capacity 1: no rendezvous",
-                ping_pong::<TokioMpsc>,
-            ),
-            noted(
-                "async-channel",
-                "capacity 1: no rendezvous",
-                ping_pong::<AsyncChannel>,
-            ),
-            entry("flume", ping_pong::<Flume>),
-            entry("kanal", ping_pong::<Kanal>),
-            noted(
-                "crossfire",
-                "capacity 1: no rendezvous",
-                ping_pong::<Crossfire>,
-            ),
+            entry("csp", |n| ping_pong::<Csp>(Csp::CAP, n)),
+            noted("tokio-mpsc", NO_RENDEZVOUS, |n| {
+                ping_pong::<TokioMpsc>(TokioMpsc::CAP, n)
+            }),
+            noted("async-channel", NO_RENDEZVOUS, |n| {
+                ping_pong::<AsyncChannel>(AsyncChannel::CAP, n)
+            }),
+            entry("flume", |n| ping_pong::<Flume>(Flume::CAP, n)),
+            entry("kanal", |n| ping_pong::<Kanal>(Kanal::CAP, n)),
+            noted("crossfire", NO_RENDEZVOUS, |n| {
+                ping_pong::<Crossfire>(Crossfire::CAP, n)
+            }),
         ],
-    }]
+    };
+    let buffered = Scenario {
+        kind: "mixed",
+        name: "thread_task/ping_pong/cap1/tokio-current-thread".into(),
+        unit: "round trip",
+        messages: 20_000,
+        entries: vec![
+            entry("csp", |n| ping_pong::<Csp>(1, n)),
+            entry("tokio-mpsc", |n| ping_pong::<TokioMpsc>(1, n)),
+            entry("async-channel", |n| ping_pong::<AsyncChannel>(1, n)),
+            entry("flume", |n| ping_pong::<Flume>(1, n)),
+            entry("kanal", |n| ping_pong::<Kanal>(1, n)),
+            entry("crossfire", |n| ping_pong::<Crossfire>(1, n)),
+        ],
+    };
+    vec![rendezvous, buffered]
 }
 
 /// Every scenario of the comparison, in report order.

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 /// What the mixed scenario needs from a channel that serves threads and tasks.
 pub trait MixedLib {
-    /// The capacity used for the ping-pong (0 where the library has a rendezvous).
+    /// The capacity of the rendezvous row's ping-pong (0 where the library has a
+    /// rendezvous, 1 where it has none).
     const CAP: usize;
     /// The thread's sending end.
     type ThreadTx: Send + 'static;
@@ -210,15 +211,24 @@ impl MixedLib for AsyncChannel {
 }
 
 /// `iters` round trips between a thread (blocking) and a task on tokio's
-/// current-thread runtime (async): the thread sends, the task echoes.
+/// current-thread runtime (async), over channels of capacity `cap`: the thread sends,
+/// the task echoes.
+///
+/// At capacity 0 each round trip is two rendezvous, and each needs both sides there:
+/// a thread and a task that share a CPU hand it back and forth twice a round trip
+/// where a buffer lets one hand-off each way do (the README's "Idle, pinned and
+/// busy" says how that shows beside busy processes). At capacity 1 every library
+/// runs the same program.
 ///
 /// ```
-/// let elapsed = csp_compare::mixed::ping_pong::<csp_compare::mixed::Csp>(100);
+/// use csp_compare::mixed::{ping_pong, Csp, MixedLib};
+/// let elapsed = ping_pong::<Csp>(Csp::CAP, 100);
 /// assert!(elapsed > std::time::Duration::ZERO);
+/// assert!(ping_pong::<Csp>(1, 100) > std::time::Duration::ZERO);
 /// ```
-pub fn ping_pong<L: MixedLib>(iters: u64) -> Duration {
-    let (mut ping_tx, mut ping_rx) = L::to_task(L::CAP);
-    let (mut pong_tx, mut pong_rx) = L::to_thread(L::CAP);
+pub fn ping_pong<L: MixedLib>(cap: usize, iters: u64) -> Duration {
+    let (mut ping_tx, mut ping_rx) = L::to_task(cap);
+    let (mut pong_tx, mut pong_rx) = L::to_thread(cap);
     let driver = thread::spawn(move || {
         let start = Instant::now();
         for i in 0..iters {
