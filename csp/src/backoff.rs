@@ -105,21 +105,22 @@
 //!
 //! # A counterpart on this CPU
 //!
-//! A party's wait spins [`YIELD_AT`] checks before its one early yield, which a
-//! counterpart on this same CPU cannot answer: two threads that the scheduler put on
-//! one CPU of two (beside busy processes that hold the other, as
-//! `compare/examples/placement.rs` shows) spent that spin on both sides of every
-//! hand-off. It cannot infer where its counterpart ran from how its wait ended, as a
-//! ring wait does (above), but it can be told: a counterpart that completes an awake
-//! party in one step (`Party::try_complete`; a select that claims it first leaves
-//! no stamp) stamps the `DONE` it writes with its CPU ([`crate::sync::cpu_stamp`],
-//! one `rdpid` instruction, about 1 ns), and the owner compares the stamp with its
-//! own CPU ([`near`]). After a match, the thread's party waits yield at their first
-//! check, but for one in `near::PROBE_EVERY`, which spins as before: a wait that
-//! yields at once lets the counterpart here answer, and only one that spins finds
-//! out whether another, on another CPU, would answer sooner (a select's senders, say).
-//! A completion from another CPU puts the spin back. One-to-one over `bounded(0)`,
-//! both threads on CPU 0 and two busy processes on CPU 1 (`placement.rs --busy 2
+//! A party's wait spins [`YIELD_AT`] checks before its one early yield, and then the
+//! rest of its spin phase, none of which a counterpart on this same CPU can answer:
+//! two threads that the scheduler put on one CPU of two (beside busy processes that
+//! hold the other, as `compare/examples/placement.rs` shows) spent that spin on both
+//! sides of every hand-off. It cannot infer where its counterpart ran from how its
+//! wait ended, as a ring wait does (above), but it can be told: a counterpart that
+//! completes an awake party stamps the `DONE` it writes with its CPU
+//! (`Party::try_complete`, and `Party::finish` after a claim: a select's, or a ring's
+//! hand-off; [`crate::sync::cpu_stamp`], one `rdpid` instruction, about 1 ns), and the
+//! owner compares the stamp with its own CPU ([`near`]). After a match, the thread's
+//! party waits skip their spin phase and yield from their first check, as on one CPU,
+//! but for one in `near::PROBE_EVERY`, which spins as before: a wait that yields at
+//! once lets the counterpart here answer, and only one that spins finds out whether
+//! another, on another CPU, would answer sooner (a select's senders, say). A
+//! completion from another CPU puts the spin back. One-to-one over `bounded(0)`, both
+//! threads on CPU 0 and two busy processes on CPU 1 (`placement.rs --busy 2
 //! --busy-cpus 1 --pin-threads 0`, three alternating runs): 3.5-4.2 µs a message
 //! before, 1.37-1.96x kanal; 2.2-3.2 µs after, 1.07-1.18x kanal. Beside two busy
 //! processes left to the scheduler (compare, three alternating pairs), 1x1 over
@@ -130,6 +131,24 @@
 //! and pinned rows stayed within their spread. Where no CPU can be read (other
 //! targets, CPUs without `rdpid`, the checkers) the stamp is 0 and waits spin as
 //! before.
+//!
+//! Those figures are for the first version, in which a match only moved the early
+//! yield to the first check, the rest of the spin phase still ran, and a claim's
+//! finish left no stamp. A fan-in's senders were then never told: the select that
+//! takes their values claims them first. Beside two busy processes the receiver
+//! shared its CPU with some of its senders in most runs (scratch harness, each
+//! thread's CPU sampled), and a sender there spent a few microseconds of that CPU
+//! spinning before each wait's yields. The select fan-in over four `bounded(0)`
+//! channels (scratch harness, 8,000 messages a run, 40 runs of each, interleaved),
+//! median time a message: 13.9 µs before, 10.3 with the spin skipped, 8.6 with the
+//! spin skipped and the claim's stamp (crossbeam 10.4-17.4 in such sets; the stamp
+//! alone, in another set: 14.4 against 15.5 before). Compare, beside two busy
+//! processes, three alternating pairs of runs: the fan-in over four channels from
+//! 0.80-1.67x crossbeam to 0.42-0.46x, over sixteen from 0.81-1.02x to 0.58-0.79x,
+//! 4x1 over `bounded(0)` from 0.76-2.02x the fastest peer to 0.17-0.86x; the idle and
+//! pinned rows within their spread. The forced placement above: 1.11-1.16x kanal
+//! before, 1.02-1.08x after (the last of each invocation's three runs, three
+//! alternating invocations).
 //!
 //! # A wake-up that costs more than the wait
 //!
@@ -184,8 +203,8 @@ const RING_PAUSES_PER_CHECK: u32 = 8;
 /// (threads just spawned, often on one CPU) from ~7 us to ~0.3 us a round trip; the
 /// warm ping-pong unchanged. Yielding periodically instead cost 4x4 rendezvous
 /// throughput 3x, and ring polling 1.5x, so it is one yield, and none for rings.
-/// A party's wait whose thread's last counterpart ran on its own CPU yields at its
-/// first check instead ([`Backoff::for_party`]).
+/// A party's wait whose thread's last counterpart ran on its own CPU skips the spin
+/// phase and yields from its first check instead ([`Backoff::for_party`]).
 const YIELD_AT: u32 = 16;
 
 /// Yields before parking. A yield costs a syscall and lets a counterpart on the same
@@ -234,15 +253,18 @@ impl Backoff {
     }
 
     /// A fresh backoff for a party's wait ([`Party::wait`](crate::party::Party::wait)):
-    /// as [`new`](Backoff::new), but it yields at its first check when the thread's
-    /// last counterpart ran on its own CPU (module docs, "A counterpart on this
-    /// CPU"). Only a party's wait is told where its counterpart ran; the lock's and a
-    /// ring slot's short waits keep their spin.
+    /// as [`new`](Backoff::new), but past its spin phase, yielding from its first
+    /// check, when the thread's last counterpart ran on its own CPU (module docs, "A
+    /// counterpart on this CPU"). Only a party's wait is told where its counterpart
+    /// ran; the lock's and a ring slot's short waits keep their spin.
     #[inline]
     pub(crate) fn for_party() -> Self {
         let mut backoff = Self::new();
         if near::yield_first() {
-            backoff.yield_at = 0;
+            // Past the spin phase, as on one CPU: a counterpart here answers only once
+            // this thread gives up the CPU, and if it has not when the yield comes
+            // back (it served another first, say), spinning would not help either.
+            backoff.step = backoff.spin_checks;
         }
         backoff
     }
@@ -495,7 +517,7 @@ mod near {
     #[cfg(test)]
     mod tests {
         use super::*;
-        use crate::backoff::{Backoff, YIELD_AT};
+        use crate::backoff::Backoff;
         use crate::sync::parallelism;
 
         /// Which bug this catches: a wait that keeps spinning after its thread was
@@ -509,11 +531,7 @@ mod near {
                     eprintln!("skipped: no CPU stamp here, or no spin to cut short");
                     return;
                 }
-                assert_eq!(
-                    Backoff::for_party().yield_at,
-                    YIELD_AT,
-                    "a fresh thread spins"
-                );
+                assert!(!Backoff::for_party().is_spun(), "a fresh thread spins");
                 // The CPU is read before and after: a move between the reads is not
                 // this test's failure, so it tries again.
                 let stayed = (0..100).any(|_| {
@@ -524,26 +542,18 @@ mod near {
                 assert!(stayed, "the thread moved CPU a hundred times in a row");
                 assert!(HERE.get(), "a counterpart here");
                 let probes = (0..10 * PROBE_EVERY)
-                    .filter(|_| Backoff::for_party().yield_at == YIELD_AT)
+                    .filter(|_| !Backoff::for_party().is_spun())
                     .count();
                 assert_eq!(
                     probes, 10,
                     "yield at once, but one wait in PROBE_EVERY spins"
                 );
-                assert_eq!(
-                    Backoff::new().yield_at,
-                    YIELD_AT,
-                    "other waits keep their spin"
-                );
+                assert!(!Backoff::new().is_spun(), "other waits keep their spin");
                 Backoff::for_party().completed_on(0);
                 assert!(HERE.get(), "no stamp: what the thread knew stays");
                 // CPU 65,534: on no machine that runs these tests.
                 completed_on(0xffff);
-                assert_eq!(
-                    Backoff::for_party().yield_at,
-                    YIELD_AT,
-                    "a counterpart elsewhere"
-                );
+                assert!(!Backoff::for_party().is_spun(), "a counterpart elsewhere");
             })
             .join()
             .unwrap();

@@ -69,8 +69,8 @@ const fn arm_of(state: usize) -> usize {
     (state & !CPU_MASK) >> TAG_BITS
 }
 
-// On 64-bit targets the top 16 bits of a `DONE` state that `try_complete` wrote hold
-// the completer's CPU (`sync::cpu_stamp`: 0 when not known), which the owner compares
+// On 64-bit targets the top 16 bits of a `DONE` state that `try_complete` or `finish`
+// wrote for an awake owner hold the completer's CPU (`sync::cpu_stamp`: 0 when not known), which the owner compares
 // with its own (`crate::backoff`, "A counterpart on this CPU"); no other state carries
 // them. An arm is a position in a select, far below 2^45. Narrower targets have no
 // room to spare, and no stamp: their shifts by the whole width come out `None`, so 0.
@@ -336,9 +336,10 @@ impl Party {
         loop {
             let arm = arm_of(state);
             match tag(state) {
+                // An awake owner reads the stamp, as after `try_complete`.
                 CLAIMED => match self.state.compare_exchange(
                     state,
-                    with_arm(DONE, arm),
+                    stamped(with_arm(DONE, arm)),
                     Ordering::AcqRel,
                     Ordering::Acquire,
                 ) {
@@ -672,6 +673,21 @@ mod tests {
         assert!(
             stamp == before || stamp == after,
             "stamp {stamp}, CPU {before} before and {after} after"
+        );
+        assert_eq!(
+            party.wait(Until::Now, current_thread_waker),
+            Outcome::Done(arm)
+        );
+        // A claim and its finish (a select's, a ring's hand-off) stamp it too.
+        let party = Party::new();
+        assert!(party.claim(arm));
+        let before = crate::sync::cpu_stamp();
+        assert!(party.finish().is_none());
+        let stamp = completer_cpu(party.state.load(Ordering::Relaxed));
+        let after = crate::sync::cpu_stamp();
+        assert!(
+            stamp == before || stamp == after,
+            "finish: stamp {stamp}, CPU {before} before and {after} after"
         );
         assert_eq!(
             party.wait(Until::Now, current_thread_waker),

@@ -493,6 +493,9 @@ pub(crate) fn process_cpu_nanos() -> Option<u64> {
 /// `TSC_AUX` register for each CPU (its number in the low 12 bits, its node above):
 /// about 1 ns, against 25 for `rdtscp`, which reads the same register, and a system
 /// call for `getcpu`. Whether the CPU has it is asked of `cpuid` once, then cached.
+/// A process that may run on one CPU only gets 0 as well, for one load: no wait
+/// spins there, so nobody reads the stamp, and a ring's hand-off (which stamps the
+/// thread it serves) would pay for `rdpid` on every switch.
 #[cfg(all(
     not(any(csp_loom, csp_shuttle)),
     target_os = "linux",
@@ -516,7 +519,7 @@ pub(crate) fn cpu_stamp() -> usize {
             use std::arch::x86_64::{__cpuid, __cpuid_count};
             __cpuid(0).eax >= 7 && __cpuid_count(7, 0).ecx & 1 << 22 != 0
         };
-        let answer = if has { YES } else { NO };
+        let answer = if has && parallelism() > 1 { YES } else { NO };
         RDPID.store(answer, Ordering::Relaxed);
         answer
     }
