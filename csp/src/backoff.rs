@@ -112,8 +112,9 @@
 //! sides of every hand-off. It cannot infer where its counterpart ran from how its
 //! wait ended, as a ring wait does (above), but it can be told: a counterpart that
 //! completes an awake party stamps the `DONE` it writes with its CPU
-//! (`Party::try_complete`, and `Party::finish` after a claim: a select's, or a ring's
-//! hand-off; [`crate::sync::cpu_stamp`], one `rdpid` instruction, about 1 ns), and the
+//! (`Party::try_complete`, and `Party::finish` after a select's claim; a ring's
+//! hand-off leaves none; [`crate::sync::cpu_stamp`], one `rdpid` instruction, about
+//! 1 ns), and the
 //! owner compares the stamp with its own CPU ([`near`]). After a match, the thread's
 //! party waits skip their spin phase and yield from their first check, as on one CPU,
 //! but for one in `near::PROBE_EVERY`, which spins as before: a wait that yields at

@@ -70,7 +70,7 @@ const fn arm_of(state: usize) -> usize {
 }
 
 // On 64-bit targets the top 16 bits of a `DONE` state that `try_complete` or `finish`
-// wrote for an awake owner hold the completer's CPU (`sync::cpu_stamp`: 0 when not known), which the owner compares
+// (not `finish_unstamped`) wrote for an awake owner hold the completer's CPU (`sync::cpu_stamp`: 0 when not known), which the owner compares
 // with its own (`crate::backoff`, "A counterpart on this CPU"); no other state carries
 // them. An arm is a position in a select, far below 2^45. Narrower targets have no
 // room to spare, and no stamp: their shifts by the whole width come out `None`, so 0.
@@ -328,10 +328,29 @@ impl Party {
         self.partner.with(|slot| unsafe { *slot })
     }
 
-    /// Finishes a party this caller claimed: publishes `DONE` on the claimed arm and
-    /// returns the waker to wake. Needs no lock: the claim keeps the party alive.
+    /// Finishes a party this caller claimed: publishes `DONE` on the claimed arm, with
+    /// this thread's CPU for an owner that is awake (see [`CPU_MASK`]), and returns the
+    /// waker to wake. Needs no lock: the claim keeps the party alive.
     #[inline]
     pub(crate) fn finish(&self) -> Option<Waker> {
+        self.finish_with(stamped(0))
+    }
+
+    /// [`finish`](Party::finish) without the CPU stamp, for a ring's hand-off
+    /// (`crate::notify`, "Hand-off"). The ring's waiter learns nothing from it for its
+    /// own wait (a ring wait has its spin hint instead: `crate::backoff`, "A shared
+    /// CPU"), and pinned to one CPU, where every hand-off is a switch, the stamp's
+    /// check cost one-to-one `bounded(1)` 17 instructions a message of 448
+    /// (callgrind).
+    #[inline]
+    pub(crate) fn finish_unstamped(&self) -> Option<Waker> {
+        self.finish_with(0)
+    }
+
+    /// [`finish`](Party::finish), with `stamp` (the CPU bits, or 0) on an awake owner's
+    /// `DONE`.
+    #[inline(always)]
+    fn finish_with(&self, stamp: usize) -> Option<Waker> {
         let mut state = self.state.load(Ordering::Acquire);
         loop {
             let arm = arm_of(state);
@@ -339,7 +358,7 @@ impl Party {
                 // An awake owner reads the stamp, as after `try_complete`.
                 CLAIMED => match self.state.compare_exchange(
                     state,
-                    stamped(with_arm(DONE, arm)),
+                    with_arm(DONE, arm) | stamp,
                     Ordering::AcqRel,
                     Ordering::Acquire,
                 ) {
@@ -678,7 +697,7 @@ mod tests {
             party.wait(Until::Now, current_thread_waker),
             Outcome::Done(arm)
         );
-        // A claim and its finish (a select's, a ring's hand-off) stamp it too.
+        // A claim and its finish (a select's) stamp it too; a ring's hand-off not.
         let party = Party::new();
         assert!(party.claim(arm));
         let before = crate::sync::cpu_stamp();
@@ -693,6 +712,11 @@ mod tests {
             party.wait(Until::Now, current_thread_waker),
             Outcome::Done(arm)
         );
+        let party = Party::new();
+        assert!(party.claim(arm));
+        assert!(party.finish_unstamped().is_none());
+        assert_eq!(completer_cpu(party.state.load(Ordering::Relaxed)), 0);
+        assert_eq!(party.done_arm(), Some(arm));
     }
 
     #[test]
