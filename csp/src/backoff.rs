@@ -114,13 +114,12 @@
 //! completes an awake party stamps the `DONE` it writes with its CPU
 //! (`Party::try_complete`, and `Party::finish` after a select's claim; a ring's
 //! hand-off leaves none; [`crate::sync::cpu_stamp`], one `rdpid` instruction, about
-//! 1 ns), and the
-//! owner compares the stamp with its own CPU ([`near`]). After a match, the thread's
-//! party waits skip their spin phase and yield from their first check, as on one CPU,
-//! but for one in `near::PROBE_EVERY`, which spins as before: a wait that yields at
-//! once lets the counterpart here answer, and only one that spins finds out whether
-//! another, on another CPU, would answer sooner (a select's senders, say). A
-//! completion from another CPU puts the spin back. One-to-one over `bounded(0)`, both
+//! 1 ns), and the owner compares the stamp with its own CPU ([`near`]). After a
+//! match, the thread's party waits skip their spin phase and yield from their first
+//! check, as on one CPU, but for one in `near::PROBE_EVERY`, which spins as before: a
+//! wait that yields at once lets the counterpart here answer, and only one that spins
+//! finds out whether another, on another CPU, would answer sooner (a select's
+//! senders, say). A completion from another CPU puts the spin back. One-to-one over `bounded(0)`, both
 //! threads on CPU 0 and two busy processes on CPU 1 (`placement.rs --busy 2
 //! --busy-cpus 1 --pin-threads 0`, three alternating runs): 3.5-4.2 µs a message
 //! before, 1.37-1.96x kanal; 2.2-3.2 µs after, 1.07-1.18x kanal. Beside two busy

@@ -70,10 +70,11 @@ const fn arm_of(state: usize) -> usize {
 }
 
 // On 64-bit targets the top 16 bits of a `DONE` state that `try_complete` or `finish`
-// (not `finish_unstamped`) wrote for an awake owner hold the completer's CPU (`sync::cpu_stamp`: 0 when not known), which the owner compares
-// with its own (`crate::backoff`, "A counterpart on this CPU"); no other state carries
-// them. An arm is a position in a select, far below 2^45. Narrower targets have no
-// room to spare, and no stamp: their shifts by the whole width come out `None`, so 0.
+// (not `finish_unstamped`) wrote for an awake owner hold the completer's CPU
+// (`sync::cpu_stamp`: 0 when not known), which the owner compares with its own
+// (`crate::backoff`, "A counterpart on this CPU"); no other state carries them. An
+// arm is a position in a select, far below 2^45. Narrower targets have no room to
+// spare, and no stamp: their shifts by the whole width come out `None`, so 0.
 const CPU_BITS: u32 = if usize::BITS >= 64 { 16 } else { 0 };
 const CPU_SHIFT: u32 = usize::BITS - CPU_BITS;
 const CPU_MASK: usize = !(usize::MAX >> CPU_BITS);

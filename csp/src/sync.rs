@@ -494,8 +494,8 @@ pub(crate) fn process_cpu_nanos() -> Option<u64> {
 /// about 1 ns, against 25 for `rdtscp`, which reads the same register, and a system
 /// call for `getcpu`. Whether the CPU has it is asked of `cpuid` once, then cached.
 /// A process that may run on one CPU only gets 0 as well, for one load: no wait
-/// spins there, so nobody reads the stamp, and a ring's hand-off (which stamps the
-/// thread it serves) would pay for `rdpid` on every switch.
+/// spins there, so nobody reads the stamp, and every rendezvous hand-off there is a
+/// switch that would pay for `rdpid` and the reduction below.
 #[cfg(all(
     not(any(csp_loom, csp_shuttle)),
     target_os = "linux",
