@@ -685,39 +685,40 @@ mod tests {
         let arm = (1 << 40) + 3;
         assert_eq!(arm_of(with_arm(DONE, arm) | CPU_MASK), arm);
         assert_eq!(tag(with_arm(DONE, arm) | CPU_MASK), DONE);
-        let party = Party::new();
-        let before = crate::sync::cpu_stamp();
-        assert!(matches!(party.try_complete(arm), Some(None)));
-        let stamp = completer_cpu(party.state.load(Ordering::Relaxed));
-        let after = crate::sync::cpu_stamp();
-        assert!(
-            stamp == before || stamp == after,
-            "stamp {stamp}, CPU {before} before and {after} after"
-        );
-        assert_eq!(
-            party.wait(Until::Now, current_thread_waker),
-            Outcome::Done(arm)
-        );
+        // Completes a fresh party with `complete`, then checks the stamp it carries
+        // (`stamped`: the completer's CPU, else 0) and the arm its owner reads.
+        let completed = |how: &str, stamped: bool, complete: &dyn Fn(&Party)| {
+            let party = Party::new();
+            let before = crate::sync::cpu_stamp();
+            complete(&party);
+            let stamp = completer_cpu(party.state.load(Ordering::Relaxed));
+            let after = crate::sync::cpu_stamp();
+            if stamped {
+                assert!(
+                    stamp == before || stamp == after,
+                    "{how}: stamp {stamp}, CPU {before} before and {after} after"
+                );
+            } else {
+                assert_eq!(stamp, 0, "{how} leaves no stamp");
+            }
+            assert_eq!(
+                party.wait(Until::Now, current_thread_waker),
+                Outcome::Done(arm),
+                "{how}"
+            );
+        };
+        completed("try_complete", true, &|party| {
+            assert!(matches!(party.try_complete(arm), Some(None)));
+        });
         // A claim and its finish (a select's) stamp it too; a ring's hand-off not.
-        let party = Party::new();
-        assert!(party.claim(arm));
-        let before = crate::sync::cpu_stamp();
-        assert!(party.finish().is_none());
-        let stamp = completer_cpu(party.state.load(Ordering::Relaxed));
-        let after = crate::sync::cpu_stamp();
-        assert!(
-            stamp == before || stamp == after,
-            "finish: stamp {stamp}, CPU {before} before and {after} after"
-        );
-        assert_eq!(
-            party.wait(Until::Now, current_thread_waker),
-            Outcome::Done(arm)
-        );
-        let party = Party::new();
-        assert!(party.claim(arm));
-        assert!(party.finish_unstamped().is_none());
-        assert_eq!(completer_cpu(party.state.load(Ordering::Relaxed)), 0);
-        assert_eq!(party.done_arm(), Some(arm));
+        completed("finish", true, &|party| {
+            assert!(party.claim(arm));
+            assert!(party.finish().is_none());
+        });
+        completed("finish_unstamped", false, &|party| {
+            assert!(party.claim(arm));
+            assert!(party.finish_unstamped().is_none());
+        });
     }
 
     #[test]
