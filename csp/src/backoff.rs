@@ -119,11 +119,12 @@
 //! check, as on one CPU, but for one in `near::PROBE_EVERY`, which spins as before: a
 //! wait that yields at once lets the counterpart here answer, and only one that spins
 //! finds out whether another, on another CPU, would answer sooner (a select's
-//! senders, say). A completion from another CPU puts the spin back. One-to-one over `bounded(0)`, both
-//! threads on CPU 0 and two busy processes on CPU 1 (`placement.rs --busy 2
-//! --busy-cpus 1 --pin-threads 0`, three alternating runs): 3.5-4.2 µs a message
-//! before, 1.37-1.96x kanal; 2.2-3.2 µs after, 1.07-1.18x kanal. Beside two busy
-//! processes left to the scheduler (compare, three alternating pairs), 1x1 over
+//! senders, say). A completion from another CPU puts the spin back. One-to-one over
+//! `bounded(0)`, both threads on CPU 0 and two busy processes on CPU 1
+//! (`placement.rs --busy 2 --busy-cpus 1 --pin-threads 0`, three alternating runs):
+//! 3.5-4.2 µs a message before, 1.37-1.96x kanal; 2.2-3.2 µs after, 1.07-1.18x kanal.
+//! Beside two busy processes left to the scheduler (compare, three alternating
+//! pairs), 1x1 over
 //! `bounded(0)` went from 1.34-1.57x the fastest peer to 0.92-1.25x, the rendezvous
 //! ping-pong from 7.1-25 µs a round trip to 1.3-7.3. Idle, where threads run apart,
 //! a match is rare (0-0.9% of the waits of a one-to-one rendezvous; about 1% of the
@@ -492,8 +493,9 @@ mod near {
         static PROBE: Cell<u32> = const { Cell::new(PROBE_EVERY) };
     }
 
-    /// Whether this wait yields at its first check (module docs, "A counterpart on
-    /// this CPU"): the counterpart is here, and this wait is no probe.
+    /// Whether this wait skips its spin phase and yields at its first check (module
+    /// docs, "A counterpart on this CPU"): the counterpart is here, and this wait is
+    /// no probe.
     #[inline(always)]
     pub(super) fn yield_first() -> bool {
         if !HERE.get() {
