@@ -124,14 +124,13 @@
 //! (`placement.rs --busy 2 --busy-cpus 1 --pin-threads 0`, three alternating runs):
 //! 3.5-4.2 µs a message before, 1.37-1.96x kanal; 2.2-3.2 µs after, 1.07-1.18x kanal.
 //! Beside two busy processes left to the scheduler (compare, three alternating
-//! pairs), 1x1 over
-//! `bounded(0)` went from 1.34-1.57x the fastest peer to 0.92-1.25x, the rendezvous
-//! ping-pong from 7.1-25 µs a round trip to 1.3-7.3. Idle, where threads run apart,
-//! a match is rare (0-0.9% of the waits of a one-to-one rendezvous; about 1% of the
-//! messages of the select fan-in over four channels, scratch counters), and the idle
-//! and pinned rows stayed within their spread. Where no CPU can be read (other
-//! targets, CPUs without `rdpid`, the checkers) the stamp is 0 and waits spin as
-//! before.
+//! pairs), 1x1 over `bounded(0)` went from 1.34-1.57x the fastest peer to
+//! 0.92-1.25x, the rendezvous ping-pong from 7.1-25 µs a round trip to 1.3-7.3.
+//! Idle, where threads run apart, a match is rare (0-0.9% of the waits of a
+//! one-to-one rendezvous; about 1% of the messages of the select fan-in over four
+//! channels, scratch counters), and the idle and pinned rows stayed within their
+//! spread. Where no CPU can be read (other targets, CPUs without `rdpid`, the
+//! checkers) the stamp is 0 and waits spin as before.
 //!
 //! Those figures are for the first version, in which a match only moved the early
 //! yield to the first check, the rest of the spin phase still ran, and a claim's
