@@ -253,6 +253,8 @@ impl<T> Channel<T> {
     /// A receive on a sleeping receiver's behalf: the oldest value, if there is one.
     /// It notifies a sender as any receive does, but plainly: a hand-off from here
     /// would send, and its notification receive again, without end.
+    // Inlined into the hand-off, its one caller (`NotifyList::serve_one_waiting`).
+    #[inline(always)]
     fn pop_for_waiter(&self) -> Option<T> {
         let (slot, head) = self.start_recv(Look::Exact).ok()?;
         let value = self.take(slot, head);
@@ -418,6 +420,8 @@ impl<T> Channel<T> {
     /// A send on a sleeping sender's behalf: gives the value back if there is no room
     /// (or the channel is disconnected). It notifies a receiver as any send does, but
     /// plainly, for the reason given at [`pop_for_waiter`](Channel::pop_for_waiter).
+    // Inlined into the hand-off, its one caller (`NotifyList::serve_one_waiting`).
+    #[inline(always)]
     fn push_for_waiter(&self, value: T) -> Result<(), T> {
         match self.start_send(Look::Exact) {
             Ok((slot, tail)) => {
