@@ -341,10 +341,11 @@ impl Backoff {
     /// A counterpart completed this wait, on the CPU `stamp` says (`sync::cpu_stamp`:
     /// 0 when not known): whether it shares this thread's CPU decides when this
     /// thread's next party wait yields ([`near`]). Not on one CPU, where no wait
-    /// spins.
+    /// spins: there every stamp is 0. Whatever this wait's own spin phase was (a ring
+    /// wait's spin hint may have dropped it), the stamp says where the counterpart ran.
     #[inline(always)]
     pub(crate) fn completed_on(&self, stamp: usize) {
-        if stamp != 0 && self.spin_checks > 0 {
+        if stamp != 0 {
             near::completed_on(stamp);
         }
     }
@@ -369,18 +370,18 @@ impl Backoff {
         }
     }
 
-    /// A fresh backoff past its spin phase: it yields first, then parks. For a
-    /// party that registers to sleep only after spinning on the condition it waits
-    /// for ([`NotifyList::wait_for`](crate::notify::NotifyList::wait_for)): spinning
-    /// again on the party would only double the spin. It reports to the spin hint
-    /// how the yields went ([`hint`]), where there is a hint to report to: not on one
-    /// CPU, where no wait spins and the report would only cost the wait's end a call.
+    /// This backoff past its spin phase: it yields next, then parks. For a party
+    /// that registers to sleep only after spinning on the condition it waits for
+    /// ([`NotifyList::wait_for`](crate::notify::NotifyList::wait_for)), which goes on
+    /// with the backoff of that spin (a fresh one cost each ring wait 5 instructions,
+    /// callgrind): spinning again on the party would only double the spin. A ring's
+    /// backoff reports to the spin hint how the yields went ([`hint`]), where there is
+    /// a hint to report to: not on one CPU, where no wait spins and the report would
+    /// only cost the wait's end a call.
     #[inline]
-    pub(crate) fn yielding() -> Self {
-        let mut backoff = Self::new();
-        backoff.step = backoff.spin_checks;
-        backoff.hinted = backoff.spin_checks > 0;
-        backoff
+    pub(crate) fn past_spin(mut self) -> Self {
+        self.step = self.step.max(self.spin_checks);
+        self
     }
 
     /// Pauses for a short, growing time without yielding: for retrying a lost
@@ -1091,7 +1092,11 @@ mod tests {
     /// gave up would spin its thread's CPU away.)
     #[test]
     fn a_wait_parks_after_a_bounded_number_of_snoozes() {
-        for mut backoff in [Backoff::new(), Backoff::for_ring(1), Backoff::yielding()] {
+        for mut backoff in [
+            Backoff::new(),
+            Backoff::for_ring(1),
+            Backoff::for_ring(1).past_spin(),
+        ] {
             let most = backoff.spin_checks + YIELDS + QUICK_YIELDS;
             let mut snoozes = 0;
             while !backoff.is_completed() {

@@ -366,13 +366,13 @@ impl<T> NotifyList<T> {
                 None => self.register(&party, 0),
             }
             let wait = if ready() { Until::Now } else { until };
-            if party.wait_spun(wait, current_thread_waker) == Outcome::Aborted {
+            if party.wait_spun(wait, backoff, current_thread_waker) == Outcome::Aborted {
                 self.unregister(&party, 0);
             }
             // The first attempt after a sleep looks exactly, before a new spin phase is
             // set up: most often a hand-off did the operation meanwhile, and the attempt
             // only finds the carried slot changed. Pinned, with the one-CPU yields no
-            // longer reporting to the spin hint (`Backoff::yielding`), callgrind: the
+            // longer reporting to the spin hint (`Backoff::past_spin`), callgrind: the
             // `bounded(1)` ping-pong from 1183 instructions a round trip to 1099.
             if let Some(done) = attempt(Look::Exact) {
                 return Some(done);

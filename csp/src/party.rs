@@ -427,10 +427,16 @@ impl Party {
     }
 
     /// [`wait`](Party::wait) for an owner that has already spun on what it waits for
-    /// before registering: it yields, then sleeps, without spinning again.
+    /// before registering, with `spun`, the backoff of that spin: it yields, then
+    /// sleeps, without spinning again ([`Backoff::past_spin`]).
     #[inline(always)]
-    pub(crate) fn wait_spun(&self, until: Until, get_waker: impl FnMut() -> Waker) -> Outcome {
-        self.wait_from(until, Backoff::yielding, get_waker)
+    pub(crate) fn wait_spun(
+        &self,
+        until: Until,
+        spun: Backoff,
+        get_waker: impl FnMut() -> Waker,
+    ) -> Outcome {
+        self.wait_from(until, move || spun.past_spin(), get_waker)
     }
 
     #[inline(always)]
