@@ -1106,4 +1106,19 @@ mod tests {
             }
         }
     }
+
+    /// A ring wait's party goes on with the ring's backoff past its spin phase, so
+    /// that it does not spin a second time (`NotifyList::wait_for`), and wherever the
+    /// spin stopped: a wait that has begun yielding keeps its count. Catches a
+    /// `past_spin` that leaves the step where it was (the party would spin again for
+    /// the whole phase before its first yield) or that resets it.
+    #[test]
+    fn past_spin_skips_the_spin_phase_and_keeps_later_steps() {
+        let mut fresh = Backoff::for_ring(1).past_spin();
+        assert!(fresh.is_spun(), "{fresh:?}");
+        assert_eq!(fresh.step, fresh.spin_checks);
+        fresh.step += 2;
+        let step = fresh.step;
+        assert_eq!(fresh.past_spin().step, step, "a later step was moved back");
+    }
 }
