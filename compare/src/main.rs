@@ -21,6 +21,9 @@
 //! A full run (no `--quick`, `--only` or `--load`) ends with a "busy machine" section:
 //! the thread scenarios again, each beside as many CPU-bound processes as this
 //! process has CPUs, the way a laptop with a build running or a shared CI runner is.
+//! Busy measurements (there and under `--load`) take the median of fifteen runs
+//! unless `--runs` says otherwise: where the scheduler puts the threads changes from
+//! run to run, and five runs land on either side of a peer.
 
 mod chart;
 
@@ -38,16 +41,24 @@ const USAGE: &str = "usage: csp-compare [--quick] [--only NAME]... [--messages N
   --only NAME     only scenarios whose name contains NAME, or of kind NAME (threads,
                   select, async, mixed, cancellation); repeatable
   --messages N    messages (or round trips) per run, for every scenario
-  --runs N        runs per measurement; the median counts (default 5, quick 3)
+  --runs N        runs per measurement; the median counts (default 5, quick 3; beside
+                  busy processes 15, quick 5)
   --cpus LIST     pin to these CPUs, as taskset takes them (0 or 0,1 or 0-3)
   --load N        run N CPU-bound processes beside every measurement (a busy machine)
   --out DIR       the report folder (default: report)";
 
+#[derive(Clone)]
 struct Options {
     quick: bool,
     only: Vec<String>,
     messages: Option<u64>,
     runs: usize,
+    /// Runs per measurement beside busy processes (`--load`, and a full run's busy
+    /// section): `--runs` if given, else more than idle. There where the scheduler
+    /// puts the threads changes from run to run, and a median of five lands on
+    /// either side of a peer by which placements it caught (README, "Busy, fifteen
+    /// runs a measurement").
+    busy_runs: usize,
     cpus: Option<String>,
     /// CPU-bound processes to run beside every measurement (`--load`).
     load: Option<usize>,
@@ -61,6 +72,7 @@ fn parse() -> Result<Options, String> {
         only: Vec::new(),
         messages: None,
         runs: 0,
+        busy_runs: 0,
         cpus: None,
         load: None,
         out: PathBuf::from("report"),
@@ -86,6 +98,13 @@ fn parse() -> Result<Options, String> {
     }
     if options.runs == 0 {
         options.runs = if options.quick { 3 } else { 5 };
+        options.busy_runs = if options.quick { 5 } else { 15 };
+    } else {
+        options.busy_runs = options.runs;
+    }
+    if options.load.is_some() {
+        // Every measurement of this run is a busy one.
+        options.runs = options.busy_runs;
     }
     Ok(options)
 }
@@ -869,16 +888,21 @@ fn main() {
     } else {
         eprintln!(
             "csp-compare: the thread scenarios again, each beside {busy_machine} CPU-bound \
-             processes (a busy machine)"
+             processes (a busy machine), median of {} runs",
+            options.busy_runs
         );
         let _busy = Busy::start(busy_machine, None);
         load.ours = busy_machine;
+        let busy = Options {
+            runs: options.busy_runs,
+            ..options.clone()
+        };
         let measured = loaded
             .iter()
             .map(|s| {
                 (
                     *s,
-                    measure(s, &options, &mut step, steps, &mut load, Some(BUSY_BUDGET)),
+                    measure(s, &busy, &mut step, steps, &mut load, Some(BUSY_BUDGET)),
                 )
             })
             .collect();
@@ -919,7 +943,8 @@ fn main() {
              parks is woken at once. Where the scheduler puts the waiting threads (beside a \
              busy process or not, together or apart) changes from run to run, and one \
              library's runs can differ a hundredfold: each row gives its fastest and \
-             slowest run beside the median. No Go rows here.\n"
+             slowest run beside the median, of {} runs. No Go rows here.\n",
+            options.busy_runs
         );
         let under = format!(", beside {busy_machine} CPU-bound processes");
         report.push_str(&table(&loaded_results, false, &under, true));
