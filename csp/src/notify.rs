@@ -8,6 +8,8 @@
 //! *loads* `is_empty` (in `notify_one`). In the single total order of `SeqCst`
 //! operations one of the two loads sees the other side's store, so either the waiter
 //! sees the change and does not sleep, or the counterpart sees the waiter and wakes it.
+//! (The `true` stored as the queue empties is only Release: see
+//! [`note_if_emptied`](NotifyList::note_if_emptied).)
 //! loom does not model that total order for plain loads and stores; under loom only,
 //! [`handshake_fence`] stands in for it (see there).
 //!
@@ -174,7 +176,29 @@ impl<T> NotifyList<T> {
     pub(crate) fn unregister(&self, party: &Party, arm: usize) {
         let mut queue = lock(&self.queue);
         queue.remove(party, arm);
-        self.is_empty.store(queue.is_empty(), Ordering::SeqCst);
+        self.note_if_emptied(&queue);
+    }
+
+    /// Stores `is_empty = true` if the queue, changed by removals only under the lock
+    /// the caller holds, is now empty. Otherwise the flag is already `false`: it equals
+    /// `queue.is_empty()` whenever the lock is free (every change to the queue stores
+    /// it), and the queue was not empty before these removals either.
+    ///
+    /// The store is Release, not `SeqCst` (on x86-64 a plain move instead of a locked
+    /// exchange under the lock of every hand-off and notification): the handshake
+    /// (module docs) needs a `SeqCst` store only of a waiter's `false`. A `true` is
+    /// stored under the lock that orders it before any later waiter's `false`, so a
+    /// counterpart's `SeqCst` load that reads it comes before that `false` in the
+    /// single total order (a load reading a value earlier in the modification order
+    /// than a `SeqCst` store precedes it: C++20's "coherence-ordered before", which
+    /// Rust's atomics follow), and the waiter's re-check, later still, sees the
+    /// counterpart's change. Under loom the fences of [`handshake_fence`] make the same
+    /// argument without the flag's order.
+    #[inline(always)]
+    fn note_if_emptied(&self, queue: &WaitQueue<T>) {
+        if queue.is_empty() {
+            self.is_empty.store(true, Ordering::Release);
+        }
     }
 
     /// Completes the oldest party still waiting, if any, so that it retries.
@@ -249,7 +273,7 @@ impl<T> NotifyList<T> {
                 }
             }
         }
-        self.is_empty.store(queue.is_empty(), Ordering::SeqCst);
+        self.note_if_emptied(&queue);
         drop(queue);
         if let Some(waker) = woken {
             waker.wake();
