@@ -310,9 +310,11 @@ impl<T> NotifyList<T> {
     ///
     /// While it spins, it keeps off the counterpart's cache lines: it retries only once
     /// `watch` reads differently from what it read before the failed attempt (`watch`
-    /// reads what the counterpart's move changes: for a ring, the stamp of the slot
-    /// this side uses next), and those retries only glance ([`Look::Glance`]: a ring
-    /// that seems full or empty is not confirmed by reading the counterpart's index).
+    /// reads what the counterpart's move changes: for a ring, the stamp of the slot a
+    /// receiver uses next, or for a sender of one a batch of room further on, so that
+    /// it writes no line the receivers are still reading), and those retries only
+    /// glance ([`Look::Glance`]: a ring that seems full or empty is not confirmed by
+    /// reading the counterpart's index).
     /// Reading that index while the counterpart works makes each of its claims take
     /// the line back first (`bounded(1)` one-to-one throughput, 2-core machine, one
     /// pause hint a check: about 230 ns a message with those reads, 55 without; 300
