@@ -111,7 +111,7 @@
 //! hold the other, as `compare/examples/placement.rs` shows) spent that spin on both
 //! sides of every hand-off. It cannot infer where its counterpart ran from how its
 //! wait ended, as a ring wait does (above), but it can be told: a counterpart that
-//! completes an awake party stamps the `DONE` it writes with its CPU
+//! completes a party stamps the `DONE` it writes with its CPU
 //! (`Party::try_complete`, and `Party::finish` after a select's claim; a ring's
 //! hand-off leaves none; [`crate::sync::cpu_stamp`], one `rdpid` instruction, about
 //! 1 ns), and the owner compares the stamp with its own CPU ([`near`]). After a
@@ -149,6 +149,36 @@
 //! pinned rows within their spread. The forced placement above: 1.11-1.16x kanal
 //! before, 1.02-1.08x after (the last of each invocation's three runs, three
 //! alternating invocations).
+//!
+//! Only a party completed while awake was stamped then, and a woken one learned
+//! nothing. Beside busy processes almost every wait parks (above, "A busy machine"),
+//! so a thread whose counterpart had come to its CPU went on as if it had not, and
+//! one wait in `near::PROBE_EVERY` spun its whole phase on the CPU the counterpart
+//! needed. That is the placement `placement.rs --busy 2` finds in some runs: both
+//! threads of a one-to-one rendezvous on one CPU, beside one of the busy processes,
+//! where csp took 11-15 µs a message against crossbeam's 9-12 (with the threads
+//! apart, 1-3 µs against 40-48). Now a sleeping party is stamped too, and the woken
+//! owner reads the stamp as an awake one does; and while the CPU is found contested
+//! a wait whose counterpart is here makes no probe. It parks at once (no yield in a
+//! window), any counterpart, here or on another CPU, may complete it meanwhile, and
+//! the stamp then says which: the probe's spin only kept the CPU from the
+//! counterpart. That placement forced (both threads pinned to CPU 0, one busy
+//! process there and one on CPU 1; scratch harness, 20,000 messages, ten alternating
+//! rounds, medians): 12.5 µs a message before, 10.8 after, crossbeam 9.4; another
+//! eight rounds, 12.1, 10.4 and 10.0. The stamp alone changed nothing there (eight
+//! rounds: 12.2 against 11.6): the probes' spins were the cost. The threads pinned
+//! apart, each beside a busy process: 1.49 and 1.48 µs, crossbeam 58. The select
+//! fan-in over four `bounded(0)` channels beside two busy processes left to the
+//! scheduler (ten alternating rounds): 5.6 µs a message before, 4.4 after,
+//! crossbeam 8.5; idle (twelve rounds), 530 and 539 ns.
+//! What remains there is the scheduler's: csp's pair makes as many `futex` calls as
+//! crossbeam's, one park and one wake a message, but a woken thread preempts its
+//! waker about once every two messages (`/usr/bin/time -v`: 10-14k involuntary
+//! switches in 20,000 messages, crossbeam's about 100). The woken receiver then runs
+//! before its sender has queued the next value, finds none and parks again: two
+//! switches for that message, where crossbeam's pair makes one a message
+//! (`perf record -e sched:sched_switch`: runs of that pattern between runs of the
+//! other, in csp's trace only).
 //!
 //! # A wake-up that costs more than the wait
 //!
@@ -483,6 +513,7 @@ mod near {
     /// While its waits yield at once, every this many spin all the same (a probe): a
     /// wait that yields at once lets the counterpart on this CPU answer, so only one
     /// that spins finds out whether another, elsewhere, would have answered first.
+    /// None while the CPU is found contested, where waits park ([`yield_first`]).
     const PROBE_EVERY: u32 = 16;
 
     std::thread_local! {
@@ -495,11 +526,16 @@ mod near {
 
     /// Whether this wait skips its spin phase and yields at its first check (module
     /// docs, "A counterpart on this CPU"): the counterpart is here, and this wait is
-    /// no probe.
+    /// no probe. While the CPU is found contested, no wait is: there a wait that
+    /// skips its spin parks at once, and the stamp of its completion says where the
+    /// counterpart ran, here or elsewhere, as a probe's would.
     #[inline(always)]
     pub(super) fn yield_first() -> bool {
         if !HERE.get() {
             return false;
+        }
+        if super::contested::active() {
+            return true;
         }
         let probe = PROBE.get() - 1;
         if probe == 0 {
@@ -556,6 +592,33 @@ mod near {
                 // CPU 65,534: on no machine that runs these tests.
                 completed_on(0xffff);
                 assert!(!Backoff::for_party().is_spun(), "a counterpart elsewhere");
+            })
+            .join()
+            .unwrap();
+        }
+
+        /// Which bug this catches: a wait that still probes (spins its whole phase)
+        /// while the CPU is found contested, where it parks and learns from its
+        /// completion's stamp; or one that stops probing for good.
+        #[test]
+        fn no_wait_probes_while_the_cpu_is_contested() {
+            use super::super::contested;
+            std::thread::spawn(|| {
+                if cpu_stamp() == 0 || parallelism() < 2 {
+                    eprintln!("skipped: no CPU stamp here, or no spin to cut short");
+                    return;
+                }
+                HERE.set(true);
+                contested::found();
+                let probes = (0..10 * PROBE_EVERY)
+                    .filter(|_| !Backoff::for_party().is_spun())
+                    .count();
+                assert_eq!(probes, 0, "the window is open: no wait spins");
+                while contested::skipping() {}
+                let probes = (0..10 * PROBE_EVERY)
+                    .filter(|_| !Backoff::for_party().is_spun())
+                    .count();
+                assert_eq!(probes, 10, "the window has run out: probes again");
             })
             .join()
             .unwrap();
@@ -838,6 +901,13 @@ mod contested {
         used.saturating_mul(4) >= wall.saturating_mul(4 * cpus - OWN_SHARE_SHORT_BY)
     }
 
+    /// Whether this thread's waits skip yielding for now (the window is open), without
+    /// counting a check off it.
+    #[inline]
+    pub(super) fn active() -> bool {
+        SKIP.with(Window::is_open)
+    }
+
     /// Whether this wait skips yielding: counts one check off the window.
     #[inline]
     pub(super) fn skipping() -> bool {
@@ -1021,6 +1091,12 @@ mod window {
                 left: Cell::new(0),
                 doublings: Cell::new(0),
             }
+        }
+
+        /// Whether waits are left to skip.
+        #[inline]
+        pub(super) fn is_open(&self) -> bool {
+            self.left.get() > 0
         }
 
         /// Whether this wait skips the phase: counts one wait off the window.

@@ -70,9 +70,10 @@ const fn arm_of(state: usize) -> usize {
 }
 
 // On 64-bit targets the top 16 bits of a `DONE` state that `try_complete` or `finish`
-// (not `finish_unstamped`) wrote for an awake owner hold the completer's CPU
-// (`sync::cpu_stamp`: 0 when not known), which the owner compares with its own
-// (`crate::backoff`, "A counterpart on this CPU"); no other state carries them. An
+// (not `finish_unstamped`, nor `try_complete_sleeper`, whose owners are tasks) wrote
+// hold the completer's CPU (`sync::cpu_stamp`: 0 when not known), which the owner
+// compares with its own once awake, whether it slept or not (`crate::backoff`, "A
+// counterpart on this CPU"); no other state carries them. An
 // arm is a position in a select, far below 2^45. Narrower targets have no room to
 // spare, and no stamp: their shifts by the whole width come out `None`, so 0.
 const CPU_BITS: u32 = if usize::BITS >= 64 { 16 } else { 0 };
@@ -224,14 +225,12 @@ impl Party {
     /// that lock is what keeps the party alive until this call publishes `DONE`.
     #[inline]
     pub(crate) fn try_complete(&self, arm: usize) -> Option<Option<Waker>> {
-        let done = with_arm(DONE, arm);
-        // Only an owner that is awake (spinning or yielding) reads the stamp.
-        match self.state.compare_exchange(
-            WAITING,
-            stamped(done),
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
+        // Stamped, whether the owner is awake or asleep: a woken owner reads it too.
+        let done = stamped(with_arm(DONE, arm));
+        match self
+            .state
+            .compare_exchange(WAITING, done, Ordering::AcqRel, Ordering::Acquire)
+        {
             Ok(_) => Some(None),
             Err(SLEEPING) => match self.state.compare_exchange(
                 SLEEPING,
@@ -330,8 +329,8 @@ impl Party {
     }
 
     /// Finishes a party this caller claimed: publishes `DONE` on the claimed arm, with
-    /// this thread's CPU for an owner that is awake (see [`CPU_MASK`]), and returns the
-    /// waker to wake. Needs no lock: the claim keeps the party alive.
+    /// this thread's CPU (see [`CPU_MASK`]), and returns the waker to wake. Needs no
+    /// lock: the claim keeps the party alive.
     #[inline]
     pub(crate) fn finish(&self) -> Option<Waker> {
         self.finish_with(stamped(0))
@@ -348,15 +347,13 @@ impl Party {
         self.finish_with(0)
     }
 
-    /// [`finish`](Party::finish), with `stamp` (the CPU bits, or 0) on an awake owner's
-    /// `DONE`.
+    /// [`finish`](Party::finish), with `stamp` (the CPU bits, or 0) on the `DONE`.
     #[inline(always)]
     fn finish_with(&self, stamp: usize) -> Option<Waker> {
         let mut state = self.state.load(Ordering::Acquire);
         loop {
             let arm = arm_of(state);
             match tag(state) {
-                // An awake owner reads the stamp, as after `try_complete`.
                 CLAIMED => match self.state.compare_exchange(
                     state,
                     with_arm(DONE, arm) | stamp,
@@ -373,7 +370,10 @@ impl Party {
                     Ordering::Acquire,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => return Some(self.take_waker_and_publish(with_arm(DONE, arm))),
+                    // A woken owner reads the stamp too, as after `try_complete`.
+                    Ok(_) => {
+                        return Some(self.take_waker_and_publish(with_arm(DONE, arm) | stamp));
+                    }
                     Err(now) => state = now,
                 },
                 _ => unreachable!("finish called on a party that is not claimed"),
@@ -724,6 +724,26 @@ mod tests {
         completed("finish_unstamped", false, &|party| {
             assert!(party.claim(arm));
             assert!(party.finish_unstamped().is_none());
+        });
+        // An owner asleep is stamped as one awake (it reads the stamp once woken), but
+        // for a ring's hand-off and a task's party.
+        completed("try_complete of a sleeper", true, &|party| {
+            assert!(party.sleep_with(&current_thread_waker()));
+            assert!(matches!(party.try_complete(arm), Some(Some(_))));
+        });
+        completed("finish of a sleeper", true, &|party| {
+            assert!(party.claim(arm));
+            assert!(party.sleep_with(&current_thread_waker()));
+            assert!(party.finish().is_some());
+        });
+        completed("finish_unstamped of a sleeper", false, &|party| {
+            assert!(party.claim(arm));
+            assert!(party.sleep_with(&current_thread_waker()));
+            assert!(party.finish_unstamped().is_some());
+        });
+        completed("try_complete_sleeper", false, &|party| {
+            assert!(party.sleep_with(&current_thread_waker()));
+            assert!(matches!(party.try_complete_sleeper(arm), Some(Some(_))));
         });
     }
 
