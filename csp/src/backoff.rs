@@ -112,8 +112,8 @@
 //! sides of every hand-off. It cannot infer where its counterpart ran from how its
 //! wait ended, as a ring wait does (above), but it can be told: a counterpart that
 //! completes a party stamps the `DONE` it writes with its CPU
-//! (`Party::try_complete`, and `Party::finish` after a select's claim; a ring's
-//! hand-off leaves none; [`crate::sync::cpu_stamp`], one `rdpid` instruction, about
+//! (`Party::try_complete`, and `Party::finish` after a select's claim or a ring's
+//! hand-off; [`crate::sync::cpu_stamp`], one `rdpid` instruction, about
 //! 1 ns), and the owner compares the stamp with its own CPU ([`near`]). After a
 //! match, the thread's party waits skip their spin phase and yield from their first
 //! check, as on one CPU, but for one in `near::PROBE_EVERY`, which spins as before: a
@@ -171,6 +171,19 @@
 //! fan-in over four `bounded(0)` channels beside two busy processes left to the
 //! scheduler (ten alternating rounds): 5.6 µs a message before, 4.4 after,
 //! crossbeam 8.5; idle (twelve rounds), 530 and 539 ns.
+//!
+//! A ring wait is told the same way, and in the same window skips its spin for a
+//! counterpart here ([`Backoff::for_ring`]). Its own hint (above, "A shared CPU")
+//! learns only from a quick yield after a spin that ran out, and a busy machine's
+//! waits make no yields: there a ring wait spun its whole phase before each park,
+//! on the CPU its counterpart needed. A ring's hand-off left no stamp until then
+//! (its waiter had nothing to read it for); stamping costs 11 instructions a
+//! hand-off pinned to one CPU, where the stamp is always 0 (callgrind, `bounded(1)`
+//! ping-pong: 985 instructions a round trip to 1007, about 3 ns of 2.7 µs). The
+//! placement above (eight alternating rounds, medians): one-to-one over `bounded(1)`
+//! from 19.6 µs a message to 9.1 (kanal 470, crossbeam 1,400), over `bounded(1024)`
+//! from 99.5 ns to 96.3 (kanal and crossbeam about 1,420); threads apart, 417 and
+//! 432 ns, 29.6 and 26.9; idle on 2 CPUs, 98.1 and 96.8 ns (`bounded(1)`).
 //! What remains there is the scheduler's: csp's pair makes as many `futex` calls as
 //! crossbeam's, one park and one wake a message, but a woken thread preempts its
 //! waker about once every two messages (`/usr/bin/time -v`: 10-14k involuntary
@@ -328,7 +341,9 @@ impl Backoff {
             step: 0,
             pauses_per_check,
             yield_at: u32::MAX,
-            spin_checks: if parallelism() > 1 {
+            // No spin for a counterpart on this CPU while the CPU is contested (module
+            // docs, "A counterpart on this CPU"): the wait parks at once.
+            spin_checks: if parallelism() > 1 && !near::here_while_contested() {
                 SPIN_CHECKS * PAUSES_PER_CHECK / pauses_per_check
             } else {
                 0
@@ -552,6 +567,13 @@ mod near {
         HERE.set(stamp == cpu_stamp());
     }
 
+    /// Whether the last counterpart shared this thread's CPU while the CPU is found
+    /// contested: then a ring wait skips its spin too, and parks at once.
+    #[inline]
+    pub(super) fn here_while_contested() -> bool {
+        HERE.get() && super::contested::active()
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -597,9 +619,10 @@ mod near {
             .unwrap();
         }
 
-        /// Which bug this catches: a wait that still probes (spins its whole phase)
-        /// while the CPU is found contested, where it parks and learns from its
-        /// completion's stamp; or one that stops probing for good.
+        /// Which bug this catches: a wait that still probes (spins its whole phase),
+        /// or a ring wait that spins, for a counterpart on this CPU while the CPU is
+        /// found contested, where it parks and learns from its completion's stamp; or
+        /// one that stops spinning for good, or for a counterpart elsewhere.
         #[test]
         fn no_wait_probes_while_the_cpu_is_contested() {
             use super::super::contested;
@@ -608,17 +631,20 @@ mod near {
                     eprintln!("skipped: no CPU stamp here, or no spin to cut short");
                     return;
                 }
-                HERE.set(true);
                 contested::found();
+                assert!(!Backoff::for_ring(1).is_spun(), "a counterpart elsewhere");
+                HERE.set(true);
                 let probes = (0..10 * PROBE_EVERY)
                     .filter(|_| !Backoff::for_party().is_spun())
                     .count();
                 assert_eq!(probes, 0, "the window is open: no wait spins");
+                assert!(Backoff::for_ring(1).is_spun(), "nor does a ring wait");
                 while contested::skipping() {}
                 let probes = (0..10 * PROBE_EVERY)
                     .filter(|_| !Backoff::for_party().is_spun())
                     .count();
                 assert_eq!(probes, 10, "the window has run out: probes again");
+                assert!(!Backoff::for_ring(1).is_spun(), "and ring waits spin");
             })
             .join()
             .unwrap();
@@ -636,6 +662,11 @@ mod near {
 
     #[inline(always)]
     pub(super) fn completed_on(_stamp: usize) {}
+
+    #[inline(always)]
+    pub(super) fn here_while_contested() -> bool {
+        false
+    }
 }
 
 /// The spin hint (module docs, "A shared CPU"): per thread, whether spinning has paid

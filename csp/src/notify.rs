@@ -488,7 +488,7 @@ impl<T> Drop for Proxy<T> {
     fn drop(&mut self) {
         // SAFETY: the claim keeps the party alive until this `finish` publishes `DONE`;
         // nothing touches it afterwards.
-        if let Some(waker) = unsafe { self.party.as_ref() }.finish_unstamped() {
+        if let Some(waker) = unsafe { self.party.as_ref() }.finish() {
             waker.wake();
         }
     }

@@ -70,12 +70,12 @@ const fn arm_of(state: usize) -> usize {
 }
 
 // On 64-bit targets the top 16 bits of a `DONE` state that `try_complete` or `finish`
-// (not `finish_unstamped`, nor `try_complete_sleeper`, whose owners are tasks) wrote
-// hold the completer's CPU (`sync::cpu_stamp`: 0 when not known), which the owner
-// compares with its own once awake, whether it slept or not (`crate::backoff`, "A
-// counterpart on this CPU"); no other state carries them. An
-// arm is a position in a select, far below 2^45. Narrower targets have no room to
-// spare, and no stamp: their shifts by the whole width come out `None`, so 0.
+// wrote (not `try_complete_sleeper`, whose owners are tasks) hold the completer's CPU
+// (`sync::cpu_stamp`: 0 when not known), which the owner compares with its own once
+// awake, whether it slept or not (`crate::backoff`, "A counterpart on this CPU"); no
+// other state carries them. An arm is a position in a select, far below 2^45.
+// Narrower targets have no room to spare, and no stamp: their shifts by the whole
+// width come out `None`, so 0.
 const CPU_BITS: u32 = if usize::BITS >= 64 { 16 } else { 0 };
 const CPU_SHIFT: u32 = usize::BITS - CPU_BITS;
 const CPU_MASK: usize = !(usize::MAX >> CPU_BITS);
@@ -334,17 +334,6 @@ impl Party {
     #[inline]
     pub(crate) fn finish(&self) -> Option<Waker> {
         self.finish_with(stamped(0))
-    }
-
-    /// [`finish`](Party::finish) without the CPU stamp, for a ring's hand-off
-    /// (`crate::notify`, "Hand-off"). The ring's waiter learns nothing from it for its
-    /// own wait (a ring wait has its spin hint instead: `crate::backoff`, "A shared
-    /// CPU"), and pinned to one CPU, where every hand-off is a switch, the stamp's
-    /// check cost one-to-one `bounded(1)` 17 instructions a message of 448
-    /// (callgrind).
-    #[inline]
-    pub(crate) fn finish_unstamped(&self) -> Option<Waker> {
-        self.finish_with(0)
     }
 
     /// [`finish`](Party::finish), with `stamp` (the CPU bits, or 0) on the `DONE`.
@@ -716,17 +705,13 @@ mod tests {
         completed("try_complete", true, &|party| {
             assert!(matches!(party.try_complete(arm), Some(None)));
         });
-        // A claim and its finish (a select's) stamp it too; a ring's hand-off not.
+        // A claim and its finish (a select's, a ring's hand-off) stamp it too.
         completed("finish", true, &|party| {
             assert!(party.claim(arm));
             assert!(party.finish().is_none());
         });
-        completed("finish_unstamped", false, &|party| {
-            assert!(party.claim(arm));
-            assert!(party.finish_unstamped().is_none());
-        });
         // An owner asleep is stamped as one awake (it reads the stamp once woken), but
-        // for a ring's hand-off and a task's party.
+        // for a task's party.
         completed("try_complete of a sleeper", true, &|party| {
             assert!(party.sleep_with(&current_thread_waker()));
             assert!(matches!(party.try_complete(arm), Some(Some(_))));
@@ -735,11 +720,6 @@ mod tests {
             assert!(party.claim(arm));
             assert!(party.sleep_with(&current_thread_waker()));
             assert!(party.finish().is_some());
-        });
-        completed("finish_unstamped of a sleeper", false, &|party| {
-            assert!(party.claim(arm));
-            assert!(party.sleep_with(&current_thread_waker()));
-            assert!(party.finish_unstamped().is_some());
         });
         completed("try_complete_sleeper", false, &|party| {
             assert!(party.sleep_with(&current_thread_waker()));
