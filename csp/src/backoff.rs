@@ -580,17 +580,35 @@ mod near {
         use crate::backoff::Backoff;
         use crate::sync::parallelism;
 
+        /// Runs `check` on a fresh thread (a fresh hint), unless no CPU stamp can be
+        /// read here or no wait spins: then there is nothing to check.
+        fn with_a_stamp(check: impl FnOnce() + Send + 'static) {
+            std::thread::spawn(|| {
+                if cpu_stamp() == 0 || parallelism() < 2 {
+                    eprintln!("skipped: no CPU stamp here, or no spin to cut short");
+                    return;
+                }
+                check();
+            })
+            .join()
+            .unwrap();
+        }
+
+        /// How many of `waits` party waits made now spin (probe, or find no
+        /// counterpart here).
+        fn spinning(waits: u32) -> usize {
+            (0..waits)
+                .filter(|_| !Backoff::for_party().is_spun())
+                .count()
+        }
+
         /// Which bug this catches: a wait that keeps spinning after its thread was
         /// told its counterpart shares its CPU, or that never probes; one that stops
         /// spinning for a counterpart on another CPU; one that forgets what it knew
         /// when told nothing.
         #[test]
         fn a_wait_yields_at_once_only_after_a_counterpart_on_this_cpu() {
-            std::thread::spawn(|| {
-                if cpu_stamp() == 0 || parallelism() < 2 {
-                    eprintln!("skipped: no CPU stamp here, or no spin to cut short");
-                    return;
-                }
+            with_a_stamp(|| {
                 assert!(!Backoff::for_party().is_spun(), "a fresh thread spins");
                 // The CPU is read before and after: a move between the reads is not
                 // this test's failure, so it tries again.
@@ -601,11 +619,9 @@ mod near {
                 });
                 assert!(stayed, "the thread moved CPU a hundred times in a row");
                 assert!(HERE.get(), "a counterpart here");
-                let probes = (0..10 * PROBE_EVERY)
-                    .filter(|_| !Backoff::for_party().is_spun())
-                    .count();
                 assert_eq!(
-                    probes, 10,
+                    spinning(10 * PROBE_EVERY),
+                    10,
                     "yield at once, but one wait in PROBE_EVERY spins"
                 );
                 assert!(!Backoff::new().is_spun(), "other waits keep their spin");
@@ -614,9 +630,7 @@ mod near {
                 // CPU 65,534: on no machine that runs these tests.
                 completed_on(0xffff);
                 assert!(!Backoff::for_party().is_spun(), "a counterpart elsewhere");
-            })
-            .join()
-            .unwrap();
+            });
         }
 
         /// Which bug this catches: a wait that still probes (spins its whole phase),
@@ -626,28 +640,24 @@ mod near {
         #[test]
         fn no_wait_probes_while_the_cpu_is_contested() {
             use super::super::contested;
-            std::thread::spawn(|| {
-                if cpu_stamp() == 0 || parallelism() < 2 {
-                    eprintln!("skipped: no CPU stamp here, or no spin to cut short");
-                    return;
-                }
+            with_a_stamp(|| {
                 contested::found();
                 assert!(!Backoff::for_ring(1).is_spun(), "a counterpart elsewhere");
                 HERE.set(true);
-                let probes = (0..10 * PROBE_EVERY)
-                    .filter(|_| !Backoff::for_party().is_spun())
-                    .count();
-                assert_eq!(probes, 0, "the window is open: no wait spins");
+                assert_eq!(
+                    spinning(10 * PROBE_EVERY),
+                    0,
+                    "the window is open: no wait spins"
+                );
                 assert!(Backoff::for_ring(1).is_spun(), "nor does a ring wait");
                 while contested::skipping() {}
-                let probes = (0..10 * PROBE_EVERY)
-                    .filter(|_| !Backoff::for_party().is_spun())
-                    .count();
-                assert_eq!(probes, 10, "the window has run out: probes again");
+                assert_eq!(
+                    spinning(10 * PROBE_EVERY),
+                    10,
+                    "the window has run out: probes again"
+                );
                 assert!(!Backoff::for_ring(1).is_spun(), "and ring waits spin");
-            })
-            .join()
-            .unwrap();
+            });
         }
     }
 }
