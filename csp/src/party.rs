@@ -333,12 +333,7 @@ impl Party {
     /// lock: the claim keeps the party alive.
     #[inline]
     pub(crate) fn finish(&self) -> Option<Waker> {
-        self.finish_with(stamped(0))
-    }
-
-    /// [`finish`](Party::finish), with `stamp` (the CPU bits, or 0) on the `DONE`.
-    #[inline(always)]
-    fn finish_with(&self, stamp: usize) -> Option<Waker> {
+        let stamp = stamped(0);
         let mut state = self.state.load(Ordering::Acquire);
         loop {
             let arm = arm_of(state);
