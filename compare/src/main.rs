@@ -6,7 +6,7 @@
 //!
 //! ```sh
 //! cargo run --release -p csp-compare                  # everything (a few minutes)
-//! cargo run --release -p csp-compare -- --quick       # shorter runs, under 30 s
+//! cargo run --release -p csp-compare -- --quick       # shorter runs, under a minute
 //! cargo run --release -p csp-compare -- --only select --only ping_pong
 //! cargo run --release -p csp-compare -- --only cancellation   # the loss table only
 //! cargo run --release -p csp-compare -- --cpus 0      # pinned to one CPU
@@ -37,7 +37,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 const USAGE: &str = "usage: csp-compare [--quick] [--only NAME]... [--messages N] [--runs N] \
                      [--cpus LIST] [--load N] [--out DIR]
-  --quick         runs of ~50 ms instead of ~250 ms, 3 of them (under 30 s on 2 cores)
+  --quick         runs of ~50 ms instead of ~250 ms, 3 of them (under a minute on 2 cores)
   --only NAME     only scenarios whose name contains NAME, or of kind NAME (threads,
                   select, async, mixed, cancellation); repeatable
   --messages N    messages (or round trips) per run, for every scenario
@@ -264,11 +264,6 @@ fn load_average() -> Option<f64> {
         .ok()
 }
 
-/// Measures every library of `scenario`. Each library is first warmed up and its
-/// message count calibrated; then the runs go round-robin (one run of each library,
-/// then the next round), so that a slow spell of a shared or virtual machine falls on
-/// every library alike instead of on whichever was being measured, and the ratios
-/// stay fair even when the absolute times drift.
 /// How one call of a library's run ends: its time, or, with a budget, `None` if it
 /// had not finished within it.
 fn run_once(
@@ -288,6 +283,38 @@ fn run_once(
         let _ = done.send((entry.run)(messages));
     });
     took.recv_timeout(budget).ok()
+}
+
+/// The message count whose run takes about `target`, from a run of `probe`
+/// messages that took `took`; at most `most`. Scaling once from the probe is not
+/// enough: a run's fixed cost (starting its threads, a barrier) can be most of a
+/// probe's time, above all on a busy machine, where each new thread waits for a CPU.
+/// There a 4x1 probe of 4,000 messages took about 4 ms, nearly all of it start-up, so
+/// the runs it scaled to were 5 ms long instead of 50, and their figures mostly
+/// start-up too. So the count is scaled again from a run of the scaled count, until a
+/// run takes at least half the target (or the count stops growing). `None` if a run
+/// did not finish in its budget.
+fn calibrate(
+    probe: u64,
+    took: Duration,
+    most: u64,
+    target: Duration,
+    mut run: impl FnMut(u64) -> Option<Duration>,
+) -> Option<u64> {
+    let target = target.as_secs_f64();
+    let (mut messages, mut took) = (probe, took);
+    // Each step at least doubles the count, so a few suffice.
+    for _ in 0..8 {
+        let secs = took.max(Duration::from_micros(1)).as_secs_f64();
+        let scaled = ((messages as f64 * target / secs) as u64).clamp(probe, most);
+        // Long enough to scale from, or as long as it may be.
+        if secs >= target / 2.0 || scaled < messages * 2 {
+            return Some(scaled);
+        }
+        messages = scaled;
+        took = run(messages)?;
+    }
+    Some(messages)
 }
 
 /// Measures every library of `scenario`. Each library is first warmed up and its
@@ -316,11 +343,16 @@ fn measure(
             while warm_up.elapsed() < target(options) {
                 took = run_once(entry, probe, budget)?;
             }
-            let took = took.max(Duration::from_micros(1));
-            Some(options.messages.unwrap_or_else(|| {
-                let scale = target(options).as_secs_f64() / took.as_secs_f64();
-                ((probe as f64 * scale) as u64).clamp(probe, scenario.messages * 20)
-            }))
+            if let Some(messages) = options.messages {
+                return Some(messages);
+            }
+            calibrate(
+                probe,
+                took,
+                scenario.messages * 20,
+                target(options),
+                |messages| run_once(entry, messages, budget),
+            )
         })
         .collect();
     let mut samples = vec![Vec::with_capacity(options.runs); scenario.entries.len()];
@@ -985,4 +1017,64 @@ fn main() {
         "csp-compare: report written to {} (results.md, results.json, charts/)",
         options.out.display()
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run with a fixed cost of 4 ms and 50 ns a message, as 4x1 over `bounded(1024)`
+    /// beside two busy processes.
+    fn busy_run(messages: u64) -> Option<Duration> {
+        Some(Duration::from_millis(4) + Duration::from_nanos(50 * messages))
+    }
+
+    /// The calibrated runs take about the target even where the probe's time is
+    /// nearly all fixed cost. Scaling once from the probe, as before, gave runs of
+    /// 7 ms for a target of 50.
+    #[test]
+    fn calibrated_runs_take_about_the_target_despite_a_fixed_cost() {
+        let target = Duration::from_millis(50);
+        let probe = 4_000;
+        let messages =
+            calibrate(probe, busy_run(probe).unwrap(), 8_000_000, target, busy_run).unwrap();
+        let took = busy_run(messages).unwrap();
+        assert!(
+            took >= target.mul_f64(0.8) && took <= target.mul_f64(1.25),
+            "{messages} messages take {took:?}, for a target of {target:?}"
+        );
+    }
+
+    /// No more than `most`, and no run once there; none at all when the probe
+    /// already took the target.
+    #[test]
+    fn calibration_stops_at_the_most_and_after_a_long_enough_probe() {
+        let target = Duration::from_millis(50);
+        let mut runs = Vec::new();
+        let counted = |messages| {
+            runs.push(messages);
+            busy_run(messages)
+        };
+        let most = 100_000;
+        let got = calibrate(4_000, busy_run(4_000).unwrap(), most, target, counted);
+        assert_eq!(got, Some(most));
+        assert!(
+            runs.is_sorted() && runs.last() == Some(&most),
+            "runs of {runs:?}"
+        );
+        let slow = Duration::from_millis(100);
+        let got = calibrate(4_000, slow, most, target, |_| panic!("ran again"));
+        assert_eq!(got, Some(4_000));
+    }
+
+    /// A run that does not finish in its budget ends the calibration.
+    #[test]
+    fn a_run_past_its_budget_has_no_count() {
+        let probe = 4_000;
+        let target = Duration::from_millis(50);
+        assert_eq!(
+            calibrate(probe, busy_run(probe).unwrap(), 8_000_000, target, |_| None),
+            None
+        );
+    }
 }
