@@ -133,6 +133,13 @@ struct Measured {
     /// The fastest and the slowest run's, where this program timed the runs itself
     /// (not Go's rows) and all of them finished.
     range: Option<(f64, f64)>,
+    /// Messages (or round trips) a run, where this program ran them (not Go's rows).
+    messages: Option<u64>,
+    /// Whether the runs are no longer than the calibration's probe: its first runs
+    /// took longer than the target, so the count could not be scaled to it. Such
+    /// runs, far shorter than the others', may catch another mode of a library whose
+    /// runs are bimodal (a busy machine), and the tables say so.
+    probe_length: bool,
 }
 
 fn median(mut samples: Vec<f64>) -> f64 {
@@ -285,6 +292,12 @@ fn run_once(
     took.recv_timeout(budget).ok()
 }
 
+/// The message count of a scenario's first runs, from which the count of its
+/// measured runs is calibrated.
+fn probe(scenario: &Scenario) -> u64 {
+    (scenario.messages / 100).max(100)
+}
+
 /// The message count whose run takes about `target`, from a run of `probe`
 /// messages that took `took`; at most `most`. Scaling once from the probe is not
 /// enough: a run's fixed cost (starting its threads, a barrier) can be most of a
@@ -337,7 +350,7 @@ fn measure(
         .map(|entry| {
             // Probe runs, for at least one target's time, warm up (threads, caches,
             // allocator) and calibrate the message count, unless it is given.
-            let probe = (scenario.messages / 100).max(100);
+            let probe = probe(scenario);
             let warm_up = Instant::now();
             let mut took = run_once(entry, probe, budget)?;
             while warm_up.elapsed() < target(options) {
@@ -399,6 +412,8 @@ fn measure(
                 note: entry.note,
                 nanos,
                 range,
+                messages,
+                probe_length: options.messages.is_none() && messages == Some(probe(scenario)),
             }
         })
         .collect()
@@ -502,15 +517,28 @@ fn table(results: &[(&Scenario, Vec<Measured>)], busy: bool, under: &str, spread
             } else {
                 String::new()
             };
+            let short = match m.messages {
+                Some(messages) if m.probe_length && m.nanos.is_finite() => {
+                    format!(
+                        "runs of {messages} {}s only: its first runs took longer than the target",
+                        scenario.unit
+                    )
+                }
+                _ => String::new(),
+            };
+            let note = [m.note, &short]
+                .into_iter()
+                .filter(|n| !n.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ");
             let _ = writeln!(
                 out,
-                "| {} ({}) | {} | {} | {} |{range} {} |",
+                "| {} ({}) | {} | {} | {} |{range} {note} |",
                 scenario.name,
                 scenario.unit,
                 m.lib,
                 human(m.nanos),
                 ratio(m.nanos, csp),
-                m.note
             );
         }
     }
@@ -582,6 +610,8 @@ fn run_go(options: &Options, results: &mut [(&Scenario, Vec<Measured>)]) -> Stri
                 note: "goroutines and chans",
                 nanos,
                 range: None,
+                messages: None,
+                probe_length: false,
             });
         }
     }
@@ -632,12 +662,13 @@ fn json(
                     };
                     let (fastest, slowest) = m.range.unwrap_or((f64::NAN, f64::NAN));
                     format!(
-                        "{{\"library\": {}, \"ns_per_op\": {}, \"vs_csp\": {}, \"fastest_run\": {}, \"slowest_run\": {}, \"note\": {}}}",
+                        "{{\"library\": {}, \"ns_per_op\": {}, \"vs_csp\": {}, \"fastest_run\": {}, \"slowest_run\": {}, \"messages_per_run\": {}, \"note\": {}}}",
                         json_string(m.lib),
                         number(m.nanos),
                         number(m.nanos / csp),
                         number(fastest),
                         number(slowest),
+                        m.messages.map_or("null".into(), |n| n.to_string()),
                         json_string(m.note)
                     )
                 })
