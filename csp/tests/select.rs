@@ -295,6 +295,50 @@ fn a_panicking_send_expression_loses_no_counterpart_and_no_slot() {
     }
 }
 
+/// A hole takes up room but holds no value: `len` and `is_empty` say what `try_recv`
+/// would find. Before, a ring whose only taken position was a hole said it was not
+/// empty while `try_recv` found it empty, and `while !rx.is_empty() {
+/// rx.try_recv().unwrap() }` panicked.
+#[test]
+fn a_hole_is_not_a_buffered_value() {
+    let (tx, rx) = csp_channel::bounded::<i32>(3);
+    fn given_back(tx: &csp_channel::Sender<i32>) -> csp_channel::SelectedOperation<'_> {
+        let mut sel = csp_channel::Select::new();
+        sel.send(tx);
+        sel.select()
+    }
+    // Two send claims, the first given back after the second passed it (a hole), then
+    // the second (rolled back, as the last claim).
+    let first = given_back(&tx);
+    let second = given_back(&tx);
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(first))).is_err());
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(second))).is_err());
+    assert_eq!((rx.len(), rx.is_empty()), (0, true));
+    assert!(!rx.is_full(), "the hole takes up one slot of three");
+    assert_eq!(rx.try_recv(), Err(csp_channel::TryRecvError::Empty));
+
+    // A hole between two values: counted out, and skipped in order.
+    tx.send(1).unwrap();
+    let claim = given_back(&tx);
+    tx.send(2).unwrap();
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(claim))).is_err());
+    assert!(
+        rx.is_full(),
+        "the hole takes up room until a receive skips it"
+    );
+    assert_eq!((rx.len(), rx.is_empty()), (2, false));
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!((rx.len(), rx.is_empty()), (1, false));
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!((rx.len(), rx.is_empty()), (0, true));
+    // Skipped holes are no longer looked for.
+    for i in 3..10 {
+        tx.send(i).unwrap();
+        assert_eq!(rx.len(), 1);
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+}
+
 #[test]
 fn a_select_whose_partner_panics_goes_on_with_the_next_counterpart() {
     // A select waiting to send meets a plain receiver; the select's expression panics

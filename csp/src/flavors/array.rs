@@ -87,6 +87,10 @@ pub(crate) struct Channel<T> {
     /// can read without taking `tail`'s cache line from the senders (a glance,
     /// [`Look::Glance`]). Only a hint; the mark in `tail` is what counts.
     disconnected: AtomicBool,
+    /// Holes in the ring ([`abandon`](Channel::abandon)) that no receiver has skipped
+    /// yet: made before the hole's stamp is stored, unmade after a receiver frees its
+    /// slot. Only [`len`](Channel::len) reads it, to know when it must look for them.
+    holes: AtomicUsize,
 }
 
 /// What the inline first try of a send or receive saw when it failed
@@ -134,6 +138,7 @@ impl<T> Channel<T> {
             senders: NotifyList::new(),
             receivers: NotifyList::new(),
             disconnected: AtomicBool::new(false),
+            holes: AtomicUsize::new(0),
         }
     }
 
@@ -293,6 +298,7 @@ impl<T> Channel<T> {
             self.senders.notify_one();
             return;
         }
+        self.holes.fetch_add(1, Ordering::Relaxed);
         slot.stamp
             .store((tail + 1) | self.mark_bit, Ordering::Release);
         self.receivers.notify_after_hold();
@@ -355,6 +361,7 @@ impl<T> Channel<T> {
                         // A hole: free the slot for the next lap and look further.
                         slot.stamp
                             .store(head.wrapping_add(self.one_lap), Ordering::Release);
+                        self.holes.fetch_sub(1, Ordering::Relaxed);
                         self.senders.notify_one();
                         head = self.head.load(Ordering::Acquire);
                     }
@@ -751,7 +758,7 @@ impl<T> Channel<T> {
         self.is_disconnected()
             || match side {
                 Side::Send => !self.is_full(),
-                Side::Recv => !self.is_empty(),
+                Side::Recv => !self.tail_at_head(),
             }
     }
 
@@ -966,11 +973,18 @@ impl<T> Channel<T> {
         self.tail.load(Ordering::SeqCst) & self.mark_bit != 0
     }
 
-    /// Whether no value is buffered.
-    pub(crate) fn is_empty(&self) -> bool {
+    /// Whether no position is taken between `head` and `tail`: no value, no claim
+    /// still to finish, no hole. What a receiver's readiness looks at: a hole there
+    /// is for a receive attempt to skip.
+    fn tail_at_head(&self) -> bool {
         let head = self.head.load(Ordering::SeqCst);
         let tail = self.tail.load(Ordering::SeqCst);
         tail & !self.mark_bit == head
+    }
+
+    /// Whether no value is buffered (a snapshot).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tail_at_head() || self.len() == 0
     }
 
     /// Whether the buffer is full.
@@ -980,16 +994,20 @@ impl<T> Channel<T> {
         head.wrapping_add(self.one_lap) == tail & !self.mark_bit
     }
 
-    /// How many values are buffered (a snapshot).
+    /// How many values are buffered (a snapshot). A hole takes up room until a
+    /// receive skips it ([`abandon`](Channel::abandon)), but holds no value, so it is
+    /// not counted: a receiver told the channel is not empty finds a value with
+    /// `try_recv`, unless another takes it first. Claims still to finish (a send's
+    /// value being written, a select's hold) count, as the value they are about.
     pub(crate) fn len(&self) -> usize {
-        loop {
+        let (head, taken) = loop {
             let tail = self.tail.load(Ordering::SeqCst);
             let head = self.head.load(Ordering::SeqCst);
             // Only a consistent pair of indices gives a meaningful difference.
             if self.tail.load(Ordering::SeqCst) == tail {
                 let head_index = head & (self.mark_bit - 1);
                 let tail_index = tail & (self.mark_bit - 1);
-                return if head_index < tail_index {
+                let taken = if head_index < tail_index {
                     tail_index - head_index
                 } else if head_index > tail_index {
                     self.cap - head_index + tail_index
@@ -998,8 +1016,26 @@ impl<T> Channel<T> {
                 } else {
                     self.cap
                 };
+                break (head, taken);
             }
+        };
+        // Holes are rare (a select's given-back send claim that a later send passed),
+        // so the positions are looked at one by one only while there are some.
+        if taken == 0 || self.holes.load(Ordering::Acquire) == 0 {
+            return taken;
         }
+        let mut pos = head;
+        let mut values = 0;
+        for _ in 0..taken {
+            let stamp = self.buffer[pos & (self.mark_bit - 1)]
+                .stamp
+                .load(Ordering::Acquire);
+            if stamp != (pos + 1) | self.mark_bit {
+                values += 1;
+            }
+            pos = self.next(pos);
+        }
+        values
     }
 
     /// The buffer's capacity.
