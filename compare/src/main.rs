@@ -5,7 +5,7 @@
 //! date and the machine it ran on.
 //!
 //! ```sh
-//! cargo run --release -p csp-compare                  # everything (a few minutes)
+//! cargo run --release -p csp-compare                  # everything (about 8 minutes)
 //! cargo run --release -p csp-compare -- --quick       # shorter runs, under a minute
 //! cargo run --release -p csp-compare -- --only select --only ping_pong
 //! cargo run --release -p csp-compare -- --only cancellation   # the loss table only
@@ -1062,7 +1062,7 @@ mod tests {
 
     /// The calibrated runs take about the target even where the probe's time is
     /// nearly all fixed cost. Scaling once from the probe, as before, gave runs of
-    /// 7 ms for a target of 50.
+    /// 6 ms for a target of 50.
     #[test]
     fn calibrated_runs_take_about_the_target_despite_a_fixed_cost() {
         let target = Duration::from_millis(50);

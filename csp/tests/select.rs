@@ -331,7 +331,7 @@ fn a_hole_is_not_a_buffered_value() {
     assert_eq!((rx.len(), rx.is_empty()), (1, false));
     assert_eq!(rx.try_recv(), Ok(2));
     assert_eq!((rx.len(), rx.is_empty()), (0, true));
-    // Skipped holes are no longer looked for.
+    // Once the hole is skipped, the ring goes on as before.
     for i in 3..10 {
         tx.send(i).unwrap();
         assert_eq!(rx.len(), 1);
