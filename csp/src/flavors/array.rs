@@ -982,9 +982,9 @@ impl<T> Channel<T> {
         tail & !self.mark_bit == head
     }
 
-    /// Whether no value is buffered (a snapshot).
+    /// Whether no value is buffered (a snapshot; holes aside, as [`len`](Channel::len)).
     pub(crate) fn is_empty(&self) -> bool {
-        self.tail_at_head() || self.len() == 0
+        self.len() == 0
     }
 
     /// Whether the buffer is full.
