@@ -298,6 +298,28 @@ fn probe(scenario: &Scenario) -> u64 {
     (scenario.messages / 100).max(100)
 }
 
+/// How many probe runs a library makes at least ([`probe_runs`]).
+const PROBES: usize = 3;
+
+/// Runs `run` (a probe run) until `least` has passed and at least [`PROBES`] times,
+/// and returns the median of their times, or `None` if a run did not finish in its
+/// budget. The runs warm up threads, caches and the allocator; their median is what
+/// the count is calibrated from ([`calibrate`]). Not the last run's time: beside busy
+/// processes a library that waits by yielding is bimodal (each yield may give the CPU
+/// to a busy process for its whole time slice), and one slow probe last scaled its
+/// runs down to the probe's own length (kanal's 4x1 runs of 400 messages against
+/// csp's 150,000), runs short enough to end inside one time slice, that then caught
+/// its fast mode more often than long runs would.
+fn probe_runs(least: Duration, mut run: impl FnMut() -> Option<Duration>) -> Option<Duration> {
+    let start = Instant::now();
+    let mut times = Vec::with_capacity(PROBES);
+    while times.len() < PROBES || start.elapsed() < least {
+        times.push(run()?);
+    }
+    times.sort_unstable();
+    Some(times[times.len() / 2])
+}
+
 /// The message count whose run takes about `target`, from a run of `probe`
 /// messages that took `took`; at most `most`. Scaling once from the probe is not
 /// enough: a run's fixed cost (starting its threads, a barrier) can be most of a
@@ -348,14 +370,11 @@ fn measure(
         .entries
         .iter()
         .map(|entry| {
-            // Probe runs, for at least one target's time, warm up (threads, caches,
-            // allocator) and calibrate the message count, unless it is given.
+            // Probe runs, for at least one target's time and at least three of them,
+            // warm up (threads, caches, allocator) and calibrate the message count from
+            // their median, unless the count is given.
             let probe = probe(scenario);
-            let warm_up = Instant::now();
-            let mut took = run_once(entry, probe, budget)?;
-            while warm_up.elapsed() < target(options) {
-                took = run_once(entry, probe, budget)?;
-            }
+            let took = probe_runs(target(options), || run_once(entry, probe, budget))?;
             if let Some(messages) = options.messages {
                 return Some(messages);
             }
@@ -1096,6 +1115,25 @@ mod tests {
         let slow = Duration::from_millis(100);
         let got = calibrate(4_000, slow, most, target, |_| panic!("ran again"));
         assert_eq!(got, Some(4_000));
+    }
+
+    /// The probe time is the median of at least three runs, not the last one: a
+    /// library whose last probe caught its slow mode (a yield that lost a time slice)
+    /// would otherwise have its runs scaled down to the probe's length.
+    #[test]
+    fn the_probe_time_is_the_median_of_at_least_three_runs() {
+        let fast = Duration::from_millis(1);
+        let slow = Duration::from_millis(640);
+        let mut times = [fast, fast, slow].into_iter();
+        let mut runs = 0;
+        let took = probe_runs(Duration::ZERO, || {
+            runs += 1;
+            times.next()
+        });
+        assert_eq!((took, runs), (Some(fast), 3));
+        // A run past its budget ends the probes.
+        let mut times = [Some(fast), None].into_iter();
+        assert_eq!(probe_runs(Duration::ZERO, || times.next().flatten()), None);
     }
 
     /// A run that does not finish in its budget ends the calibration.
