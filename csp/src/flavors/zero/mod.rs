@@ -105,7 +105,12 @@ impl<T> Channel<T> {
     /// line (hand it the value), or nobody waits at all (queue and wait). Anything
     /// else (selects, tasks, stale entries, disconnection, `try_send`) goes to
     /// [`send_contended`](Channel::send_contended).
-    #[inline]
+    ///
+    /// Always inlined into its one caller (`Chan`'s out-of-line `send_unbuffered`):
+    /// left to the compiler, it was inlined or not as the size of the waits it inlines
+    /// changed, and when not, a rendezvous ping-pong pinned to one CPU ran about 50
+    /// instructions a send more (callgrind).
+    #[inline(always)]
     pub(crate) fn send(&self, value: T, until: Until) -> Result<(), SendFailure<T>> {
         let mut inner = lock(&self.inner);
         let value = match inner.receivers.pop_front_direct() {
@@ -275,8 +280,9 @@ impl<T> Channel<T> {
     }
 
     /// Receives a value, waiting for a sender until `until`. As for
-    /// [`send`](Channel::send), the two cases of a steady exchange run inline.
-    #[inline]
+    /// [`send`](Channel::send), the two cases of a steady exchange run inline, and it is
+    /// always inlined into its one caller, as `send` is.
+    #[inline(always)]
     pub(crate) fn recv(&self, until: Until) -> Result<T, RecvFailure> {
         let mut inner = match Self::take_front(lock(&self.inner)) {
             Ok(value) => return Ok(value),
@@ -434,8 +440,9 @@ impl<T> Channel<T> {
 /// Moves `value` into the slot of `entry`, a waiting receiver's direct entry just
 /// removed from its queue, and completes it. Gives the value back if the receiver's
 /// party ended elsewhere (a timeout): the entry was stale. The caller holds the lock
-/// of the queue that held the entry.
-#[inline]
+/// of the queue that held the entry. Always inlined, as `send` is, and for the same
+/// reason: out of line it cost the pinned ping-pong 55 instructions a send.
+#[inline(always)]
 fn hand_over<T>(entry: &Entry<T>, value: T, woken: &mut Option<Waker>) -> Result<(), T> {
     // SAFETY: we hold the lock of the queue that held the entry (caller's contract).
     let slot = unsafe { entry.slot() }.expect("a direct entry has a slot");
