@@ -743,6 +743,12 @@ impl<T> Channel<T> {
     /// [`is_ready`](Channel::is_ready), as a waiter registered on `side` asks it just
     /// before it sleeps: a hold in its way is noted first, so that the hold's end
     /// wakes it ([`NotifyList::note_hold`]).
+    ///
+    /// Always inlined, so that each wait's copy knows its side: out of line, it chose
+    /// the side's index and offsets at run time. Pinned to one CPU, callgrind: the
+    /// `bounded(1)` ping-pong from 964 instructions a round trip to 932, one-to-one
+    /// `bounded(1)` from 365 a message to 355.
+    #[inline(always)]
     fn ready_to_sleep(&self, side: Side) -> bool {
         if self.held_up(side) {
             self.waiters(side).note_hold();
