@@ -954,6 +954,7 @@ mod contested {
 
     /// This module's part of the thread's wait state ([`super::Waits`]).
     pub(super) struct Local {
+        /// The window: yield-phase checks left to skip, the CPU found contested.
         skip: Window,
         /// Whether this thread has read the process's CPU time yet.
         armed: Cell<bool>,
