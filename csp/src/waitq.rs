@@ -337,7 +337,7 @@ impl<T> WaitQueue<T> {
         }
         self.wake_watchers();
         let index = self.entries.iter().position(|e| !e.slot.is_null())?;
-        self.remove_at(index)
+        self.entries.remove(index)
     }
 
     /// Removes and returns the oldest notify entry, wherever it is in the queue,
@@ -352,7 +352,7 @@ impl<T> WaitQueue<T> {
             .entries
             .iter()
             .position(|e| e.slot.is_null() && !e.watch)?;
-        self.remove_at(index)
+        self.entries.remove(index)
     }
 
     /// Removes and returns the oldest notify entry of a thread (a thread's select),
@@ -364,11 +364,6 @@ impl<T> WaitQueue<T> {
             .entries
             .iter()
             .position(|e| e.slot.is_null() && !e.watch && !e.task)?;
-        self.remove_at(index)
-    }
-
-    /// Removes the entry at `index`; the front one (the usual case) cheaply.
-    fn remove_at(&mut self, index: usize) -> Option<Entry<T>> {
         self.entries.remove(index)
     }
 
