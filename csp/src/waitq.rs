@@ -488,7 +488,7 @@ impl<T> Line<T> {
         if self.first.as_ref().is_some_and(|first| !keep(first)) {
             self.first = None;
         }
-        self.rest.retain(|entry| keep(entry));
+        self.rest.retain(&mut keep);
         if self.first.is_none() {
             self.first = self.rest.pop_front();
         }
