@@ -16,13 +16,17 @@
 //! taskset -c 0 target/release/examples/paired --peer kanal --self-check
 //! ```
 //!
-//! Options: `--peer NAME` (kanal, crossbeam, flume or std-mpsc; default kanal),
+//! Options: `--peer NAME` (kanal, crossbeam, crossfire, flume or std-mpsc; default kanal),
 //! `--cap C` the capacity of both channels (default 0), `--round-trips N` a chunk's
 //! round trips (default 20000), `--chunks K` chunk pairs (default 20), and
 //! `--self-check`, which puts the peer in csp's place: its ratios show what the
 //! pairing itself does (kanal against itself: 1.003 and 1.006 in the README's runs).
+//! `--scenario SxR` measures the throughput rows instead of the ping-pong: S senders
+//! and R receivers on one channel of capacity C (`csp_compare::threads::spread`), a
+//! chunk being N messages, with the paired ratios of the time a message (no
+//! percentiles: a message's time is not the time of one operation).
 
-use csp_compare::threads::{Crossbeam, Csp, Flume, Kanal, Lib, StdMpsc};
+use csp_compare::threads::{Crossbeam, Crossfire, Csp, Flume, Kanal, Lib, StdMpsc, spread};
 use std::time::Instant;
 
 /// One chunk: `round_trips` round trips over two channels of capacity `cap` between
@@ -111,8 +115,47 @@ fn compare<A: Lib, B: Lib>(cap: usize, round_trips: u64, chunks: usize) {
     }
 }
 
+/// `chunks` pairs of throughput chunks of `A` (in csp's place) and `B`: `senders` x
+/// `receivers` over one channel of capacity `cap`, `messages` a chunk; prints the
+/// paired ratios of their times a message.
+fn compare_spread<A: Lib, B: Lib>(
+    (senders, receivers): (usize, usize),
+    cap: usize,
+    messages: u64,
+    chunks: usize,
+) {
+    let per_message = |run: fn(usize, usize, usize, u64) -> std::time::Duration| -> f64 {
+        run(senders, receivers, cap, messages).as_nanos() as f64 / messages as f64
+    };
+    let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for pair in 0..chunks {
+        let (x, y) = if pair % 2 == 0 {
+            let x = per_message(spread::<A>);
+            (x, per_message(spread::<B>))
+        } else {
+            let y = per_message(spread::<B>);
+            (per_message(spread::<A>), y)
+        };
+        a.push(x);
+        b.push(y);
+        ratios.push(x / y);
+    }
+    let (name_a, name_b) = (A::NAME, B::NAME);
+    println!(
+        "{senders}x{receivers} over capacity {cap}, {chunks} pairs of {messages} messages; \
+         {name_a} over {name_b}:"
+    );
+    println!(
+        "  median time a message: {:.1} ns against {:.1}; median of the paired ratios {:.3}",
+        median(&mut a),
+        median(&mut b),
+        median(&mut ratios)
+    );
+}
+
 fn main() {
     let mut peer = "kanal".to_string();
+    let mut scenario: Option<(usize, usize)> = None;
     let (mut cap, mut round_trips, mut chunks, mut self_check) = (0, 20_000, 20, false);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -123,6 +166,17 @@ fn main() {
             "--round-trips" => round_trips = value().parse().expect("--round-trips takes a count"),
             "--chunks" => chunks = value().parse().expect("--chunks takes a count"),
             "--self-check" => self_check = true,
+            "--scenario" => {
+                let spec = value();
+                let parse = |n: &str| n.parse::<usize>().ok().filter(|&n| n > 0);
+                scenario = spec
+                    .split_once('x')
+                    .and_then(|(s, r)| Some((parse(s)?, parse(r)?)));
+                assert!(
+                    scenario.is_some(),
+                    "--scenario takes senders x receivers, such as 4x1, not {spec}"
+                );
+            }
             other => panic!("unknown option {other}; see the example's docs"),
         }
     }
@@ -132,18 +186,20 @@ fn main() {
     );
     macro_rules! against {
         ($peer:ty) => {
-            if self_check {
-                compare::<$peer, $peer>(cap, round_trips, chunks)
-            } else {
-                compare::<Csp, $peer>(cap, round_trips, chunks)
+            match (scenario, self_check) {
+                (None, true) => compare::<$peer, $peer>(cap, round_trips, chunks),
+                (None, false) => compare::<Csp, $peer>(cap, round_trips, chunks),
+                (Some(sr), true) => compare_spread::<$peer, $peer>(sr, cap, round_trips, chunks),
+                (Some(sr), false) => compare_spread::<Csp, $peer>(sr, cap, round_trips, chunks),
             }
         };
     }
     match peer.as_str() {
         "kanal" => against!(Kanal),
         "crossbeam" => against!(Crossbeam),
+        "crossfire" => against!(Crossfire),
         "flume" => against!(Flume),
         "std-mpsc" => against!(StdMpsc),
-        other => panic!("unknown peer {other}: kanal, crossbeam, flume or std-mpsc"),
+        other => panic!("unknown peer {other}: kanal, crossbeam, crossfire, flume or std-mpsc"),
     }
 }
