@@ -76,18 +76,31 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted[((sorted.len() - 1) as f64 * p) as usize]
 }
 
+/// `pairs` pairs of runs of `a` and `b`, each pair as (`a`'s, `b`'s); which of the two
+/// runs first swaps every pair, so that neither always follows the other.
+fn alternate<T>(pairs: usize, mut a: impl FnMut() -> T, mut b: impl FnMut() -> T) -> Vec<(T, T)> {
+    (0..pairs)
+        .map(|pair| {
+            if pair % 2 == 0 {
+                let x = a();
+                (x, b())
+            } else {
+                let y = b();
+                (a(), y)
+            }
+        })
+        .collect()
+}
+
 /// `chunks` pairs of chunks of `A` (in csp's place) and `B`; prints the paired
 /// ratios of their mean round trips and the pooled percentiles.
 fn compare<A: Lib, B: Lib>(cap: usize, round_trips: u64, chunks: usize) {
     let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for pair in 0..chunks {
-        let (x, y) = if pair % 2 == 0 {
-            let x = chunk::<A>(cap, round_trips);
-            (x, chunk::<B>(cap, round_trips))
-        } else {
-            let y = chunk::<B>(cap, round_trips);
-            (chunk::<A>(cap, round_trips), y)
-        };
+    for (x, y) in alternate(
+        chunks,
+        || chunk::<A>(cap, round_trips),
+        || chunk::<B>(cap, round_trips),
+    ) {
         ratios.push(mean(&x) / mean(&y));
         a.extend(x);
         b.extend(y);
@@ -128,14 +141,11 @@ fn compare_spread<A: Lib, B: Lib>(
         run(senders, receivers, cap, messages).as_nanos() as f64 / messages as f64
     };
     let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for pair in 0..chunks {
-        let (x, y) = if pair % 2 == 0 {
-            let x = per_message(spread::<A>);
-            (x, per_message(spread::<B>))
-        } else {
-            let y = per_message(spread::<B>);
-            (per_message(spread::<A>), y)
-        };
+    for (x, y) in alternate(
+        chunks,
+        || per_message(spread::<A>),
+        || per_message(spread::<B>),
+    ) {
         a.push(x);
         b.push(y);
         ratios.push(x / y);
